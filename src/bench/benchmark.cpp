@@ -1,0 +1,16 @@
+#include "bench/benchmark.hpp"
+
+#include <chrono>
+
+namespace switchsim::bench {
+
+double time_seconds(const std::function<void()>& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  const auto end = std::chrono::steady_clock::now();
+  return std::chrono::duration<double>(end - start).count();
+}
+
+std::vector<Benchmark> all_benchmarks() { return {engine_benchmark()}; }
+
+}  // namespace switchsim::bench

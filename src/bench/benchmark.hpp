@@ -1,0 +1,25 @@
+#pragma once
+// Benchmarks print ratios and rates against stated goals; they are never timed tests.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace switchsim::bench {
+
+struct Benchmark {
+  std::string name;
+  std::string description;
+  // Runs the benchmark, prints its table to stdout; `quick` shrinks it for smoke runs in CI.
+  std::function<void(bool quick)> run;
+};
+
+std::vector<Benchmark> all_benchmarks();
+
+// Wall-clock seconds of fn().
+double time_seconds(const std::function<void()>& fn);
+
+// Individual benchmarks (one file each).
+Benchmark engine_benchmark();
+
+}  // namespace switchsim::bench

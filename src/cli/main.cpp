@@ -1,0 +1,65 @@
+// switchsim: performance model of Switch Transformer (Mixture-of-Experts) training.
+// main only wires subcommands and maps errors to exit codes:
+// 0 ok, 1 internal error, 2 bad input, 3 requested device not present.
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/command.hpp"
+#include "config/error.hpp"
+#include "units/units.hpp"
+
+int main(int argc, char** argv) {
+  using namespace switchsim;
+  CLI::App app{
+      "switchsim: predict (and measure) Switch Transformer MoE training steps on a cluster.\n"
+      "Examples:\n"
+      "  switchsim list models\n"
+      "  switchsim describe model switch-base-128\n"
+      "  switchsim describe hardware dgx-h100-8 --json\n"
+      "  switchsim bench engine\n",
+      "switchsim"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "switchsim 0.1.0");
+  cli::Action action;
+  cli::setup_describe(app, action);
+  cli::setup_list(app, action);
+  cli::setup_bench(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const config::ConfigError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  }
+  if (!action) return 0;
+  try {
+    return action();
+  } catch (const config::ConfigError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const cli::UsageError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const cli::NoDeviceError& e) {
+    fmt::print(stderr, "no CUDA device: {}\n", e.what());
+    return 3;
+  } catch (const OverflowError& e) {
+    fmt::print(stderr, "error: arithmetic overflow: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error: {}\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+#include "config/catalog.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "config/error.hpp"
+#include "config/json_file.hpp"
+#include "config/object_reader.hpp"
+
+#ifndef SWITCHSIM_DEFAULT_DATA_DIR
+#define SWITCHSIM_DEFAULT_DATA_DIR "."
+#endif
+
+namespace switchsim::config {
+
+Catalog::Catalog(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {}
+
+Catalog Catalog::from_environment() {
+  if (const char* env = std::getenv("SWITCHSIM_DATA_DIR"); env && *env) return Catalog(env);
+  const std::filesystem::path built_from(SWITCHSIM_DEFAULT_DATA_DIR);
+  std::error_code ec;
+  if (std::filesystem::is_directory(built_from / "models", ec)) return Catalog(built_from);
+  return Catalog(".");
+}
+
+std::filesystem::path Catalog::resolve(const std::string& name_or_path, const char* folder) const {
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json");
+  if (looks_like_path) return name_or_path;
+  return data_dir_ / folder / (name_or_path + ".json");
+}
+
+std::filesystem::path Catalog::model_path(const std::string& n) const { return resolve(n, "models"); }
+std::filesystem::path Catalog::hardware_path(const std::string& n) const { return resolve(n, "hardware"); }
+
+ModelConfig Catalog::model(const std::string& name_or_path) const {
+  const auto path = model_path(name_or_path);
+  std::error_code ec;
+  if (path.parent_path() == data_dir_ / "models" && !std::filesystem::exists(path, ec))
+    throw ConfigError(name_or_path, "name", "no such model (try `switchsim list models`; looked for " + path.string() + ")");
+  return load_model(path);
+}
+
+std::string Catalog::hardware_type(const std::string& name_or_path) const {
+  const auto path = hardware_path(name_or_path);
+  std::error_code ec;
+  if (path.parent_path() == data_dir_ / "hardware" && !std::filesystem::exists(path, ec))
+    throw ConfigError(name_or_path, "name",
+                      "no such device or cluster (try `switchsim list hardware`; looked for " + path.string() + ")");
+  const auto json = load_json_file(path);
+  if (!json.is_object()) throw ConfigError(path.string(), "/", "must be a JSON object");
+  ObjectReader r(json, path.string());
+  return r.choice("type", {"device", "cluster"});
+}
+
+DeviceConfig Catalog::device(const std::string& name_or_path) const {
+  const auto path = hardware_path(name_or_path);
+  if (hardware_type(name_or_path) != "device")
+    throw ConfigError(path.string(), "/type", "expected a device file, got a cluster");
+  auto json = load_json_file(path);
+  json.erase("type");
+  return parse_device(json, path.string());
+}
+
+ClusterConfig Catalog::cluster(const std::string& name_or_path) const {
+  const auto path = hardware_path(name_or_path);
+  if (hardware_type(name_or_path) != "cluster")
+    throw ConfigError(path.string(), "/type", "expected a cluster file, got a device");
+  return parse_cluster(load_json_file(path), path.string(), [this](const std::string& name) { return device(name); });
+}
+
+namespace {
+std::vector<std::string> json_names(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+
+std::vector<std::string> Catalog::model_names() const { return json_names(data_dir_ / "models"); }
+std::vector<std::string> Catalog::hardware_names() const { return json_names(data_dir_ / "hardware"); }
+
+}  // namespace switchsim::config

@@ -1,0 +1,43 @@
+#include "cli_runner.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace switchsim::test {
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+std::string source_path(const std::string& relative) { return std::string(SWITCHSIM_SOURCE_DIR) + "/" + relative; }
+
+CliResult run_cli(const std::string& args) {
+  static int counter = 0;
+  const std::string base = fmt::format("/tmp/switchsim_test_{}_{}", ::getpid(), counter++);
+  const std::string out = fmt::format("{}.out", base);
+  const std::string err = fmt::format("{}.err", base);
+  const std::string command = fmt::format("SWITCHSIM_DATA_DIR='{}' '{}' {} >'{}' 2>'{}' </dev/null",
+                                          SWITCHSIM_SOURCE_DIR, SWITCHSIM_BINARY, args, out, err);
+  const int status = std::system(command.c_str());
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(out);
+  result.err = slurp(err);
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  return result;
+}
+
+}  // namespace switchsim::test

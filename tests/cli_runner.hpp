@@ -1,0 +1,19 @@
+#pragma once
+// Runs the switchsim binary the way a user would and captures what it printed.
+
+#include <string>
+
+namespace switchsim::test {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// `args` is appended to the binary path verbatim (shell-quoted by the caller when needed).
+CliResult run_cli(const std::string& args);
+
+std::string source_path(const std::string& relative);
+
+}  // namespace switchsim::test
