@@ -29,5 +29,6 @@ class NoDeviceError : public std::runtime_error {
 void setup_describe(CLI::App& app, Action& action);
 void setup_list(CLI::App& app, Action& action);
 void setup_bench(CLI::App& app, Action& action);
+void setup_simulate(CLI::App& app, Action& action);
 
 }  // namespace switchsim::cli

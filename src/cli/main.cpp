@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       "  switchsim list models\n"
       "  switchsim describe model switch-base-128\n"
       "  switchsim describe hardware dgx-h100-8 --json\n"
+      "  switchsim simulate --model switch-base-128 --cluster dgx-h100-8\n"
       "  switchsim bench engine\n",
       "switchsim"};
   app.require_subcommand(1);
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   cli::Action action;
   cli::setup_describe(app, action);
   cli::setup_list(app, action);
+  cli::setup_simulate(app, action);
   cli::setup_bench(app, action);
 
   try {

@@ -1,0 +1,55 @@
+#include "compute/kernel_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace switchsim::compute {
+namespace {
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+}  // namespace
+
+Flops gemm_flops(const GemmShape& g) {
+  return Flops(2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k) *
+               static_cast<double>(g.batch));
+}
+
+Bytes gemm_bytes(const GemmShape& g) {
+  const std::int64_t elements = g.m * g.k + g.k * g.n + g.m * g.n;
+  return Bytes(elements) * (dtype_bytes(g.dtype) * g.batch);
+}
+
+KernelModel::KernelModel(config::DeviceConfig device) : device_(std::move(device)) {}
+
+double KernelModel::gemm_efficiency(const GemmShape& g) const {
+  if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.batch <= 0) throw std::invalid_argument("GEMM with an empty dimension");
+  const std::int64_t tile = device_.gemm_tile;
+  const std::int64_t tiles_m = ceil_div(g.m, tile);
+  const std::int64_t tiles_n = ceil_div(g.n, tile);
+  const std::int64_t units = device_.compute_units;
+  // Split-K: too few output tiles to fill the device and a long reduction -> the library
+  // splits k into chunks of at least two tiles' depth and reduces the partial results.
+  const std::int64_t output_tiles = tiles_m * tiles_n * g.batch;
+  const std::int64_t splits =
+      output_tiles >= units ? 1 : std::max<std::int64_t>(1, std::min(units / output_tiles, g.k / (2 * tile)));
+  const std::int64_t tiles = output_tiles * splits;
+  const std::int64_t waves = ceil_div(tiles, units);
+  const double wave_fill = static_cast<double>(tiles) / static_cast<double>(waves * units);
+  const double tile_fill = (static_cast<double>(g.m) * static_cast<double>(g.n)) /
+                           (static_cast<double>(tiles_m * tile) * static_cast<double>(tiles_n * tile));
+  double base = device_.gemm_efficiency;
+  if (g.k < tile) base *= static_cast<double>(g.k) / static_cast<double>(tile);
+  return base * wave_fill * tile_fill;
+}
+
+Picoseconds KernelModel::gemm_time(const GemmShape& g) const {
+  const Picoseconds compute = gemm_flops(g) / (device_.peak(g.dtype) * gemm_efficiency(g));
+  const Picoseconds memory = gemm_bytes(g) / (device_.memory_bandwidth * device_.memory_efficiency);
+  return std::max(compute, memory) + device_.kernel_overhead;
+}
+
+Picoseconds KernelModel::memory_time(Bytes bytes) const {
+  return bytes / (device_.memory_bandwidth * device_.memory_efficiency) + device_.kernel_overhead;
+}
+
+}  // namespace switchsim::compute

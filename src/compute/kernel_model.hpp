@@ -1,0 +1,50 @@
+#pragma once
+// Time of one kernel on one device (shared/DESIGN.md, compute/):
+//   GEMM          = max(FLOPs / (peak(dtype) * efficiency), bytes / memory bandwidth) + overhead
+//   memory-bound  = bytes / (memory bandwidth * memory_efficiency) + overhead
+// GEMM efficiency = base * tile fill * wave fill:
+//   tiles = ceil(m/tile) * ceil(n/tile) * batch * splits, waves = ceil(tiles / compute_units),
+//   splits (split-K) = 1 when the output tiles fill the device, else
+//   min(compute_units / output tiles, k / (2 * tile)), at least 1,
+//   wave fill = tiles / (waves * compute_units) (idle units in the last wave),
+//   tile fill = m*n / (ceil(m/tile)*tile * ceil(n/tile)*tile) (padding inside edge tiles),
+//   base = the device's gemm_efficiency, lowered for reductions shorter than one tile
+//   (the pipeline cannot fill: base * k / tile).
+
+#include <cstdint>
+
+#include "config/device_config.hpp"
+#include "config/dtype.hpp"
+#include "units/units.hpp"
+
+namespace switchsim::compute {
+
+struct GemmShape {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+  std::int64_t batch = 1;  // independent GEMMs of the same shape (strided-batched)
+  DType dtype = DType::bf16;
+};
+
+Flops gemm_flops(const GemmShape& g);
+Bytes gemm_bytes(const GemmShape& g);
+
+class KernelModel {
+ public:
+  explicit KernelModel(config::DeviceConfig device);
+
+  double gemm_efficiency(const GemmShape& g) const;
+  Picoseconds gemm_time(const GemmShape& g) const;
+  // A kernel that streams `bytes` through memory (reads + writes).
+  Picoseconds memory_time(Bytes bytes) const;
+  // Several back-to-back kernels pay the overhead each time.
+  Picoseconds overhead() const { return device_.kernel_overhead; }
+
+  const config::DeviceConfig& device() const { return device_; }
+
+ private:
+  config::DeviceConfig device_;
+};
+
+}  // namespace switchsim::compute

@@ -1,0 +1,152 @@
+#include "model/phase_costs.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace switchsim::model {
+
+PhaseCost& PhaseCost::operator+=(const PhaseCost& other) {
+  forward += other.forward;
+  backward += other.backward;
+  forward_flops += other.forward_flops;
+  return *this;
+}
+
+PhaseCosts::PhaseCosts(const compute::KernelModel& kernels, const config::ModelConfig& model, std::int64_t tp)
+    : kernels_(kernels), model_(model), tp_(tp) {}
+
+PhaseCost PhaseCosts::gemm(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch, DType dtype) const {
+  PhaseCost c;
+  if (m <= 0 || n <= 0 || k <= 0 || batch <= 0) return c;
+  const compute::GemmShape forward{m, n, k, batch, dtype};
+  c.forward = kernels_.gemm_time(forward);
+  c.backward = kernels_.gemm_time({m, k, n, batch, dtype}) + kernels_.gemm_time({k, n, m, batch, dtype});
+  c.forward_flops = compute::gemm_flops(forward);
+  return c;
+}
+
+PhaseCost PhaseCosts::memory(Bytes bytes) const {
+  PhaseCost c;
+  c.forward = kernels_.memory_time(bytes);
+  c.backward = kernels_.memory_time(bytes);
+  return c;
+}
+
+PhaseCost PhaseCosts::attention(std::int64_t sequences, std::int64_t query_len, std::int64_t key_len,
+                                bool cross) const {
+  const DType dt = model_.compute_dtype;
+  const std::int64_t b = dtype_bytes(dt);
+  const std::int64_t d = model_.d_model;
+  const std::int64_t heads = std::max<std::int64_t>(1, model_.heads / tp_);
+  const std::int64_t inner = heads * model_.d_kv;
+  const std::int64_t tq = sequences * query_len;
+  const std::int64_t tk = sequences * key_len;
+  PhaseCost c = memory(Bytes(2 * tq * d * b));  // layer norm
+  if (cross) {
+    c += gemm(tq, inner, d, 1, dt);      // Q
+    c += gemm(tk, 2 * inner, d, 1, dt);  // K, V from the encoder output
+  } else {
+    c += gemm(tq, 3 * inner, d, 1, dt);  // Q, K, V
+  }
+  c += gemm(query_len, key_len, model_.d_kv, sequences * heads, dt);                  // scores
+  c += memory(Bytes(2 * sequences * heads * query_len * key_len * b));                // softmax
+  c += gemm(query_len, model_.d_kv, key_len, sequences * heads, dt);                  // probs x V
+  c += gemm(tq, d, inner, 1, dt);                                                     // output projection
+  c += memory(Bytes(3 * tq * d * b));                                                 // residual add
+  return c;
+}
+
+PhaseCost PhaseCosts::dense_ffn(std::int64_t tokens) const {
+  const DType dt = model_.compute_dtype;
+  const std::int64_t b = dtype_bytes(dt);
+  const std::int64_t d = model_.d_model;
+  const std::int64_t dff = std::max<std::int64_t>(1, model_.d_ff / tp_);
+  const std::int64_t up = model_.ffn_matrices() - 1;  // wi (ReLU) or wi_0, wi_1 (GEGLU)
+  PhaseCost c = memory(Bytes(2 * tokens * d * b));    // layer norm
+  c += gemm(tokens, up * dff, d, 1, dt);
+  c += memory(Bytes((up + 1) * tokens * dff * b));  // activation (and GEGLU product)
+  c += gemm(tokens, d, dff, 1, dt);
+  c += memory(Bytes(3 * tokens * d * b));  // residual add
+  return c;
+}
+
+PhaseCost PhaseCosts::router(std::int64_t tokens) const {
+  const DType rt = model_.router_dtype;
+  const std::int64_t e = model_.experts.value_or(1);
+  PhaseCost c = gemm(tokens, e, model_.d_model, 1, rt);
+  // softmax (read + write), top-k (read), position in expert: cumsum over the one-hot [T, E]
+  // mask (read + write), all in the router dtype.
+  c += memory(Bytes(5 * tokens * e * dtype_bytes(rt)));
+  return c;
+}
+
+PhaseCost PhaseCosts::dispatch(std::int64_t tokens, std::int64_t slots) const {
+  const std::int64_t b = dtype_bytes(model_.compute_dtype);
+  return memory(Bytes((tokens * model_.top_k + slots) * model_.d_model * b));
+}
+
+PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_expert) const {
+  const DType dt = model_.compute_dtype;
+  const std::int64_t b = dtype_bytes(dt);
+  const std::int64_t d = model_.d_model;
+  const std::int64_t dff = std::max<std::int64_t>(1, model_.d_ff / tp_);
+  const std::int64_t up = model_.ffn_matrices() - 1;
+  PhaseCost c;
+  if (rows_per_expert.empty()) return c;
+  const bool even = std::all_of(rows_per_expert.begin(), rows_per_expert.end(),
+                                [&](std::int64_t r) { return r == rows_per_expert.front(); });
+  const std::int64_t total_rows = std::accumulate(rows_per_expert.begin(), rows_per_expert.end(), std::int64_t{0});
+  if (total_rows == 0) return c;
+  if (even) {
+    // Strided-batched GEMMs over [E_local, rows, d].
+    const auto experts = static_cast<std::int64_t>(rows_per_expert.size());
+    const std::int64_t rows = rows_per_expert.front();
+    c += gemm(rows, up * dff, d, experts, dt);
+    c += memory(Bytes((up + 1) * total_rows * dff * b));
+    c += gemm(rows, d, dff, experts, dt);
+  } else {
+    // Grouped GEMM over ragged experts: one kernel whose tiles are the sum of each expert's
+    // tiles, modelled as the GEMM of all rows with each expert's rows padded to whole tiles.
+    const std::int64_t tile = kernels_.device().gemm_tile;
+    std::int64_t padded = 0;
+    for (std::int64_t r : rows_per_expert) padded += (r + tile - 1) / tile * tile;
+    PhaseCost up_proj = gemm(padded, up * dff, d, 1, dt);
+    PhaseCost down_proj = gemm(padded, d, dff, 1, dt);
+    // Useful FLOPs are those of the real rows.
+    up_proj.forward_flops = Flops(2.0 * static_cast<double>(total_rows * up * dff * d));
+    down_proj.forward_flops = Flops(2.0 * static_cast<double>(total_rows * d * dff));
+    c += up_proj;
+    c += memory(Bytes((up + 1) * total_rows * dff * b));
+    c += down_proj;
+  }
+  return c;
+}
+
+PhaseCost PhaseCosts::combine(std::int64_t tokens, std::int64_t slots) const {
+  const std::int64_t b = dtype_bytes(model_.compute_dtype);
+  // Read the expert outputs and the residual, write the combined tokens.
+  return memory(Bytes((slots + 2 * tokens * model_.top_k) * model_.d_model * b));
+}
+
+PhaseCost PhaseCosts::embedding(std::int64_t tokens) const {
+  return memory(Bytes(tokens * model_.d_model * dtype_bytes(model_.compute_dtype)));
+}
+
+PhaseCost PhaseCosts::lm_head_and_loss(std::int64_t decoder_tokens) const {
+  const DType dt = model_.compute_dtype;
+  const std::int64_t vocab = std::max<std::int64_t>(1, model_.vocab / tp_);
+  PhaseCost c = gemm(decoder_tokens, vocab, model_.d_model, 1, dt);
+  c += memory(Bytes(3 * decoder_tokens * vocab * 4));  // softmax cross-entropy in fp32
+  return c;
+}
+
+Picoseconds PhaseCosts::optimizer(std::int64_t params, bool adam) const {
+  // fp32 master weights: Adam reads param, grad, m, v and writes param, m, v (28 B/param);
+  // Adafactor (factored second moment, no momentum, as in the paper) reads param and grad
+  // and writes param (12 B/param; its row/column statistics are negligible). Both then
+  // write the compute-dtype copy of the weights.
+  const std::int64_t per_param = (adam ? 28 : 12) + dtype_bytes(model_.compute_dtype);
+  return kernels_.memory_time(Bytes(params) * per_param);
+}
+
+}  // namespace switchsim::model

@@ -1,0 +1,60 @@
+#pragma once
+// Per-device kernel costs of each phase of a T5 / Switch layer, forward and backward.
+// Backward of a GEMM Y[m,n] = X[m,k] W[k,n] is two GEMMs of the same FLOPs: dX = dY W^T
+// ([m,n]x[n,k]) and dW = X^T dY ([k,m]x[m,n]). Backward of a memory-bound kernel moves the
+// same bytes again (read the saved input and the incoming gradient, write one gradient).
+
+#include <cstdint>
+#include <vector>
+
+#include "compute/kernel_model.hpp"
+#include "config/model_config.hpp"
+
+namespace switchsim::model {
+
+struct PhaseCost {
+  Picoseconds forward{0};
+  Picoseconds backward{0};
+  Flops forward_flops{0};  // useful FLOPs (what MFU counts)
+
+  PhaseCost& operator+=(const PhaseCost& other);
+};
+
+class PhaseCosts {
+ public:
+  // tp splits heads and d_ff (Megatron-style); router and layer norms are replicated.
+  PhaseCosts(const compute::KernelModel& kernels, const config::ModelConfig& model, std::int64_t tp);
+
+  // Self-attention when tokens_kv == 0 (keys from the same tokens), else cross-attention with
+  // keys/values projected from tokens_kv encoder tokens. Includes its layer norm and residual.
+  PhaseCost attention(std::int64_t sequences, std::int64_t query_len, std::int64_t key_len,
+                      bool cross) const;
+  PhaseCost dense_ffn(std::int64_t tokens) const;
+  // Router GEMM [T,d]x[d,E] in the router dtype, softmax, top-k, position-in-expert (cumsum).
+  PhaseCost router(std::int64_t tokens) const;
+  // Scatter T*k token copies into `slots` rows of the [E, C, d] buffer (zero padding included).
+  PhaseCost dispatch(std::int64_t tokens, std::int64_t slots) const;
+  // Expert FFNs on this device: one GEMM chain per local expert, `rows` rows each
+  // (capacity-padded: all equal; dropless: the actual counts), batched/grouped.
+  PhaseCost expert_ffn(const std::vector<std::int64_t>& rows_per_expert) const;
+  // Gather the expert outputs back to token order and scale by the gate.
+  PhaseCost combine(std::int64_t tokens, std::int64_t slots) const;
+  // Input embedding lookups of encoder and decoder tokens.
+  PhaseCost embedding(std::int64_t tokens) const;
+  // LM head GEMM and softmax cross-entropy over the decoder tokens.
+  PhaseCost lm_head_and_loss(std::int64_t decoder_tokens) const;
+  // One optimizer update over `params` local parameters.
+  Picoseconds optimizer(std::int64_t params, bool adam) const;
+
+  std::int64_t activation_bytes_per_element() const { return dtype_bytes(model_.compute_dtype); }
+
+ private:
+  PhaseCost gemm(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch, DType dtype) const;
+  PhaseCost memory(Bytes bytes) const;
+
+  const compute::KernelModel& kernels_;
+  const config::ModelConfig& model_;
+  std::int64_t tp_;
+};
+
+}  // namespace switchsim::model

@@ -1,0 +1,86 @@
+#include "model/scenario.hpp"
+
+#include <stdexcept>
+
+namespace switchsim::model {
+namespace {
+DType dtype_option(const std::string& option, const std::string& value) {
+  try {
+    return parse_dtype(value);
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument(option + ": unknown dtype '" + value + "' (use fp32, tf32 or bf16)");
+  }
+}
+}  // namespace
+
+StepInputs make_inputs(const Scenario& s, const config::Catalog& catalog) {
+  StepInputs in;
+  in.model = catalog.model(s.model);
+  in.cluster = catalog.cluster(s.cluster);
+  auto& m = in.model;
+  if (s.experts) {
+    if (*s.experts < 1) throw std::invalid_argument("--experts must be positive, got " + std::to_string(*s.experts));
+    if (!m.is_moe() && *s.experts > 1)
+      throw std::invalid_argument("--experts: model " + m.name + " is dense; use a switch-* model");
+    if (m.is_moe()) m.experts = *s.experts;
+  }
+  if (s.top_k) {
+    if (!m.is_moe()) throw std::invalid_argument("--top-k: model " + m.name + " has no experts");
+    if (*s.top_k < 1 || *s.top_k > *m.experts)
+      throw std::invalid_argument("--top-k must be between 1 and the number of experts, got " + std::to_string(*s.top_k));
+    m.top_k = *s.top_k;
+  }
+  in.capacity_factor = s.capacity_factor.value_or(m.capacity_factor_train);
+  if (!(in.capacity_factor > 0) || in.capacity_factor > 1e6)
+    throw std::invalid_argument("--capacity-factor must be > 0, got " + std::to_string(in.capacity_factor));
+  if (s.seq_len) {
+    if (*s.seq_len <= 0) throw std::invalid_argument("--seq-len must be positive");
+    m.seq_len_input = *s.seq_len;
+  }
+  if (s.router_dtype) m.router_dtype = dtype_option("--router-dtype", *s.router_dtype);
+  if (s.compute_dtype) m.compute_dtype = dtype_option("--compute-dtype", *s.compute_dtype);
+  if (s.batch_tokens <= 0) throw std::invalid_argument("--batch-tokens must be positive");
+  in.batch_tokens = s.batch_tokens;
+  in.layout = parse_layout(s.layout, in.cluster.devices, m.experts.value_or(1));
+  in.routing = parse_routing(s.routing);
+  if (in.routing.kind == RoutingSpec::Kind::trace) {
+    if (!m.is_moe()) throw std::invalid_argument("--routing trace: model " + m.name + " has no experts");
+    in.routing = load_routing_trace(s.routing.substr(6), *m.experts);
+  }
+  in.seed = s.seed;
+  if (s.padding == "capacity") in.padding = Padding::capacity;
+  else if (s.padding == "dropless") in.padding = Padding::dropless;
+  else throw std::invalid_argument("--padding must be capacity or dropless, got '" + s.padding + "'");
+  if (s.optimizer == "adafactor") in.optimizer = Optimizer::adafactor;
+  else if (s.optimizer == "adam") in.optimizer = Optimizer::adam;
+  else throw std::invalid_argument("--optimizer must be adafactor or adam, got '" + s.optimizer + "'");
+  if (s.microbatches <= 0) throw std::invalid_argument("--microbatches must be positive");
+  in.microbatches = s.microbatches;
+  in.overlap_grad_allreduce = s.overlap;
+  in.alltoall_algorithm = s.alltoall_algorithm;
+  in.allreduce_algorithm = s.allreduce_algorithm;
+  token_shape(in);  // validates the batch split
+  return in;
+}
+
+nlohmann::json input_columns(const StepInputs& in) {
+  const auto& m = in.model;
+  return nlohmann::json{{"model", m.name},
+                        {"experts", m.experts.value_or(0)},
+                        {"top_k", m.is_moe() ? m.top_k : 0},
+                        {"capacity_factor", in.capacity_factor},
+                        {"batch_tokens", in.batch_tokens},
+                        {"seq_len", m.seq_len_input},
+                        {"devices", in.cluster.devices},
+                        {"cluster", in.cluster.name},
+                        {"layout", in.layout.text()},
+                        {"routing", in.routing.text},
+                        {"seed", in.seed},
+                        {"padding", in.padding == Padding::capacity ? "capacity" : "dropless"},
+                        {"optimizer", in.optimizer == Optimizer::adam ? "adam" : "adafactor"},
+                        {"microbatches", in.microbatches},
+                        {"router_dtype", dtype_name(m.router_dtype)},
+                        {"compute_dtype", dtype_name(m.compute_dtype)}};
+}
+
+}  // namespace switchsim::model

@@ -1,0 +1,22 @@
+#pragma once
+// One Switch Transformer training step as a task graph on the engine.
+//
+// Devices run the same program in lockstep, and every Switch layer's all-to-all synchronizes
+// its group, so the step is simulated on one representative "critical" device whose each
+// phase takes the time of the slowest device in that phase (e.g. the device hosting the
+// hottest experts under dropless routing). Collectives are timed over every group of the
+// cluster at once by a CommModel, so contention between groups is in the collective's time.
+// Stated simplifications: per-expert loads are sampled once per stack and step and reused
+// for its Switch layers; drop statistics come from up to 256 sampled device groups.
+
+#include "engine/task_graph.hpp"
+#include "model/comm_model.hpp"
+#include "model/step_inputs.hpp"
+#include "model/step_result.hpp"
+
+namespace switchsim::model {
+
+// Throws std::invalid_argument for inconsistent inputs (layout, batch split, capacity).
+StepResult simulate_step(const StepInputs& inputs, CommModel& comm, bool record_trace = false);
+
+}  // namespace switchsim::model

@@ -1,0 +1,48 @@
+#pragma once
+// Everything one simulated training step depends on, already validated.
+
+#include <cstdint>
+#include <string>
+
+#include "config/cluster_config.hpp"
+#include "config/model_config.hpp"
+#include "model/layout.hpp"
+#include "model/routing.hpp"
+
+namespace switchsim::model {
+
+enum class Padding { capacity, dropless };
+enum class Optimizer { adafactor, adam };
+
+struct StepInputs {
+  config::ModelConfig model;  // experts, top_k, dtypes already overridden as requested
+  config::ClusterConfig cluster;
+  double capacity_factor = 1.0;
+  std::int64_t batch_tokens = 0;  // encoder (input) tokens per step over the whole cluster
+  ParallelLayout layout;
+  RoutingSpec routing;
+  std::uint64_t seed = 1;
+  Padding padding = Padding::capacity;
+  Optimizer optimizer = Optimizer::adafactor;
+  std::int64_t microbatches = 1;
+  // Data-parallel gradient all-reduce overlaps the backward pass (bucketed per layer), as
+  // DDP and XLA do; all-to-alls never overlap the expert FFN that needs their data.
+  bool overlap_grad_allreduce = true;
+  std::string alltoall_algorithm = "direct";
+  std::string allreduce_algorithm = "ring";
+  double router_confidence = 1.0;  // router probability on the chosen expert, for the aux loss
+};
+
+// Per-device, per-microbatch token counts derived from the inputs.
+struct TokenShape {
+  std::int64_t sequences = 0;        // per device per microbatch
+  std::int64_t encoder_tokens = 0;   // sequences * seq_len_input
+  std::int64_t decoder_tokens = 0;   // sequences * seq_len_target
+  std::int64_t sequences_per_step = 0;  // whole cluster
+};
+
+// Throws std::invalid_argument when batch_tokens does not split into whole sequences per
+// device per microbatch.
+TokenShape token_shape(const StepInputs& inputs);
+
+}  // namespace switchsim::model

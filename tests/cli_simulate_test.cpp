@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using switchsim::test::run_cli;
+
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST_CASE("simulate --json prints one row with inputs and unit-named outputs") {
+  const auto r = run_cli("simulate --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 4096 --json");
+  REQUIRE(r.exit_code == 0);
+  const auto row = nlohmann::json::parse(r.out);
+  CHECK(row["model"] == "switch-base-8");
+  CHECK(row["devices"] == 8);
+  CHECK(row["layout"] == "dp=8,tp=1,ep=8");
+  for (const char* key : {"step_time_s", "tokens_per_s", "examples_per_s", "mfu", "dropped_token_frac", "aux_loss",
+                          "mem_per_device_bytes", "oom", "router_time_s", "dispatch_time_s", "alltoall_dispatch_time_s",
+                          "expert_ffn_time_s", "alltoall_combine_time_s", "combine_time_s", "attention_time_s",
+                          "dense_ffn_time_s", "allreduce_time_s", "optimizer_time_s"})
+    CHECK(row.contains(key));
+  // 8 sequences of 512 + 114 tokens per step.
+  CHECK(row["tokens_per_s"].get<double>() * row["step_time_s"].get<double>() == Approx(8 * 626));
+}
+
+TEST_CASE("simulate writes byte-identical JSON and traces for the same inputs and seed") {
+  const std::string args =
+      "simulate --model switch-base-16 --cluster dgx-h100-8 --batch-tokens 8192 --routing zipf:1.2 --padding dropless "
+      "--seed 5 --json";
+  const auto a = run_cli(args + " --trace /tmp/switchsim_trace_a.json");
+  const auto b = run_cli(args + " --trace /tmp/switchsim_trace_b.json");
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.out == b.out);
+  const auto trace = slurp("/tmp/switchsim_trace_a.json");
+  CHECK(trace == slurp("/tmp/switchsim_trace_b.json"));
+  const auto json = nlohmann::json::parse(trace);
+  CHECK(json["traceEvents"].size() > 100);
+  std::remove("/tmp/switchsim_trace_a.json");
+  std::remove("/tmp/switchsim_trace_b.json");
+}
+
+TEST_CASE("simulate refuses bad arguments with one line and exit code 2") {
+  for (const char* args : {"--capacity-factor 0", "--capacity-factor -1", "--experts 6", "--batch-tokens 0",
+                           "--batch-tokens 1000", "--layout dp=3", "--routing zipf:x", "--top-k 9",
+                           "--routing trace:/nonexistent.json", "--padding sometimes"}) {
+    INFO(args);
+    const auto r = run_cli(std::string("simulate --model switch-base-8 --cluster dgx-h100-8 ") + args);
+    CHECK(r.exit_code == 2);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("simulate of a model that does not fit says so in its result, and exits 0") {
+  const auto r = run_cli("simulate --model switch-c-2048 --cluster dgx-h100-8 --json");
+  REQUIRE(r.exit_code == 0);
+  const auto row = nlohmann::json::parse(r.out);
+  CHECK(row["oom"] == true);
+  CHECK(row["memory"]["weights_bytes"].get<double>() > row["hbm_bytes"].get<double>());
+}

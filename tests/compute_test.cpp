@@ -1,0 +1,78 @@
+#include <catch2/catch.hpp>
+
+#include "compute/kernel_model.hpp"
+
+using namespace switchsim;
+
+namespace {
+// A made-up device with round numbers so that times can be computed by hand.
+config::DeviceConfig round_device() {
+  config::DeviceConfig d;
+  d.name = "round";
+  d.kind = "gpu";
+  d.compute_units = 10;
+  d.peak_bf16 = FlopsPerSecond::tera(100);
+  d.peak_fp32 = FlopsPerSecond::tera(25);
+  d.peak_tf32 = d.peak_fp32;
+  d.memory = Bytes(1LL << 36);
+  d.memory_bandwidth = BytesPerSecond(1e12);
+  d.gemm_efficiency = 0.5;
+  d.memory_efficiency = 1.0;
+  d.gemm_tile = 128;
+  d.kernel_overhead = Picoseconds(1'000'000);
+  return d;
+}
+}  // namespace
+
+TEST_CASE("a GEMM that fills every unit in one wave runs at the base efficiency") {
+  const compute::KernelModel k(round_device());
+  const compute::GemmShape g{1280, 128, 1024, 1, DType::bf16};  // 10 x 1 tiles on 10 units
+  CHECK(k.gemm_efficiency(g) == Approx(0.5));
+  // 2*1280*128*1024 = 335,544,320 FLOP at 50 TFLOP/s = 6,710,886.4 ps -> 6,710,887 + 1 us overhead.
+  CHECK(k.gemm_time(g).count() == 6'710'887 + 1'000'000);
+}
+
+TEST_CASE("one tile too many costs a whole extra wave") {
+  const compute::KernelModel k(round_device());
+  // 11 tiles on 10 units: 2 waves, 11 of 20 slots busy.
+  CHECK(k.gemm_efficiency({1408, 128, 1024, 1, DType::bf16}) == Approx(0.5 * 11.0 / 20.0));
+}
+
+TEST_CASE("edge tiles that are partly empty lower the efficiency") {
+  const compute::KernelModel k(round_device());
+  // m = 1216 = 9.5 tiles -> 10 tiles, the last half empty: tile fill 1216/1280.
+  CHECK(k.gemm_efficiency({1216, 128, 1024, 1, DType::bf16}) == Approx(0.5 * 1216.0 / 1280.0));
+}
+
+TEST_CASE("a single output tile with a long reduction is split over k to fill the device") {
+  const compute::KernelModel k(round_device());
+  // 1 output tile, k = 4096: split min(10 / 1, 4096 / 256) = 10 ways -> one full wave.
+  CHECK(k.gemm_efficiency({128, 128, 4096, 1, DType::bf16}) == Approx(0.5));
+  // k = 512 allows only 2 splits: 2 of 10 units busy.
+  CHECK(k.gemm_efficiency({128, 128, 512, 1, DType::bf16}) == Approx(0.5 * 2.0 / 10.0));
+}
+
+TEST_CASE("a reduction shorter than a tile cannot fill the pipeline") {
+  const compute::KernelModel k(round_device());
+  CHECK(k.gemm_efficiency({1280, 128, 64, 1, DType::bf16}) == Approx(0.5 * 64.0 / 128.0));
+}
+
+TEST_CASE("on a device with far more FLOPs than bandwidth a GEMM is bound by its bytes") {
+  auto device = round_device();
+  device.peak_bf16 = FlopsPerSecond::tera(1e6);
+  const compute::KernelModel k(device);
+  // bytes = (1280*128 + 128*1280 + 1280*1280) * 2 = 3,932,160 B at 1 TB/s = 3,932,160 ps.
+  CHECK(k.gemm_time({1280, 1280, 128, 1, DType::bf16}).count() == 3'932'160 + 1'000'000);
+}
+
+TEST_CASE("fp32 GEMMs use the fp32 peak: four times slower than bf16 on this device") {
+  const compute::KernelModel k(round_device());
+  const auto bf16 = k.gemm_time({1280, 128, 1024, 1, DType::bf16}) - k.overhead();
+  const auto fp32 = k.gemm_time({1280, 128, 1024, 1, DType::fp32}) - k.overhead();
+  CHECK(static_cast<double>(fp32.count()) / static_cast<double>(bf16.count()) == Approx(4.0).epsilon(1e-6));
+}
+
+TEST_CASE("a memory-bound kernel takes bytes over bandwidth plus the overhead") {
+  const compute::KernelModel k(round_device());
+  CHECK(k.memory_time(Bytes(1'000'000)).count() == 1'000'000 + 1'000'000);
+}
