@@ -33,6 +33,7 @@ ModelConfig parse_model(const nlohmann::json& json, const std::string& file) {
   m.min_capacity = r.non_negative_int_or("min_capacity", m.min_capacity);
   m.router_dtype = read_dtype(r, "router_dtype", m.router_dtype);
   m.compute_dtype = read_dtype(r, "compute_dtype", m.compute_dtype);
+  m.dense_baseline = r.optional_string("dense_baseline");
   m.source = r.string_or("source", "");
   if (m.experts) {
     if (*m.experts < 2) r.fail("experts", "a mixture needs at least 2 experts, got " + std::to_string(*m.experts));
@@ -72,6 +73,7 @@ nlohmann::json to_json(const ModelConfig& m) {
     j["capacity_factor_eval"] = m.capacity_factor_eval;
     j["min_capacity"] = m.min_capacity;
   }
+  if (m.dense_baseline) j["dense_baseline"] = *m.dense_baseline;
   return j;
 }
 

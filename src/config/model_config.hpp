@@ -37,6 +37,8 @@ struct ModelConfig {
   std::int64_t min_capacity = 4;
   DType router_dtype = DType::fp32;  // selective precision: the router runs in fp32
   DType compute_dtype = DType::bf16;
+  // The dense model of (about) equal FLOPs per token that the paper compares this one to.
+  std::optional<std::string> dense_baseline;
   std::string source;
 
   bool is_moe() const { return experts.has_value(); }

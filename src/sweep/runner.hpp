@@ -1,0 +1,40 @@
+#pragma once
+// Runs sweep points on worker threads. Every point is pure (its result depends only on the
+// point), so results are identical whatever the thread count; they come back in index order.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/catalog.hpp"
+#include "model/comm_model.hpp"
+#include "model/scenario.hpp"
+#include "model/step_result.hpp"
+#include "sweep/grid.hpp"
+
+namespace switchsim::sweep {
+
+struct PointOutcome {
+  std::int64_t index = 0;
+  model::Scenario scenario;
+  std::optional<model::StepInputs> inputs;
+  std::optional<model::StepResult> result;
+  std::string invalid_reason;  // why the point could not be simulated (experts not dividing devices...)
+  std::optional<double> dense_baseline_step_time_s;
+};
+
+// Makes the collective-timing model for a cluster; called once per worker thread and cluster.
+using CommFactory = std::function<std::unique_ptr<model::CommModel>(const config::ClusterConfig&)>;
+// Called after each finished point with (points done, points total), from any worker thread
+// but never concurrently.
+using ProgressFn = std::function<void(std::int64_t, std::int64_t)>;
+
+// Simulates grid points `indices` with `threads` workers. Bad files are config::ConfigError
+// (the whole sweep stops); a point whose values do not fit together becomes an invalid outcome.
+std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::int64_t>& indices,
+                                     const config::Catalog& catalog, const CommFactory& make_comm, int threads,
+                                     const ProgressFn& progress);
+
+}  // namespace switchsim::sweep
