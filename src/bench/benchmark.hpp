@@ -21,5 +21,6 @@ double time_seconds(const std::function<void()>& fn);
 
 // Individual benchmarks (one file each).
 Benchmark engine_benchmark();
+Benchmark fuzz_benchmark();
 
 }  // namespace switchsim::bench

@@ -31,12 +31,12 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
     d.peak_tf32 = FlopsPerSecond::tera(peaks.positive_number_or("tf32", d.peak_fp32.value() / 1e12));
     peaks.finish();
   }
-  d.memory = Bytes::from_double(r.positive_number("memory_GiB") * 1073741824.0);
+  d.memory = r.gibibytes("memory_GiB");
   d.memory_bandwidth = BytesPerSecond::gigabytes(r.positive_number("memory_bandwidth_GBps"));
   d.gemm_efficiency = r.number_in_range_or("gemm_efficiency", 0.01, 1.0, d.gemm_efficiency);
   d.memory_efficiency = r.number_in_range_or("memory_efficiency", 0.01, 1.0, d.memory_efficiency);
   d.gemm_tile = r.positive_int_or("gemm_tile", d.gemm_tile);
-  d.kernel_overhead = Picoseconds::from_seconds(r.non_negative_number_or("kernel_overhead_us", 0.0) * 1e-6);
+  d.kernel_overhead = r.microseconds_or("kernel_overhead_us", 0.0);
   d.cores_per_chip = r.positive_int_or("cores_per_chip", d.cores_per_chip);
   d.sources = read_sources(r, {"name", "kind", "compute_units", "peak_tflops", "memory_GiB", "memory_bandwidth_GBps",
                                "gemm_efficiency", "memory_efficiency", "gemm_tile", "kernel_overhead_us",

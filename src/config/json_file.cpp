@@ -36,6 +36,12 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& name)
     const auto colon = what.find("]");
     if (colon != std::string::npos) what = what.substr(colon + 2);
     throw ConfigError(name, "byte " + std::to_string(e.byte), "not valid JSON (" + what + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range.406 "number overflow parsing '1e9990'": valid syntax, unusable value.
+    std::string what = e.what();
+    const auto bracket = what.find("]");
+    if (bracket != std::string::npos) what = what.substr(bracket + 2);
+    throw ConfigError(name, "file", "unusable JSON value (" + what + ")");
   }
   if (!duplicate.empty()) throw ConfigError(name, "/" + duplicate, "duplicate key");
   return result;

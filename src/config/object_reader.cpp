@@ -129,6 +129,24 @@ double ObjectReader::number_in_range_or(std::string_view key, double low, double
   return v;
 }
 
+Picoseconds ObjectReader::microseconds_or(std::string_view key, double fallback_us) {
+  const double us = non_negative_number_or(key, fallback_us);
+  try {
+    return Picoseconds::from_seconds(us * 1e-6);
+  } catch (const OverflowError&) {
+    fail(key, "is too large (" + describe_value(nlohmann::json(us)) + " us does not fit in 64-bit picoseconds)");
+  }
+}
+
+Bytes ObjectReader::gibibytes(std::string_view key) {
+  const double gib = positive_number(key);
+  try {
+    return Bytes::from_double(gib * 1073741824.0);
+  } catch (const OverflowError&) {
+    fail(key, "is too large (" + describe_value(nlohmann::json(gib)) + " GiB does not fit in 64-bit bytes)");
+  }
+}
+
 std::string ObjectReader::string(std::string_view key) {
   const auto& value = require(key);
   if (!value.is_string()) fail(key, "must be a string, got " + describe_value(value));

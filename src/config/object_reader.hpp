@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/error.hpp"
+#include "units/units.hpp"
 
 namespace switchsim::config {
 
@@ -32,6 +33,10 @@ class ObjectReader {
   double non_negative_number_or(std::string_view key, double fallback);
   // A number in [low, high].
   double number_in_range_or(std::string_view key, double low, double high, double fallback);
+
+  // Quantities with units in the key's name; values that overflow their type are errors here.
+  Picoseconds microseconds_or(std::string_view key, double fallback_us);  // non-negative, "<name>_us"
+  Bytes gibibytes(std::string_view key);                                  // positive, "<name>_GiB"
 
   std::string string(std::string_view key);
   std::string string_or(std::string_view key, std::string fallback);

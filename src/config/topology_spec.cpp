@@ -7,8 +7,6 @@
 namespace switchsim::config {
 namespace {
 
-Picoseconds micros(double us) { return Picoseconds::from_seconds(us * 1e-6); }
-
 // A link given as "<prefix>bandwidth_GBps" or "<prefix>bandwidth_Gbps", and "<prefix>latency_us".
 LinkSpec read_link(ObjectReader& r, const std::string& prefix) {
   LinkSpec link;
@@ -17,7 +15,7 @@ LinkSpec read_link(ObjectReader& r, const std::string& prefix) {
   if (r.has(gbyte) && r.has(gbit)) r.fail(gbit, "give either " + gbyte + " or " + gbit + ", not both");
   if (r.has(gbit)) link.bandwidth = BytesPerSecond::gigabits(r.positive_number(gbit));
   else link.bandwidth = BytesPerSecond::gigabytes(r.positive_number(gbyte));
-  link.latency = micros(r.non_negative_number_or(prefix + "latency_us", 0.0));
+  link.latency = r.microseconds_or(prefix + "latency_us", 0.0);
   return link;
 }
 
@@ -114,7 +112,7 @@ TopologySpec parse_topology(const nlohmann::json& object, const std::string& fil
     s.nodes_per_leaf = r.positive_int("nodes_per_leaf");
     s.oversubscription = r.positive_number_or("oversubscription", 1.0);
     if (s.oversubscription < 1.0) r.fail("oversubscription", "must be at least 1 (1 = non-blocking)");
-    s.switch_latency = micros(r.non_negative_number_or("switch_latency_us", 0.0));
+    s.switch_latency = r.microseconds_or("switch_latency_us", 0.0);
     if (s.nodes % s.nodes_per_leaf != 0)
       r.fail("nodes_per_leaf", "must divide nodes (" + std::to_string(s.nodes) + "), got " +
                                    std::to_string(s.nodes_per_leaf));
