@@ -34,7 +34,7 @@ std::string md_table(const Table& t) {
 }
 
 std::string html_table(const Table& t) {
-  std::string out = "<table>\n<thead><tr>";
+  std::string out = "<div class=\"wide\"><table>\n<thead><tr>";
   for (const auto& h : t.header) out += "<th>" + html_escape(h) + "</th>";
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : t.rows) {
@@ -43,7 +43,7 @@ std::string html_table(const Table& t) {
       out += (i == 0 ? "<td>" : "<td class=\"n\">") + html_escape(row[i]) + "</td>";
     out += "</tr>\n";
   }
-  return out + "</tbody>\n</table>\n";
+  return out + "</tbody>\n</table></div>\n";
 }
 
 std::string anchor(const std::string& title) {
@@ -63,7 +63,7 @@ constexpr const char* kCss =
     "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}"
     "th,td{border:1px solid #bbb;padding:0.2em 0.6em}th{background:#eee}td.n{text-align:right}"
     "figure{margin:1em 0}svg{max-width:100%;height:auto;display:block}"
-    ".skipped{color:#666;font-style:italic}.context{font-size:0.85em;color:#555}";
+    ".wide{overflow-x:auto}.skipped{color:#666;font-style:italic}.context{font-size:0.85em;color:#555}";
 
 }  // namespace
 

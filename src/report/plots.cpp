@@ -188,7 +188,7 @@ PlannedSection plan_throughput(const std::vector<ResultRow>& rows) {
                                              [](const ResultRow& r) { return number_text(r.outputs->tokens_per_s); }));
   out.plot = experts_line_plot("plot-throughput.svg", "Throughput (tokens/s) vs number of experts", "tokens/s",
                                series, v, [](const ResultRow& r) { return r.outputs->tokens_per_s; }, "",
-                               "set format y \"%.3s%c\"\n");
+                               "set format y \"%.1s%c\"\n");
   return out;
 }
 
