@@ -61,6 +61,9 @@ TEST_CASE("the small sweep fixture parses into 17 rows with one invalid and one 
   const auto& r = sweep.results[11];
   CHECK(r.cluster == "h100-2x8");
   CHECK(r.outputs->alltoall_share() == Approx(0.35));
+  // Phases the simulator may add (embedding, mp_allreduce, other) are absent here: zero.
+  CHECK(r.outputs->phase("embedding") == 0.0);
+  CHECK(r.outputs->phase("attention") == 0.08);
 }
 
 TEST_CASE("the best configuration is the fastest valid point that fits, not the faster OOM one") {
@@ -107,9 +110,9 @@ TEST_CASE("the results CSV has a context block, unit-named columns, quoted layou
   // First row: 1048576 / 0.5 = 2097152 tokens/s, printed with %.6g.
   CHECK_THAT(csv, Catch::Contains("switch-base-8,8,1,1,1048576,8,dgx-h100-8,\"dp=8,tp=1,ep=8\",uniform,capacity,1,"
                                   "true,,0.5,2.09715e+06,"));
-  // The invalid point: its 22 output columns (11 scalars, 10 phases, the dense baseline) empty.
+  // The invalid point: its 25 output columns (11 scalars, 13 phases, the dense baseline) empty.
   CHECK_THAT(csv, Catch::Contains(fmt::format("false,8 experts cannot be sharded over 16 expert-parallel devices{}\n",
-                                              std::string(std::size_t{22}, ','))));
+                                              std::string(std::size_t{25}, ','))));
   const auto header_end = csv.find('\n', csv.find("model,"));
   const auto header = csv.substr(csv.find("model,"), header_end - csv.find("model,"));
   CHECK(count(header, ",") + 1 == rp::results_csv_columns().size());
@@ -290,4 +293,17 @@ TEST_CASE("without gnuplot on PATH the report fails with one line saying how to 
         "error: gnuplot is not installed (on Debian: apt-get install gnuplot-nox); it draws the report's plots\n");
   CHECK_FALSE(fs::exists(dir / "report.html"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("rows without a dense baseline skip the speedup plot and leave the column empty") {
+  auto doc = nlohmann::json::parse(slurp(source_path("tests/data/sweep-small/results.json")));
+  for (auto& row : doc["results"]) row.erase("dense_baseline_step_time_s");
+  const auto sweep = rp::parse_results(doc, "x.json");
+  const auto planned = rp::plan_document(sweep, {}, {});
+  CHECK_FALSE(planned.sections[1].figure);
+  REQUIRE(planned.sections[1].skipped);
+  CHECK(*planned.sections[1].skipped == "no valid point with a dense baseline that fits in memory to draw.");
+  CHECK_THAT(planned.summary[1], !Catch::Contains("dense baseline"));
+  const auto csv = rp::write_results_csv(sweep.results, sweep.context);
+  CHECK_THAT(csv, Catch::Contains(",0.02,0,\n"));  // optimizer_time_s, other_time_s, then an empty baseline
 }

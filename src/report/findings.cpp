@@ -75,8 +75,8 @@ std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std
   if (const auto* best = best_config(rows)) {
     const auto& o = *best->outputs;
     std::string speedup;
-    if (o.dense_baseline_step_time_s > 0)
-      speedup = fmt::format(", {:.2f}x the dense baseline", o.dense_baseline_step_time_s / o.step_time_s);
+    if (o.dense_baseline_step_time_s)
+      speedup = fmt::format(", {:.2f}x the dense baseline", *o.dense_baseline_step_time_s / o.step_time_s);
     out.push_back(fmt::format("Best configuration that fits in memory: {}: {} tokens/s, {} s per step, "
                               "{} of {} per device{}.",
                               point_name(*best), number_text(o.tokens_per_s), number_text(o.step_time_s),

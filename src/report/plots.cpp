@@ -202,13 +202,13 @@ PlannedSection plan_speedup(const std::vector<ResultRow>& rows) {
       "per token on the same cluster (above 1 means the MoE model is faster).");
   std::vector<const ResultRow*> usable;
   for (const auto* r : select(rows, false))
-    if (r->outputs->dense_baseline_step_time_s > 0) usable.push_back(r);
+    if (r->outputs->dense_baseline_step_time_s) usable.push_back(r);
   if (auto why = experts_skip_reason(usable, "with a dense baseline that fits in memory")) {
     out.section.skipped = *why;
     return out;
   }
   const auto v = varying_of(usable);
-  const auto speedup = [](const ResultRow& r) { return r.outputs->dense_baseline_step_time_s / r.outputs->step_time_s; };
+  const auto speedup = [](const ResultRow& r) { return *r.outputs->dense_baseline_step_time_s / r.outputs->step_time_s; };
   const auto series =
       group_by_experts(usable, [&](const ResultRow& a, const ResultRow& b) { return speedup(a) > speedup(b); });
   out.section.tables.push_back(experts_table(series, v, experts_of(usable), "speedup",
@@ -237,13 +237,18 @@ PlannedSection plan_phases(const std::vector<ResultRow>& rows) {
            std::tie(b->cluster, b->experts, b->capacity_factor, b->routing);
   });
   const auto v = varying_of(usable);
+  // Phases that are zero in every row (e.g. no model-parallel all-reduce) are left out.
+  std::vector<std::size_t> phases;
+  for (std::size_t p = 0; p < kStepPhases.size(); ++p)
+    if (std::any_of(usable.begin(), usable.end(), [p](const ResultRow* r) { return r->outputs->phase_time_s[p] > 0; }))
+      phases.push_back(p);
   Table t;
   t.header = {"config", "step_time_s"};
-  for (auto p : kStepPhases) t.header.push_back(std::string(p) + "_time_s");
+  for (auto p : phases) t.header.push_back(std::string(kStepPhases[p]) + "_time_s");
   t.header.push_back("alltoall share");
   for (const auto* r : usable) {
     std::vector<std::string> row{config_label(*r, v), number_text(r->outputs->step_time_s)};
-    for (double p : r->outputs->phase_time_s) row.push_back(number_text(p));
+    for (auto p : phases) row.push_back(number_text(r->outputs->phase_time_s[p]));
     row.push_back(percent_text(r->outputs->alltoall_share()));
     t.rows.push_back(std::move(row));
   }
@@ -256,18 +261,18 @@ PlannedSection plan_phases(const std::vector<ResultRow>& rows) {
   std::string data;
   for (std::size_t i = 0; i < bars; ++i) {
     data += fmt::format("\"{}\"", config_label(*usable[i], v));
-    for (double p : usable[i]->outputs->phase_time_s) data += fmt::format(" {}", data_number(p));
+    for (auto p : phases) data += fmt::format(" {}", data_number(usable[i]->outputs->phase_time_s[p]));
     data += "\n";
   }
   PlotJob job{"plot-phases.svg", "Per-phase step time (s), stacked, per configuration", "", {{"phases.dat", data}}, {}};
   // Fixed colours per phase (gnuplot's default cycle repeats after 8); all-to-all in reds.
-  constexpr std::array<const char*, kStepPhases.size()> colours{"#9467bd", "#8c564b", "#d62728", "#1f77b4",
-                                                                "#ff9896", "#c49c94", "#2ca02c", "#98df8a",
-                                                                "#ff7f0e", "#7f7f7f"};
+  constexpr std::array<const char*, kStepPhases.size()> colours{
+      "#bcbd22", "#2ca02c", "#98df8a", "#9467bd", "#8c564b", "#d62728", "#1f77b4",
+      "#ff9896", "#c49c94", "#17becf", "#ff7f0e", "#7f7f7f", "#e7e7e7"};
   std::string items;
-  for (std::size_t p = 0; p < kStepPhases.size(); ++p)
-    items += fmt::format("{}\"phases.dat\" using {}{} lc rgb \"{}\" title \"{}\"", p ? ", " : "", p + 2,
-                         p ? "" : ":xtic(1)", colours[p], kStepPhases[p]);
+  for (std::size_t i = 0; i < phases.size(); ++i)
+    items += fmt::format("{}\"phases.dat\" using {}{} lc rgb \"{}\" title \"{}\"", i ? ", " : "", i + 2,
+                         i ? "" : ":xtic(1)", colours[phases[i]], kStepPhases[phases[i]]);
   const int width = std::max(900, static_cast<int>(300 + 28 * bars));
   job.size = {width, 520};
   job.commands = fmt::format(

@@ -1,5 +1,7 @@
 #include "report/result_row.hpp"
 
+#include <algorithm>
+
 #include "config/error.hpp"
 #include "config/json_file.hpp"
 #include "config/object_reader.hpp"
@@ -47,9 +49,14 @@ ResultOutputs parse_outputs(config::ObjectReader& r) {
   o.oom = detail::boolean(r, "oom");
   o.params_total = non_negative_number(r, "params_total");
   o.flops_per_token = non_negative_number(r, "flops_per_token");
-  for (std::size_t i = 0; i < kStepPhases.size(); ++i)
-    o.phase_time_s[i] = non_negative_number(r, std::string(kStepPhases[i]) + "_time_s");
-  o.dense_baseline_step_time_s = non_negative_number(r, "dense_baseline_step_time_s");
+  for (std::size_t i = 0; i < kStepPhases.size(); ++i) {
+    const std::string column = std::string(kStepPhases[i]) + "_time_s";
+    const bool optional =
+        std::find(kOptionalStepPhases.begin(), kOptionalStepPhases.end(), kStepPhases[i]) != kOptionalStepPhases.end();
+    o.phase_time_s[i] = optional && !r.has(column) ? 0.0 : non_negative_number(r, column);
+  }
+  if (r.has("dense_baseline_step_time_s"))
+    o.dense_baseline_step_time_s = detail::positive_number(r, "dense_baseline_step_time_s");
   return o;
 }
 
@@ -128,7 +135,7 @@ nlohmann::ordered_json to_json(const ResultRow& row) {
     j["params_total"] = o.params_total;
     j["flops_per_token"] = o.flops_per_token;
     for (std::size_t i = 0; i < kStepPhases.size(); ++i) j[std::string(kStepPhases[i]) + "_time_s"] = o.phase_time_s[i];
-    j["dense_baseline_step_time_s"] = o.dense_baseline_step_time_s;
+    if (o.dense_baseline_step_time_s) j["dense_baseline_step_time_s"] = *o.dense_baseline_step_time_s;
   }
   return j;
 }

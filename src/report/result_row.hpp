@@ -17,11 +17,13 @@
 
 namespace switchsim::report {
 
-// The phases of one training step, in the order the stacked plot draws them. Each has a
-// column `<phase>_time_s` in a result row.
-inline constexpr std::array<std::string_view, 10> kStepPhases{
-    "router",           "dispatch",  "alltoall_dispatch", "expert_ffn", "alltoall_combine",
-    "combine",          "attention", "dense_ffn",         "allreduce",  "optimizer"};
+// The phases of one training step, in the order the stacked plot draws them (the same list
+// and order as model::kStepPhases, which the simulator fills). Each has a column
+// `<phase>_time_s` in a result row; those in kOptionalStepPhases may be absent (read as 0).
+inline constexpr std::array<std::string_view, 13> kStepPhases{
+    "embedding", "attention",        "dense_ffn", "router",       "dispatch",  "alltoall_dispatch", "expert_ffn",
+    "alltoall_combine", "combine",   "mp_allreduce", "allreduce", "optimizer", "other"};
+inline constexpr std::array<std::string_view, 3> kOptionalStepPhases{"embedding", "mp_allreduce", "other"};
 
 // Where a result came from: ordered key/value pairs (tool, git_sha, date, command, ...).
 // Non-string JSON values are kept as their JSON text.
@@ -44,7 +46,8 @@ struct ResultOutputs {
   double params_total = 0;
   double flops_per_token = 0;
   std::array<double, kStepPhases.size()> phase_time_s{};  // indexed like kStepPhases
-  double dense_baseline_step_time_s = 0;
+  // Step time of the dense model of equal FLOPs per token on the same cluster; optional.
+  std::optional<double> dense_baseline_step_time_s;
 
   double phase(std::string_view name) const;
   // (alltoall_dispatch + alltoall_combine) / step_time_s.

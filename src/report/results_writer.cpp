@@ -57,7 +57,7 @@ std::string write_results_csv(const std::vector<ResultRow>& rows, const RunConte
       f.push_back(number(o.params_total));
       f.push_back(number(o.flops_per_token));
       for (double v : o.phase_time_s) f.push_back(number(v));
-      f.push_back(number(o.dense_baseline_step_time_s));
+      f.push_back(o.dense_baseline_step_time_s ? number(*o.dense_baseline_step_time_s) : "");
     }
     f.resize(columns.size());  // an invalid point: empty outputs
     for (std::size_t i = 0; i < f.size(); ++i) out += (i ? "," : "") + f[i];

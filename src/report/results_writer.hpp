@@ -9,7 +9,8 @@
 //   model,experts,capacity_factor,...
 // (pandas: read_csv(path, comment='#'); spreadsheets: skip the lines starting with '#').
 // Fields with a comma, quote or newline are quoted per RFC 4180 (layouts contain commas).
-// An invalid point leaves its output columns empty; `oom` and `valid` are true/false.
+// An invalid point leaves its output columns empty (and any point without a dense baseline
+// its dense_baseline_step_time_s); `oom` and `valid` are true/false.
 
 #include <string>
 #include <string_view>
