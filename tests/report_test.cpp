@@ -307,3 +307,16 @@ TEST_CASE("rows without a dense baseline skip the speedup plot and leave the col
   const auto csv = rp::write_results_csv(sweep.results, sweep.context);
   CHECK_THAT(csv, Catch::Contains(",0.02,0,\n"));  // optimizer_time_s, other_time_s, then an empty baseline
 }
+
+TEST_CASE("a plot skipped on a rerun does not survive from the earlier run") {
+  const auto dir = sweep_copy();
+  REQUIRE(run_cli(fmt::format("report '{}' --measured '{}'", dir.string(),
+                              source_path("tests/data/measured-small.json")))
+              .exit_code == 0);
+  REQUIRE(fs::exists(dir / "plot-measured.svg"));
+  REQUIRE(run_cli(fmt::format("report '{}'", dir.string())).exit_code == 0);
+  CHECK_FALSE(fs::exists(dir / "plot-measured.svg"));
+  CHECK(fs::exists(dir / "plot-memory.svg"));
+  CHECK(count(slurp(dir / "report.html"), "<svg") == 5);
+  fs::remove_all(dir);
+}

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -45,9 +46,16 @@ std::vector<std::filesystem::path> write_report(const std::filesystem::path& dir
                                                 const std::vector<report::MeasuredFile>& measured,
                                                 const report::ReportOptions& options) {
   std::vector<std::filesystem::path> written;
-  for (const auto& file : report::build_report(results, measured, options)) {
+  const auto files = report::build_report(results, measured, options);
+  for (const auto& file : files) {
     write_file_atomically(dir / file.name, file.content);
     written.push_back(dir / file.name);
+  }
+  // A plot skipped this time must not survive from an earlier run next to the new report.
+  for (auto name : report::kPlotFiles) {
+    const bool fresh = std::any_of(files.begin(), files.end(), [name](const auto& f) { return f.name == name; });
+    std::error_code ec;
+    if (!fresh) std::filesystem::remove(dir / name, ec);
   }
   return written;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Writes a report into a sweep directory: every file from report::build_report() goes to
 // DIR/<name> through write_file_atomically. `switchsim report` and `switchsim sweep` both
-// call this. Returns the paths written, in order (plots, report.md, report.html).
+// call this. Returns the paths written, in order (plots, report.md, report.html); removes any
+// plot-*.svg of an earlier run that this report skipped.
 
 #include <filesystem>
 #include <vector>

@@ -3,7 +3,9 @@
 // The caller writes them (cli::write_file_atomically) into the sweep directory, so this
 // module never touches the output directory itself.
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/document.hpp"
@@ -15,6 +17,12 @@ namespace switchsim::report {
 struct ReportOptions {
   std::string title = "Switch Transformer sweep report";
 };
+
+// Every plot file a report may contain; a plot skipped this time leaves no file, so a writer
+// removes a stale one from an earlier run.
+inline constexpr std::array<std::string_view, 6> kPlotFiles{"plot-throughput.svg", "plot-speedup.svg",
+                                                            "plot-phases.svg",     "plot-dropped.svg",
+                                                            "plot-measured.svg",   "plot-memory.svg"};
 
 struct OutputFile {
   std::string name;  // bare file name: report.md, report.html, plot-*.svg
