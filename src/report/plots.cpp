@@ -160,7 +160,8 @@ PlotJob experts_line_plot(const std::string& file, const std::string& alt, const
   }
   job.commands = fmt::format(
       "set logscale x 2\nset xrange [{}:{}]\nset xlabel \"experts (log2 scale)\"\nset ylabel {}\n"
-      "set format x \"%g\"\nset grid\nset key outside right top\n{}plot {}{}\n",
+      "set format x \"%g\"\nset grid\nset key outside right top\nset offsets 0, 0, graph 0.06, graph 0.06\n"
+      "{}plot {}{}\n",
       data_number(static_cast<double>(lo) / 1.25), data_number(static_cast<double>(hi) * 1.25),
       gnuplot_quote(ylabel), extra_settings, items, extra_items);
   return job;
@@ -334,7 +335,7 @@ PlannedSection plan_dropped(const std::vector<ResultRow>& rows) {
   }
   job.commands = fmt::format(
       "set xrange [{}:{}]\nset xlabel \"capacity factor\"\nset ylabel \"dropped-token fraction\"\nset yrange [0:*]\n"
-      "set grid\nset key outside right top\nplot {}\n",
+      "set grid\nset key outside right top\nset offsets 0, 0, graph 0.06, 0\nplot {}\n",
       data_number(*factors.begin() - 0.1), data_number(*factors.rbegin() + 0.1), items);
   out.section.tables.push_back(std::move(t));
   out.plot = std::move(job);
