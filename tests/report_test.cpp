@@ -13,6 +13,8 @@
 
 #include "cli_runner.hpp"
 #include "config/error.hpp"
+#include "config/json_file.hpp"
+#include "fuzz/mutator.hpp"
 #include "report/findings.hpp"
 #include "report/report.hpp"
 #include "report/results_writer.hpp"
@@ -319,4 +321,26 @@ TEST_CASE("a plot skipped on a rerun does not survive from the earlier run") {
   CHECK(fs::exists(dir / "plot-memory.svg"));
   CHECK(count(slurp(dir / "report.html"), "<svg") == 5);
   fs::remove_all(dir);
+}
+
+// The report reads files people and other tools write: every mutant of the fixtures must be
+// accepted or rejected with a ConfigError, never crash or escape as another exception.
+TEST_CASE("a thousand mutated results and measured files are each accepted or rejected cleanly") {
+  const std::string results = slurp(source_path("tests/data/sweep-small/results.json"));
+  const std::string measured = slurp(source_path("tests/data/measured-small.json"));
+  switchsim::fuzz::Mutator mutator(808);
+  int rejected = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const bool is_results = i % 2 == 0;
+    const std::string mutant = mutator.mutate(is_results ? results : measured);
+    INFO("mutant #" << i << ": " << mutant);
+    try {
+      const auto json = switchsim::config::parse_json_text(mutant, "fuzz.json");
+      if (is_results) rp::parse_results(json, "fuzz.json");
+      else rp::parse_measured(json, "fuzz.json");
+    } catch (const switchsim::config::ConfigError&) {
+      ++rejected;
+    }
+  }
+  CHECK(rejected > 300);
 }
