@@ -3,7 +3,10 @@
 # Does nothing when everything is already installed, so it is cheap to call every time.
 set -euo pipefail
 packages=(cmake ninja-build g++ libboost-graph-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
-          libopenmpi-dev openmpi-bin libopenblas-dev gnuplot-nox)
+          libopenmpi-dev openmpi-bin libopenblas-dev gnuplot-nox
+          # chromium: only the test that opens report.html headlessly needs it (it skips,
+          # saying so, when /usr/bin/chromium is absent); large, but installed once.
+          chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

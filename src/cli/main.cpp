@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
       "  switchsim describe model switch-base-128\n"
       "  switchsim describe hardware dgx-h100-8 --json\n"
       "  switchsim simulate --model switch-base-128 --cluster dgx-h100-8\n"
-      "  switchsim bench engine\n",
+      "  switchsim bench engine\n"
+      "  switchsim report runs/sweep-h100\n",
       "switchsim"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "switchsim 0.1.0");
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   cli::setup_list(app, action);
   cli::setup_simulate(app, action);
   cli::setup_bench(app, action);
+  cli::setup_report(app, action);
 
   try {
     app.parse(argc, argv);

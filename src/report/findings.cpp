@@ -1,0 +1,128 @@
+#include "report/findings.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "report/number_text.hpp"
+
+namespace switchsim::report {
+namespace {
+
+std::string point_name(const ResultRow& r) {
+  return fmt::format("{} with {} experts at capacity factor {} on {} ({}, {} routing)", r.model, r.experts,
+                     factor_text(r.capacity_factor), r.cluster, r.layout, r.routing);
+}
+
+std::string short_name(const ResultRow& r) {
+  return fmt::format("{} E={} cf={} on {}{}", r.model, r.experts, factor_text(r.capacity_factor), r.cluster,
+                     r.routing == "uniform" ? "" : " (" + r.routing + ")");
+}
+
+}  // namespace
+
+const ResultRow* best_config(const std::vector<ResultRow>& rows) {
+  const ResultRow* best = nullptr;
+  for (const auto& r : rows)
+    if (r.usable() && (best == nullptr || r.outputs->tokens_per_s > best->outputs->tokens_per_s)) best = &r;
+  return best;
+}
+
+std::vector<AlltoallOnset> alltoall_onsets(const std::vector<ResultRow>& rows) {
+  std::map<std::string, AlltoallOnset> by_cluster;
+  for (const auto& r : rows) {
+    if (!r.valid || !r.outputs) continue;
+    auto& onset = by_cluster[r.cluster];
+    onset.cluster = r.cluster;
+    const double share = r.outputs->alltoall_share();
+    onset.max_share = std::max(onset.max_share, share);
+    if (share < kAlltoallDominanceShare) continue;
+    const bool earlier = !onset.experts || r.experts < *onset.experts;
+    const bool same_but_larger =
+        onset.experts && r.experts == *onset.experts && share > onset.row->outputs->alltoall_share();
+    if (earlier || same_but_larger) {
+      onset.experts = r.experts;
+      onset.row = &r;
+    }
+  }
+  std::vector<AlltoallOnset> out;
+  for (auto& [cluster, onset] : by_cluster) out.push_back(onset);
+  return out;
+}
+
+std::optional<double> median_abs_error(const std::vector<MeasuredFile>& measured) {
+  std::vector<double> errs;
+  for (const auto& f : measured)
+    for (const auto& r : f.results) errs.push_back(std::fabs(r.error()));
+  if (errs.empty()) return std::nullopt;
+  std::sort(errs.begin(), errs.end());
+  const std::size_t n = errs.size();
+  return n % 2 ? errs[n / 2] : (errs[n / 2 - 1] + errs[n / 2]) / 2;
+}
+
+std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std::vector<MeasuredFile>& measured) {
+  std::vector<std::string> out;
+  std::size_t valid = 0, oom = 0;
+  for (const auto& r : rows) {
+    valid += r.valid ? 1 : 0;
+    oom += (r.valid && r.outputs && r.outputs->oom) ? 1 : 0;
+  }
+  out.push_back(fmt::format("{} points: {} valid, {} invalid, {} out of memory.", rows.size(), valid,
+                            rows.size() - valid, oom));
+
+  if (const auto* best = best_config(rows)) {
+    const auto& o = *best->outputs;
+    std::string speedup;
+    if (o.dense_baseline_step_time_s)
+      speedup = fmt::format(", {:.2f}x the dense baseline", *o.dense_baseline_step_time_s / o.step_time_s);
+    out.push_back(fmt::format("Best configuration that fits in memory: {}: {} tokens/s, {} s per step, "
+                              "{} of {} per device{}.",
+                              point_name(*best), number_text(o.tokens_per_s), number_text(o.step_time_s),
+                              gib_text(o.mem_per_device_bytes), gib_text(o.hbm_bytes), speedup));
+  } else {
+    out.push_back("No valid configuration fits in memory.");
+  }
+
+  for (const auto& onset : alltoall_onsets(rows)) {
+    if (onset.experts) {
+      out.push_back(fmt::format("On {}, all-to-all takes {} or more of the step from {} experts on ({} at capacity "
+                                "factor {}, {} routing).",
+                                onset.cluster, percent_text(kAlltoallDominanceShare), *onset.experts,
+                                percent_text(onset.row->outputs->alltoall_share()),
+                                factor_text(onset.row->capacity_factor), onset.row->routing));
+    } else {
+      out.push_back(fmt::format("On {}, all-to-all stays below {} of the step (at most {}).", onset.cluster,
+                                percent_text(kAlltoallDominanceShare), percent_text(onset.max_share)));
+    }
+  }
+
+  std::string oom_list;
+  for (const auto& r : rows)
+    if (r.valid && r.outputs && r.outputs->oom)
+      oom_list += fmt::format("{}{} ({} > {})", oom_list.empty() ? "" : "; ", short_name(r),
+                              gib_text(r.outputs->mem_per_device_bytes), gib_text(r.outputs->hbm_bytes));
+  if (!oom_list.empty()) out.push_back("Out of memory: " + oom_list + ".");
+
+  std::string invalid_list;
+  for (const auto& r : rows)
+    if (!r.valid) invalid_list += fmt::format("{}{}: {}", invalid_list.empty() ? "" : "; ", short_name(r), r.invalid_reason);
+  if (!invalid_list.empty()) out.push_back("Invalid: " + invalid_list + ".");
+
+  if (const auto median = median_abs_error(measured)) {
+    std::size_t n = 0, within10 = 0, within25 = 0;
+    for (const auto& f : measured)
+      for (const auto& r : f.results) {
+        ++n;
+        within10 += std::fabs(r.error()) <= 0.10 + 1e-12 ? 1 : 0;
+        within25 += std::fabs(r.error()) <= 0.25 + 1e-12 ? 1 : 0;
+      }
+    out.push_back(fmt::format("Against {} measured points, the median |predicted/measured - 1| is {} ({} within "
+                              "±10%, {} within ±25%).",
+                              n, percent_text(*median), within10, within25));
+  }
+  return out;
+}
+
+}  // namespace switchsim::report

@@ -1,0 +1,346 @@
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_runner.hpp"
+#include "config/error.hpp"
+#include "config/json_file.hpp"
+#include "fuzz/mutator.hpp"
+#include "report/findings.hpp"
+#include "report/report.hpp"
+#include "report/results_writer.hpp"
+
+using switchsim::test::run_cli;
+using switchsim::test::source_path;
+namespace rp = switchsim::report;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A fresh directory under /tmp holding a copy of the small sweep's results.json.
+fs::path sweep_copy() {
+  std::string pattern = (fs::temp_directory_path() / "switchsim-report-test-XXXXXX").string();
+  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+  fs::copy_file(source_path("tests/data/sweep-small/results.json"), fs::path(pattern) / "results.json");
+  return pattern;
+}
+
+rp::ResultsFile small_sweep() { return rp::read_results_file(source_path("tests/data/sweep-small/results.json")); }
+rp::MeasuredFile small_measured() { return rp::read_measured_file(source_path("tests/data/measured-small.json")); }
+
+}  // namespace
+
+TEST_CASE("the small sweep fixture parses into 17 rows with one invalid and one OOM point") {
+  const auto sweep = small_sweep();
+  REQUIRE(sweep.results.size() == 17);
+  CHECK(std::count_if(sweep.results.begin(), sweep.results.end(), [](const auto& r) { return !r.valid; }) == 1);
+  CHECK(std::count_if(sweep.results.begin(), sweep.results.end(),
+                      [](const auto& r) { return r.outputs && r.outputs->oom; }) == 1);
+  CHECK(sweep.context.get("tool") == "switchsim 0.1.0");
+  // The fixture's h100-2x8 E=16 cf=1 point: 2 x 0.07 s of all-to-all in a 0.40 s step.
+  const auto& r = sweep.results[11];
+  CHECK(r.cluster == "h100-2x8");
+  CHECK(r.outputs->alltoall_share() == Approx(0.35));
+  // Phases the simulator may add (embedding, mp_allreduce, other) are absent here: zero.
+  CHECK(r.outputs->phase("embedding") == 0.0);
+  CHECK(r.outputs->phase("attention") == 0.08);
+}
+
+TEST_CASE("the best configuration is the fastest valid point that fits, not the faster OOM one") {
+  const auto sweep = small_sweep();
+  const auto* best = rp::best_config(sweep.results);
+  REQUIRE(best != nullptr);
+  // h100-2x8 E=64 cf=2 has a 0.35 s step but needs 84 GiB of 80; next is E=32 cf=1 at 0.36 s.
+  CHECK(best->cluster == "h100-2x8");
+  CHECK(best->experts == 32);
+  CHECK(best->capacity_factor == 1.0);
+  CHECK(best->outputs->tokens_per_s == Approx(1048576.0 / 0.36));
+}
+
+TEST_CASE("all-to-all starts to dominate at 32 experts on the DGX and at 16 on the two-node cluster") {
+  const auto onsets = rp::alltoall_onsets(small_sweep().results);
+  REQUIRE(onsets.size() == 2);
+  // dgx-h100-8: shares at cf=2 are 21.4%, 27.3%, 31.0% (0.18/0.58), 35.5% for E = 8..64.
+  CHECK(onsets[0].cluster == "dgx-h100-8");
+  REQUIRE(onsets[0].experts);
+  CHECK(*onsets[0].experts == 32);
+  CHECK(onsets[0].row->outputs->alltoall_share() == Approx(0.18 / 0.58));
+  // h100-2x8: E=8 is invalid; at E=16 already 35.0% (cf=1) and 39.1% (cf=2, 0.18/0.46).
+  CHECK(onsets[1].cluster == "h100-2x8");
+  REQUIRE(onsets[1].experts);
+  CHECK(*onsets[1].experts == 16);
+  CHECK(onsets[1].row->capacity_factor == 2.0);
+}
+
+TEST_CASE("the median absolute error of the five measured points is 10%") {
+  // errors: +10%, -5%, +10%, -20%, -1% -> |err| sorted 1, 5, 10, 10, 20 -> median 10%.
+  const auto median = rp::median_abs_error({small_measured()});
+  REQUIRE(median);
+  CHECK(*median == Approx(0.10));
+  CHECK_FALSE(rp::median_abs_error({}));
+}
+
+TEST_CASE("the results CSV has a context block, unit-named columns, quoted layouts and empty invalid outputs") {
+  const auto sweep = small_sweep();
+  const auto csv = rp::write_results_csv(sweep.results, sweep.context);
+  CHECK_THAT(csv, Catch::StartsWith("# command: switchsim sweep (hand-written test fixture)\n"));
+  CHECK_THAT(csv, Catch::Contains("\nmodel,experts,capacity_factor,top_k,batch_tokens,devices,cluster,layout,"));
+  CHECK_THAT(csv, Catch::Contains(",step_time_s,tokens_per_s,examples_per_s,mfu,dropped_token_frac,"));
+  CHECK_THAT(csv, Catch::Contains(",alltoall_dispatch_time_s,expert_ffn_time_s,"));
+  // First row: 1048576 / 0.5 = 2097152 tokens/s, printed with %.6g.
+  CHECK_THAT(csv, Catch::Contains("switch-base-8,8,1,1,1048576,8,dgx-h100-8,\"dp=8,tp=1,ep=8\",uniform,capacity,1,"
+                                  "true,,0.5,2.09715e+06,"));
+  // The invalid point: its 25 output columns (11 scalars, 13 phases, the dense baseline) empty.
+  CHECK_THAT(csv, Catch::Contains(fmt::format("false,8 experts cannot be sharded over 16 expert-parallel devices{}\n",
+                                              std::string(std::size_t{25}, ','))));
+  const auto header_end = csv.find('\n', csv.find("model,"));
+  const auto header = csv.substr(csv.find("model,"), header_end - csv.find("model,"));
+  CHECK(count(header, ",") + 1 == rp::results_csv_columns().size());
+  CHECK(rp::csv_field("a\"b") == "\"a\"\"b\"");
+}
+
+TEST_CASE("results JSON written by the writer reads back to the same rows") {
+  const auto sweep = small_sweep();
+  const auto json = rp::write_results_json(sweep.results, sweep.context);
+  const auto again = rp::parse_results(nlohmann::json::parse(json), "round-trip");
+  REQUIRE(again.results.size() == sweep.results.size());
+  CHECK(rp::write_results_json(again.results, again.context) == json);
+  CHECK(again.results[12].outputs->step_time_s == sweep.results[12].outputs->step_time_s);
+  CHECK_FALSE(again.results[10].outputs);
+  // Schema order, not alphabetical: model comes first in every row.
+  CHECK(json.find("\"model\"") < json.find("\"experts\""));
+}
+
+TEST_CASE("a result row without a required output names the file and the JSON pointer") {
+  auto doc = nlohmann::json::parse(slurp(source_path("tests/data/sweep-small/results.json")));
+  doc["results"][3].erase("step_time_s");
+  try {
+    rp::parse_results(doc, "x.json");
+    FAIL("no error");
+  } catch (const switchsim::config::ConfigError& e) {
+    CHECK(std::string(e.what()) == "x.json: /results/3/step_time_s: required field is missing");
+  }
+  // An invalid row needs no outputs, but it needs a reason.
+  doc = nlohmann::json::parse(slurp(source_path("tests/data/sweep-small/results.json")));
+  doc["results"][10]["invalid_reason"] = "";
+  CHECK_THROWS_WITH(rp::parse_results(doc, "x.json"), Catch::Contains("/results/10/invalid_reason"));
+}
+
+TEST_CASE("a sweep with a single expert count skips the plots over experts with a sentence") {
+  auto sweep = small_sweep();
+  std::erase_if(sweep.results, [](const rp::ResultRow& r) { return r.experts != 32; });
+  const auto doc = rp::plan_document(sweep, {}, {});
+  REQUIRE(doc.sections.size() == 6);
+  CHECK_FALSE(doc.sections[0].figure);  // throughput
+  REQUIRE(doc.sections[0].skipped);
+  CHECK_THAT(*doc.sections[0].skipped, Catch::Contains("has 32 experts, so there is no trend"));
+  CHECK(doc.sections[2].figure);  // phases still drawn
+  CHECK(doc.sections[3].figure);  // dropped tokens: two capacity factors
+  CHECK_FALSE(doc.sections[4].figure);  // no measured data
+  CHECK_THAT(rp::render_markdown(doc), Catch::Contains("*No plot: no measured data given (add --measured FILE).*"));
+}
+
+TEST_CASE("inlined SVG names no URL and gets ids unique to its plot") {
+  const std::string svg =
+      "<?xml version=\"1.0\"?>\n<svg \n viewBox=\"0 0 10 10\"\n xmlns=\"http://www.w3.org/2000/svg\"\n"
+      " xmlns:xlink=\"http://www.w3.org/1999/xlink\"\n>\n<g id=\"gnuplot_canvas\"><path id='gpPt0'/>"
+      "<use xlink:href='#gpPt0'/><rect filter=\"url(#textbox)\"/></g></svg>\n";
+  const auto out = rp::inline_svg(svg, "p3");
+  CHECK(out.find("http") == std::string::npos);
+  CHECK_THAT(out, Catch::StartsWith("<svg"));
+  CHECK_THAT(out, Catch::Contains("id=\"p3-gnuplot_canvas\"") && Catch::Contains("id='p3-gpPt0'") &&
+                      Catch::Contains("href='#p3-gpPt0'") && Catch::Contains("url(#p3-textbox)"));
+}
+
+TEST_CASE("switchsim report writes six plots, Markdown tables with the hand-derived numbers, and HTML") {
+  const auto dir = sweep_copy();
+  const auto r = run_cli(fmt::format("report '{}' --measured '{}'", dir.string(),
+                                     source_path("tests/data/measured-small.json")));
+  REQUIRE(r.exit_code == 0);
+  CHECK(count(r.out, "\n") == 8);
+  CHECK_THAT(r.out, Catch::Contains((dir / "report.html").string()));
+  for (const char* plot : {"throughput", "speedup", "phases", "dropped", "measured", "memory"})
+    CHECK(fs::file_size(dir / fmt::format("plot-{}.svg", plot)) > 1000);
+
+  const auto md = slurp(dir / "report.md");
+  CHECK_THAT(md, Catch::Contains("17 points: 16 valid, 1 invalid, 1 out of memory."));
+  // 1048576 tokens / 0.36 s = 2912711 tokens/s; dense 0.50 s / 0.36 s = 1.39x.
+  CHECK_THAT(md, Catch::Contains("Best configuration that fits in memory: switch-base-32 with 32 experts at capacity "
+                                 "factor 1 on h100-2x8 (dp=16,tp=1,ep=16, uniform routing): 2912711 tokens/s, 0.36 s "
+                                 "per step, 45.0 GiB of 80.0 GiB per device, 1.39x the dense baseline."));
+  CHECK_THAT(md, Catch::Contains("On dgx-h100-8, all-to-all takes 30.0% or more of the step from 32 experts on "
+                                 "(31.0% at capacity factor 2"));
+  CHECK_THAT(md, Catch::Contains("On h100-2x8, all-to-all takes 30.0% or more of the step from 16 experts on "
+                                 "(39.1% at capacity factor 2"));
+  CHECK_THAT(md, Catch::Contains("Out of memory: switch-base-64 E=64 cf=2 on h100-2x8 (84.0 GiB > 80.0 GiB)."));
+  CHECK_THAT(md, Catch::Contains("median |predicted/measured - 1| is 10.0% (4 within ±10%, 5 within ±25%)"));
+  // Tables: tokens/s per series (1048576 / 0.47 = 2231013), speedup 0.60 / 0.47 = 1.28,
+  // the OOM point's memory, a measured point's error (0.048 / 0.060 - 1 = -20%).
+  CHECK_THAT(md, Catch::Contains("| dgx-h100-8 cf=1 uniform | 2097152 | 2184533 | 2231013 | 2139951 |"));
+  CHECK_THAT(md, Catch::Contains("| dgx-h100-8 cf=1 uniform | 1.20 | 1.25 | 1.28 | 1.22 |"));
+  CHECK_THAT(md, Catch::Contains("| h100-2x8 cf=2 uniform | – | 27.0 GiB | 48.0 GiB | 84.0 GiB (OOM) |"));
+  CHECK_THAT(md, Catch::Contains("| cpu E=64 cf=1 ranks=2 tokens_per_rank=1024 | 0.06 | 0.057..0.064 | 0.048 | -20.0% |"));
+  CHECK_THAT(md, Catch::Contains("| zipf:1.2 | 1 | 0.08 | 0.08 | 0.08 | 1 |"));
+  CHECK_THAT(md, Catch::Contains("![Throughput (tokens/s) vs number of experts](plot-throughput.svg)"));
+
+  const auto html = slurp(dir / "report.html");
+  CHECK(count(html, "<svg") == 6);
+  CHECK(html.find("http") == std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK_THAT(html, Catch::Contains("<td>dgx-h100-8 cf=1 uniform</td><td class=\"n\">2097152</td>"));
+
+  // Same input, same bytes.
+  std::vector<std::string> first;
+  for (const auto& e : fs::directory_iterator(dir)) first.push_back(e.path().filename().string() + slurp(e.path()));
+  REQUIRE(run_cli(fmt::format("report '{}' --measured '{}'", dir.string(),
+                              source_path("tests/data/measured-small.json")))
+              .exit_code == 0);
+  std::vector<std::string> second;
+  for (const auto& e : fs::directory_iterator(dir)) second.push_back(e.path().filename().string() + slurp(e.path()));
+  std::sort(first.begin(), first.end());
+  std::sort(second.begin(), second.end());
+  CHECK(first.size() == 9);  // results.json + 6 plots + report.md + report.html: no temp files left
+  CHECK(first == second);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("switchsim report without results.json exits 2 with one line") {
+  const auto r = run_cli("report /nonexistent-sweep-dir");
+  CHECK(r.exit_code == 2);
+  CHECK(count(r.err, "\n") == 1);
+  CHECK_THAT(r.err, Catch::StartsWith("error: /nonexistent-sweep-dir/results.json: no such file"));
+}
+
+TEST_CASE("a measured file missing a predicted step time exits 2 naming the file and the row") {
+  const auto dir = sweep_copy();
+  const std::string bad = source_path("tests/data/measured-bad.json");
+  const auto r = run_cli(fmt::format("report '{}' --measured '{}'", dir.string(), bad));
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == fmt::format("error: {}: /results/1/step_time_s: required field is missing\n", bad));
+  CHECK_FALSE(fs::exists(dir / "report.md"));
+  fs::remove_all(dir);
+}
+
+// Headless Chromium opens the report as a person would and counts the SVGs it laid out with a
+// non-zero size. The report itself has no scripts; the test makes a copy with one small
+// inline script just before </body> that, once the SVGs above it are parsed, measures them
+// (getBoundingClientRect forces layout) and appends the counts to the page; --dump-dom then
+// prints the resulting DOM. Skipped, with the reason printed, when Chromium is absent.
+TEST_CASE("headless Chromium lays out every plot of the HTML report with a non-zero size") {
+  if (!fs::exists("/usr/bin/chromium")) {
+    WARN("SKIPPED: /usr/bin/chromium is not installed (scripts/install-deps.sh installs it)");
+    return;
+  }
+  const auto dir = sweep_copy();
+  REQUIRE(run_cli(fmt::format("report '{}' --measured '{}'", dir.string(),
+                              source_path("tests/data/measured-small.json")))
+              .exit_code == 0);
+  std::string html = slurp(dir / "report.html");
+  const std::string probe =
+      "<script>(function(){var all=document.querySelectorAll('svg'),n=0;"
+      "for(var i=0;i<all.length;i++){var b=all[i].getBoundingClientRect();if(b.width>0&&b.height>0)n++;}"
+      "var p=document.createElement('p');p.id='probe';p.textContent='svgs='+all.length+' rendered='+n;"
+      "document.body.appendChild(p);})();</script>\n";
+  const auto at = html.rfind("</body>");
+  REQUIRE(at != std::string::npos);
+  html.insert(at, probe);
+  {
+    std::ofstream out(dir / "probe.html", std::ios::binary);
+    out << html;
+  }
+  const auto dom = dir / "dom.txt";
+  const std::string command = fmt::format(
+      "timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+      "--disable-background-networking --disable-component-update --disable-sync --no-first-run "
+      "--window-size=1280,2000 --user-data-dir='{}' --dump-dom 'file://{}' >'{}' 2>/dev/null",
+      (dir / "profile").string(), (dir / "probe.html").string(), dom.string());
+  CHECK(std::system(command.c_str()) == 0);
+  const auto text = slurp(dom);
+  CHECK_THAT(text, Catch::Contains("<p id=\"probe\">svgs=6 rendered=6</p>"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("without gnuplot on PATH the report fails with one line saying how to install it") {
+  const auto dir = sweep_copy();
+  const auto err = dir / "err.txt";
+  const std::string command = fmt::format("PATH=/nonexistent '{}' report '{}' >/dev/null 2>'{}'", SWITCHSIM_BINARY,
+                                          dir.string(), err.string());
+  const int status = std::system(command.c_str());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(slurp(err) ==
+        "error: gnuplot is not installed (on Debian: apt-get install gnuplot-nox); it draws the report's plots\n");
+  CHECK_FALSE(fs::exists(dir / "report.html"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("rows without a dense baseline skip the speedup plot and leave the column empty") {
+  auto doc = nlohmann::json::parse(slurp(source_path("tests/data/sweep-small/results.json")));
+  for (auto& row : doc["results"]) row.erase("dense_baseline_step_time_s");
+  const auto sweep = rp::parse_results(doc, "x.json");
+  const auto planned = rp::plan_document(sweep, {}, {});
+  CHECK_FALSE(planned.sections[1].figure);
+  REQUIRE(planned.sections[1].skipped);
+  CHECK(*planned.sections[1].skipped == "no valid point with a dense baseline that fits in memory to draw.");
+  CHECK_THAT(planned.summary[1], !Catch::Contains("dense baseline"));
+  const auto csv = rp::write_results_csv(sweep.results, sweep.context);
+  CHECK_THAT(csv, Catch::Contains(",0.02,0,\n"));  // optimizer_time_s, other_time_s, then an empty baseline
+}
+
+TEST_CASE("a plot skipped on a rerun does not survive from the earlier run") {
+  const auto dir = sweep_copy();
+  REQUIRE(run_cli(fmt::format("report '{}' --measured '{}'", dir.string(),
+                              source_path("tests/data/measured-small.json")))
+              .exit_code == 0);
+  REQUIRE(fs::exists(dir / "plot-measured.svg"));
+  REQUIRE(run_cli(fmt::format("report '{}'", dir.string())).exit_code == 0);
+  CHECK_FALSE(fs::exists(dir / "plot-measured.svg"));
+  CHECK(fs::exists(dir / "plot-memory.svg"));
+  CHECK(count(slurp(dir / "report.html"), "<svg") == 5);
+  fs::remove_all(dir);
+}
+
+// The report reads files people and other tools write: every mutant of the fixtures must be
+// accepted or rejected with a ConfigError, never crash or escape as another exception.
+TEST_CASE("a thousand mutated results and measured files are each accepted or rejected cleanly") {
+  const std::string results = slurp(source_path("tests/data/sweep-small/results.json"));
+  const std::string measured = slurp(source_path("tests/data/measured-small.json"));
+  switchsim::fuzz::Mutator mutator(808);
+  int rejected = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const bool is_results = i % 2 == 0;
+    const std::string mutant = mutator.mutate(is_results ? results : measured);
+    INFO("mutant #" << i << ": " << mutant);
+    try {
+      const auto json = switchsim::config::parse_json_text(mutant, "fuzz.json");
+      if (is_results) rp::parse_results(json, "fuzz.json");
+      else rp::parse_measured(json, "fuzz.json");
+    } catch (const switchsim::config::ConfigError&) {
+      ++rejected;
+    }
+  }
+  CHECK(rejected > 300);
+}
