@@ -30,5 +30,6 @@ void setup_describe(CLI::App& app, Action& action);
 void setup_list(CLI::App& app, Action& action);
 void setup_bench(CLI::App& app, Action& action);
 void setup_simulate(CLI::App& app, Action& action);
+void setup_collective(CLI::App& app, Action& action);
 
 }  // namespace switchsim::cli
