@@ -7,8 +7,8 @@
 
 namespace switchsim::net {
 
-Network::Network(const topology::Topology& topo, engine::EventQueue& queue)
-    : topo_(topo), queue_(queue), peak_(topo.links().size(), 0.0), last_update_(queue.now()) {
+Network::Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options)
+    : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), last_update_(queue.now()) {
   for (const auto& link : topo.links()) system_.add_constraint(link.bandwidth.value());
 }
 
@@ -44,6 +44,7 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
   std::map<std::int64_t, std::int64_t> immediate;
   std::int64_t outstanding = 0;
   bool started = false;
+  ++call_stamp_;
   for (const Flow& f : flows) {
     if (f.bytes < Bytes(0)) throw std::invalid_argument("transfer: a flow with negative bytes");
     if (f.src == f.dst) {
@@ -60,8 +61,17 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
       if (bytes <= 0.0) {
         ++immediate[(now + path.latency).count()];
       } else {
-        active_.push_back(Active{index, bytes, 0.0, id});
         started = true;
+        if (options_.aggregate_identical_flows) {
+          if (path_seen_.size() <= static_cast<std::size_t>(index)) path_seen_.resize(static_cast<std::size_t>(index) + 1, {0, 0});
+          auto& seen = path_seen_[static_cast<std::size_t>(index)];
+          if (seen.first == call_stamp_ && active_[seen.second].remaining == bytes) {
+            ++active_[seen.second].weight;
+            continue;
+          }
+          seen = {call_stamp_, active_.size()};
+        }
+        active_.push_back(Active{index, bytes, 0.0, id, 1});
       }
     }
   }
@@ -89,7 +99,7 @@ void Network::advance() {
 void Network::resolve() {
   ++solves_;
   system_.clear_variables();
-  for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)));
+  for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
   system_.solve(rates_, load_);
   for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = rates_[i];
   const auto& links = topo_.links();
@@ -117,7 +127,7 @@ void Network::on_drain(std::uint64_t generation) {
     const Active& a = active_[i];
     if (a.remaining <= a.rate * slack) {
       const auto at = queue_.now() + topo_.path(a.path).latency;
-      ++done[{a.transfer, at.count()}];
+      done[{a.transfer, at.count()}] += a.weight;
     } else {
       active_[kept++] = a;
     }

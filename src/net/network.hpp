@@ -7,6 +7,11 @@
 // byte leaves within kCompletionSlack of an event finish at that event, so symmetric flows
 // whose rates differ only by rounding finish together (the error is at most that slack).
 // With ECMP a flow is split into sub-flows, one per path, with bytes in proportion.
+//
+// Symmetry: flows of one transfer call with the same path and the same size are solved as
+// one max-min variable of weight k (exact: max-min gives identical flows identical rates, so
+// they drain together; only floating-point rounding of the shares can differ, by far less
+// than a picosecond of drain time). NetworkOptions turns it off, for checking.
 
 #include <cstdint>
 #include <functional>
@@ -26,11 +31,15 @@ struct Flow {
   Bytes bytes;
 };
 
+struct NetworkOptions {
+  bool aggregate_identical_flows = true;
+};
+
 class Network {
  public:
   static constexpr Picoseconds kCompletionSlack{2};
 
-  Network(const topology::Topology& topo, engine::EventQueue& queue);
+  Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options = {});
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
 
@@ -51,8 +60,9 @@ class Network {
   struct Active {
     std::int64_t path;  // index into topology paths
     double remaining;   // bytes
-    double rate;        // bytes per second
+    double rate;        // bytes per second, of each of the `weight` identical flows
     std::int32_t transfer;
+    std::int64_t weight;  // identical flows this entry stands for
   };
   struct Transfer {
     std::int64_t outstanding = 0;
@@ -67,6 +77,10 @@ class Network {
 
   const topology::Topology& topo_;
   engine::EventQueue& queue_;
+  NetworkOptions options_;
+  // For aggregation within one transfer call: path index -> (call stamp, active index).
+  std::vector<std::pair<std::uint64_t, std::size_t>> path_seen_;
+  std::uint64_t call_stamp_ = 0;
   MaxMinSystem system_;
   std::vector<Active> active_;
   std::vector<Transfer> transfers_;
