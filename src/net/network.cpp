@@ -134,6 +134,10 @@ void Network::on_drain(std::uint64_t generation) {
   }
   active_.resize(kept);
   for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
+  if (done.empty()) {  // rounding left a sliver: wait for it without re-solving
+    schedule_next_drain();
+    return;
+  }
   if (!active_.empty()) resolve();
   schedule_next_drain();
 }

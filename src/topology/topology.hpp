@@ -148,3 +148,6 @@ class Topology {
 };
 
 }  // namespace switchsim::topology
+
+// The builders (build_topology) come with this header, so callers need include only it.
+#include "topology/build.hpp"
