@@ -59,3 +59,20 @@ TEST_CASE("a disconnected edge list exits 2 with one line naming the file and th
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   CHECK_THAT(r.err, Catch::StartsWith("error: " + file + ": /topology/links: the network is disconnected"));
 }
+
+TEST_CASE("simulate --network flow agrees with the closed forms on a non-blocking switch and differs on a torus") {
+  const auto phase = [](const std::string& args, const char* field) {
+    const auto r = run_cli("simulate --model switch-base-128 " + args + " --json");
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out)[field].get<double>();
+  };
+  // On one NVSwitch every closed form in model/comm_model.hpp is exact (to the picosecond rounding).
+  for (const char* field : {"alltoall_dispatch_time_s", "allreduce_time_s"}) {
+    INFO(field);
+    CHECK(phase("--cluster dgx-h100-8 --network flow", field) ==
+          Approx(phase("--cluster dgx-h100-8 --network closed-form", field)).epsilon(1e-6));
+  }
+  // On the TPU torus the flows share ICI links the closed form does not see: slower.
+  CHECK(phase("--cluster tpu-v3-32 --network flow", "alltoall_dispatch_time_s") >
+        phase("--cluster tpu-v3-32 --network closed-form", "alltoall_dispatch_time_s"));
+}
