@@ -161,3 +161,13 @@ TEST_CASE("unsupported algorithm and operation pairs are rejected") {
   c.ranks_per_node = 3;
   CHECK_THROWS_AS(net::collective_rounds(t, c), std::invalid_argument);
 }
+
+TEST_CASE("a tree all-reduce of two ranks pipelines 8 chunks up and down in 2 + 8 - 1 rounds") {
+  // depth 1: chunk k goes up in round k and down in round k + 1; the two directions use
+  // different links, so each of the 9 rounds moves S/8 at B: 9 (S/(8B) + α).
+  const auto t = topology::build_topology(catalog().cluster("dgx-h100-8"));
+  auto c = spec_for(t, net::CollectiveOp::allreduce, net::Algorithm::tree, 1_GiB);
+  c.ranks = {0, 1};
+  CHECK(net::collective_rounds(t, c).size() == 9);
+  CHECK(net::collective_time(t, c).seconds() == Approx(9.0 * ((1 << 30) / 8.0 / 450e9 + 1e-6)).epsilon(1e-9));
+}

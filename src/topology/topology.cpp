@@ -54,10 +54,6 @@ Topology::Topology(TopologyParts parts, const std::string& file, const std::stri
          fmt::format("the network is disconnected: nodes \"{}\" and \"{}\" cannot reach each other both ways",
                      nodes_[0].name, nodes_[other].name));
   }
-  if (endpoint_count() <= kDenseRouteLimit) {
-    dense_routes_.resize(static_cast<std::size_t>(endpoint_count() * endpoint_count()));
-    dense_known_.resize(dense_routes_.size(), false);
-  }
 }
 
 BytesPerSecond Topology::injection_bandwidth(int endpoint) const {
@@ -82,7 +78,11 @@ RouteRef Topology::route(std::int32_t src, std::int32_t dst) const {
   if (src < 0 || src >= n || dst < 0 || dst >= n)
     throw std::out_of_range(fmt::format("route: endpoint {} or {} out of range (0..{})", src, dst, n - 1));
   const std::int64_t key = static_cast<std::int64_t>(src) * n + dst;
-  if (!dense_routes_.empty()) {
+  if (n <= kDenseRouteLimit) {
+    if (dense_routes_.empty()) {  // allocated on first use: n x n entries
+      dense_routes_.resize(static_cast<std::size_t>(n * n));
+      dense_known_.resize(dense_routes_.size(), false);
+    }
     const auto k = static_cast<std::size_t>(key);
     if (!dense_known_[k]) {
       dense_routes_[k] = compute_route(src, dst);
