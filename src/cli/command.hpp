@@ -31,5 +31,6 @@ void setup_list(CLI::App& app, Action& action);
 void setup_bench(CLI::App& app, Action& action);
 void setup_simulate(CLI::App& app, Action& action);
 void setup_report(CLI::App& app, Action& action);
+void setup_collective(CLI::App& app, Action& action);
 
 }  // namespace switchsim::cli

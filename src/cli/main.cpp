@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       "  switchsim describe model switch-base-128\n"
       "  switchsim describe hardware dgx-h100-8 --json\n"
       "  switchsim simulate --model switch-base-128 --cluster dgx-h100-8\n"
+      "  switchsim collective --cluster dgx-h100-8 --op alltoall --algo direct --bytes 1G\n"
       "  switchsim bench engine\n"
       "  switchsim report runs/sweep-h100\n",
       "switchsim"};
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   cli::setup_simulate(app, action);
   cli::setup_bench(app, action);
   cli::setup_report(app, action);
+  cli::setup_collective(app, action);
 
   try {
     app.parse(argc, argv);

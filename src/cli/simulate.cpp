@@ -83,7 +83,8 @@ void setup_simulate(CLI::App& app, Action& action) {
       "                            --routing zipf:1.1 --padding dropless --json --trace step.json");
   auto options = std::make_shared<SimulateOptions>();
   add_scenario_options(*cmd, options->scenario);
-  cmd->add_option("--network", options->network, "How collectives are timed: closed-form (default: closed-form)");
+  cmd->add_option("--network", options->network, "How collectives are timed: closed-form (injection bandwidth formulas) or flow (max-min flow\n"
+                  "simulation on the topology, groups sharing links) (default: closed-form)");
   cmd->add_option("--trace", options->trace, "Write a Chrome/Perfetto trace of the step to this file");
   cmd->add_option("--out", options->out, "Also write the JSON result to this file (atomically)");
   cmd->add_flag("--json", options->json, "Print the result as JSON (one row, units in the field names)");

@@ -8,6 +8,7 @@ ClusterConfig parse_cluster(const nlohmann::json& object, const std::string& fil
                             const DeviceResolver& resolve_device) {
   ObjectReader r(object, file);
   ClusterConfig c;
+  c.file = file;
   c.name = r.string("name");
   r.choice("type", {"cluster"});
   const auto& device = r.raw("device");

@@ -20,6 +20,8 @@ struct ClusterConfig {
   std::int64_t devices = 0;
   TopologySpec topology;
   std::map<std::string, std::string> sources;
+  // The file this cluster was read from, so later stages (topology/) can name it in errors.
+  std::string file;
 };
 
 // Resolves a device given by name through `resolve_device` (so cluster files can say

@@ -1,0 +1,232 @@
+// `switchsim collective --cluster C --op OP --algo ALGO --bytes S [--max-bytes E --step-factor F]
+//  [--ranks N] [--skew uniform|zipf:s|hot:f] [--ecmp] [--json]`
+// Times one collective (or a sweep of sizes, like nccl-tests) on the flow-level network and
+// reports algbw and busbw in the nccl-tests conventions, with per-link peak utilization.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <numeric>
+
+#include "cli/command.hpp"
+#include "config/catalog.hpp"
+#include "net/collective.hpp"
+#include "topology/build.hpp"
+#include "units/parse.hpp"
+
+namespace switchsim::cli {
+namespace {
+
+struct CollectiveOptions {
+  std::string cluster;
+  std::string op = "alltoall";
+  std::string algo;
+  std::string bytes;
+  std::string max_bytes;
+  double step_factor = 2.0;
+  std::int64_t ranks = 0;
+  std::int64_t ranks_per_node = 0;
+  std::string skew = "uniform";
+  bool ecmp = false;
+  bool json = false;
+};
+
+Bytes parse_size(const std::string& text, const char* option) {
+  try {
+    return parse_bytes(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: {}", option, e.what()));
+  }
+}
+
+// Share of each rank's bytes that goes to destination rank j.
+std::vector<double> skew_weights(const std::string& skew, std::int64_t n) {
+  std::vector<double> w(static_cast<std::size_t>(n), 1.0 / static_cast<double>(n));
+  if (skew == "uniform") return w;
+  const auto colon = skew.find(':');
+  const std::string kind = skew.substr(0, colon);
+  double value = 0.0;
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("missing value");
+    std::size_t used = 0;
+    value = std::stod(skew.substr(colon + 1), &used);
+    if (used != skew.size() - colon - 1) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    throw UsageError(fmt::format("--skew: expected uniform, zipf:S or hot:F, got '{}'", skew));
+  }
+  if (kind == "zipf") {
+    if (!(value >= 0.0)) throw UsageError("--skew zipf:S needs S >= 0");
+    double total = 0.0;
+    for (std::int64_t j = 0; j < n; ++j) total += w[static_cast<std::size_t>(j)] = std::pow(static_cast<double>(j + 1), -value);
+    for (auto& x : w) x /= total;
+    return w;
+  }
+  if (kind == "hot") {
+    if (!(value >= 0.0 && value <= 1.0)) throw UsageError("--skew hot:F needs 0 <= F <= 1");
+    for (auto& x : w) x = (1.0 - value) / static_cast<double>(n);
+    w[0] += value;
+    return w;
+  }
+  throw UsageError(fmt::format("--skew: expected uniform, zipf:S or hot:F, got '{}'", skew));
+}
+
+struct Result {
+  Bytes size;
+  Picoseconds time;
+  double algbw = 0.0;  // bytes/s
+  double busbw = 0.0;
+  double peak = 0.0;
+  std::string peak_link;
+  std::string peak_class;
+  std::map<std::string, double> peak_by_class;
+};
+
+Result run_one(const topology::Topology& topo, net::CollectiveSpec spec, Bytes size, const std::string& skew) {
+  spec.bytes_per_rank = size;
+  const auto n = static_cast<std::int64_t>(spec.ranks.size());
+  if (spec.op == net::CollectiveOp::alltoallv) {
+    const auto w = skew_weights(skew, n);
+    spec.matrix.assign(static_cast<std::size_t>(n), {});
+    for (auto& row : spec.matrix)
+      for (std::int64_t j = 0; j < n; ++j)
+        row.push_back(Bytes(std::llround(size.as_double() * w[static_cast<std::size_t>(j)])));
+  }
+  Result r;
+  r.size = size;
+  std::vector<double> peak;
+  try {
+    r.time = net::collective_time(topo, spec, peak);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  r.algbw = r.time.count() > 0 ? (size / r.time).value() : 0.0;
+  r.busbw = r.algbw * net::bus_factor(spec.op, n);
+  for (std::size_t l = 0; l < peak.size(); ++l) {
+    const auto& cls = topo.link_classes()[static_cast<std::size_t>(topo.links()[l].link_class)];
+    auto& by = r.peak_by_class[cls];
+    by = std::max(by, peak[l]);
+    if (peak[l] > r.peak) {
+      r.peak = peak[l];
+      r.peak_link = topo.link_name(static_cast<std::int32_t>(l));
+      r.peak_class = cls;
+    }
+  }
+  return r;
+}
+
+int run_collective_command(const CollectiveOptions& o) {
+  const auto op = net::parse_op(o.op);
+  if (!op) throw UsageError(fmt::format("--op: unknown operation '{}'", o.op));
+  std::string algo_name = o.algo;
+  if (algo_name.empty()) algo_name = (*op == net::CollectiveOp::alltoall || *op == net::CollectiveOp::alltoallv) ? "direct" : "ring";
+  const auto algo = net::parse_algorithm(algo_name);
+  const auto supported = net::algorithms_for(*op);
+  if (!algo || std::find(supported.begin(), supported.end(), *algo) == supported.end()) {
+    std::string list;
+    for (auto a : supported) list += (list.empty() ? "" : ", ") + net::to_string(a);
+    throw UsageError(fmt::format("--algo: {} supports {}; got '{}'", o.op, list, algo_name));
+  }
+  if (o.skew != "uniform" && *op != net::CollectiveOp::alltoallv) throw UsageError("--skew applies to --op alltoallv only");
+  const Bytes first = parse_size(o.bytes, "--bytes");
+  const Bytes last = o.max_bytes.empty() ? first : parse_size(o.max_bytes, "--max-bytes");
+  if (last < first) throw UsageError("--max-bytes must be at least --bytes");
+  if (!(o.step_factor > 1.0)) throw UsageError("--step-factor must be greater than 1");
+  if (o.ranks_per_node < 0) throw UsageError("--ranks-per-node must be positive");
+  if (*op == net::CollectiveOp::alltoallv) skew_weights(o.skew, 2);  // reject a bad --skew before any work
+
+  const auto catalog = config::Catalog::from_environment();
+  const auto cluster = catalog.cluster(o.cluster);
+  const auto topo = topology::build_topology(cluster, topology::RoutingOptions{o.ecmp});
+  const std::int64_t n = o.ranks == 0 ? topo.endpoint_count() : o.ranks;
+  if (n < 1 || n > topo.endpoint_count())
+    throw UsageError(fmt::format("--ranks: {} has {} devices, got {}", cluster.name, topo.endpoint_count(), o.ranks));
+
+  net::CollectiveSpec spec;
+  spec.op = *op;
+  spec.algorithm = *algo;
+  spec.ranks.resize(static_cast<std::size_t>(n));
+  std::iota(spec.ranks.begin(), spec.ranks.end(), 0);
+  spec.ranks_per_node = o.ranks_per_node;
+
+  std::vector<Result> results;
+  for (Bytes size = first;;) {
+    results.push_back(run_one(topo, spec, size, o.skew));
+    if (size >= last) break;
+    const auto next = Bytes(std::max<std::int64_t>(size.count() + 1, std::llround(size.as_double() * o.step_factor)));
+    size = std::min(next, last);
+  }
+
+  if (o.json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : results)
+      rows.push_back({{"size_bytes", r.size.count()},
+                      {"time_us", r.time.seconds() * 1e6},
+                      {"algbw_GBps", r.algbw / 1e9},
+                      {"busbw_GBps", r.busbw / 1e9},
+                      {"peak_link_utilization", r.peak},
+                      {"peak_link", r.peak_link},
+                      {"peak_link_class", r.peak_class},
+                      {"peak_utilization_by_class", r.peak_by_class}});
+    nlohmann::json out{{"cluster", cluster.name},      {"topology", topo.kind()}, {"op", o.op},
+                       {"algorithm", algo_name},       {"ranks", n},              {"ecmp", o.ecmp},
+                       {"results", rows}};
+    if (*op == net::CollectiveOp::alltoallv) out["skew"] = o.skew;
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("# collective {} ({}) on {} ({}), {} ranks{}{}\n", o.op, algo_name, cluster.name, topo.kind(), n,
+             *op == net::CollectiveOp::alltoallv ? ", skew " + o.skew : "", o.ecmp ? ", ECMP" : "");
+  fmt::print("# size_bytes: bytes each rank sends (alltoall) or holds (allreduce, allgather, reducescatter)\n");
+  fmt::print("# busbw = algbw * {}\n",
+             *op == net::CollectiveOp::allreduce ? "2(n-1)/n" : "(n-1)/n");
+  fmt::print("{:>14} {:>14} {:>12} {:>12} {:>10}  {}\n", "size_bytes", "time_us", "algbw_GBps", "busbw_GBps",
+             "peak_util", "peak_link (class)");
+  for (const auto& r : results)
+    fmt::print("{:>14} {:>14.3f} {:>12.3f} {:>12.3f} {:>10.3f}  {}\n", r.size.count(), r.time.seconds() * 1e6,
+               r.algbw / 1e9, r.busbw / 1e9, r.peak, r.peak_link.empty() ? "-" : r.peak_link + " (" + r.peak_class + ")");
+  if (results.size() == 1) {
+    std::string classes;
+    for (const auto& [cls, peak] : results[0].peak_by_class) classes += fmt::format(" {} {:.3f}", cls, peak);
+    fmt::print("# peak utilization by link class:{}\n", classes);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_collective(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "collective",
+      "Time a collective on a cluster's network (flow model, max-min fair sharing); prints time, algbw and busbw\n"
+      "(nccl-tests conventions) and per-link peak utilization.\n"
+      "Examples:\n"
+      "  switchsim collective --cluster dgx-h100-8 --op alltoall --algo direct --bytes 1G\n"
+      "  switchsim collective --cluster dgx-h100-8 --op allreduce --algo ring --bytes 8 --max-bytes 1G --step-factor 2\n"
+      "  switchsim collective --cluster h100-fat-tree-1024 --op alltoallv --bytes 64M --ranks 64 --skew hot:0.5");
+  auto o = std::make_shared<CollectiveOptions>();
+  cmd->add_option("--cluster", o->cluster, "Cluster name (hardware/) or path to a cluster JSON file")->required();
+  cmd->add_option("--op", o->op, "alltoall | alltoallv | allreduce | allgather | reducescatter (default alltoall)");
+  cmd->add_option("--algo", o->algo,
+                  "direct | pairwise | hierarchical (all-to-all); ring | tree | hierarchical | direct (allreduce);\n"
+                  "ring | direct (allgather, reducescatter). Default: direct for all-to-all, ring otherwise");
+  cmd->add_option("--bytes", o->bytes,
+                  "Size S in bytes per rank (suffixes K, M, G = 2^10, 2^20, 2^30): what each rank sends "
+                  "(alltoall) or holds (allreduce, allgather, reducescatter)")
+      ->required();
+  cmd->add_option("--max-bytes", o->max_bytes, "Sweep sizes from --bytes up to this size in bytes (default: no sweep)");
+  cmd->add_option("--step-factor", o->step_factor, "Sweep: multiply the size by this factor each step (default 2)");
+  cmd->add_option("--ranks", o->ranks, "Number of ranks, endpoints 0..N-1 (default: every device of the cluster)");
+  cmd->add_option("--ranks-per-node", o->ranks_per_node,
+                  "Hierarchical algorithms: ranks in the inner group (default: GPUs per node / cores per chip)");
+  cmd->add_option("--skew", o->skew,
+                  "alltoallv destination skew, the same for every sender: uniform (S/n to each rank), zipf:s (rank j\n"
+                  "gets a share proportional to (j+1)^-s), hot:f (fraction f of S to rank 0, the rest evenly over all\n"
+                  "ranks). Default uniform");
+  cmd->add_flag("--ecmp", o->ecmp, "Split each flow evenly over equal-cost shortest paths (default off: one path)");
+  cmd->add_flag("--json", o->json, "Print JSON instead of a table");
+  cmd->callback([o, &action] { action = [o] { return run_collective_command(*o); }; });
+}
+
+}  // namespace switchsim::cli

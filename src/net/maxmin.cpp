@@ -1,0 +1,97 @@
+#include "net/maxmin.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <queue>
+#include <stdexcept>
+
+namespace switchsim::net {
+
+std::int32_t MaxMinSystem::add_constraint(double capacity) {
+  if (!(capacity > 0.0)) throw std::invalid_argument("max-min constraint with a non-positive capacity");
+  capacity_.push_back(capacity);
+  return static_cast<std::int32_t>(capacity_.size() - 1);
+}
+
+std::int32_t MaxMinSystem::add_variable(std::span<const std::int32_t> constraints, std::int64_t weight) {
+  if (weight < 1) throw std::invalid_argument("max-min variable with weight < 1");
+  for (const auto c : constraints) {
+    if (c < 0 || static_cast<std::size_t>(c) >= capacity_.size())
+      throw std::out_of_range("max-min variable uses an unknown constraint");
+    var_constraints_.push_back(c);
+  }
+  var_begin_.push_back(static_cast<std::int64_t>(var_constraints_.size()));
+  weight_.push_back(weight);
+  return static_cast<std::int32_t>(weight_.size() - 1);
+}
+
+void MaxMinSystem::clear_variables() {
+  var_begin_.assign(1, 0);
+  var_constraints_.clear();
+  weight_.clear();
+}
+
+void MaxMinSystem::reserve(std::size_t variables, std::size_t incidences) {
+  var_begin_.reserve(variables + 1);
+  weight_.reserve(variables);
+  var_constraints_.reserve(incidences);
+}
+
+void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load) const {
+  const std::size_t nv = weight_.size();
+  const std::size_t nc = capacity_.size();
+  rates.assign(nv, std::numeric_limits<double>::infinity());
+  load.assign(nc, 0.0);
+
+  // Transpose the incidence: constraint -> variables (in variable order).
+  con_begin_.assign(nc + 1, 0);
+  for (const auto c : var_constraints_) ++con_begin_[static_cast<std::size_t>(c) + 1];
+  for (std::size_t c = 0; c < nc; ++c) con_begin_[c + 1] += con_begin_[c];
+  con_vars_.resize(var_constraints_.size());
+  {
+    std::vector<std::int64_t> fill(con_begin_.begin(), con_begin_.end() - 1);
+    for (std::size_t v = 0; v < nv; ++v)
+      for (auto i = var_begin_[v]; i < var_begin_[v + 1]; ++i)
+        con_vars_[static_cast<std::size_t>(fill[static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(i)])]++)] =
+            static_cast<std::int32_t>(v);
+  }
+
+  std::vector<double> remaining(capacity_);
+  std::vector<std::int64_t> unfixed(nc, 0);  // Σ weights of unfixed variables
+  for (std::size_t v = 0; v < nv; ++v)
+    for (auto i = var_begin_[v]; i < var_begin_[v + 1]; ++i)
+      unfixed[static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(i)])] += weight_[v];
+
+  using Entry = std::pair<double, std::int32_t>;  // (share, constraint): least share, then lowest index
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
+  for (std::size_t c = 0; c < nc; ++c)
+    if (unfixed[c] > 0) heap.emplace(remaining[c] / static_cast<double>(unfixed[c]), static_cast<std::int32_t>(c));
+  std::vector<bool> fixed(nv, false);
+
+  while (!heap.empty()) {
+    const auto [share, c] = heap.top();
+    heap.pop();
+    const auto cu = static_cast<std::size_t>(c);
+    if (unfixed[cu] == 0) continue;
+    const double current = std::max(remaining[cu], 0.0) / static_cast<double>(unfixed[cu]);
+    if (current != share) {  // stale: its share rose since it was pushed
+      heap.emplace(current, c);
+      continue;
+    }
+    for (auto i = con_begin_[cu]; i < con_begin_[cu + 1]; ++i) {
+      const auto v = static_cast<std::size_t>(con_vars_[static_cast<std::size_t>(i)]);
+      if (fixed[v]) continue;
+      fixed[v] = true;
+      rates[v] = current;
+      const double used = current * static_cast<double>(weight_[v]);
+      for (auto j = var_begin_[v]; j < var_begin_[v + 1]; ++j) {
+        const auto other = static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(j)]);
+        remaining[other] -= used;
+        unfixed[other] -= weight_[v];
+        load[other] += used;
+      }
+    }
+  }
+}
+
+}  // namespace switchsim::net

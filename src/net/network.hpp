@@ -1,0 +1,96 @@
+#pragma once
+// The flow-level network: flows share link bandwidth max-min fairly (net/maxmin.hpp); the
+// rates are recomputed whenever a flow starts or drains. A flow's bytes drain at the rates
+// it gets over time; it is delivered one path latency after its last byte left (so a lone
+// flow takes latency + bytes/bandwidth). Runs on an engine::EventQueue in integer
+// picoseconds: a drain time is rounded up to the next picosecond, and flows whose last
+// byte leaves within kCompletionSlack of an event finish at that event, so symmetric flows
+// whose rates differ only by rounding finish together (the error is at most that slack).
+// With ECMP a flow is split into sub-flows, one per path, with bytes in proportion.
+//
+// Symmetry: flows of one transfer call with the same path and the same size are solved as
+// one max-min variable of weight k (exact: max-min gives identical flows identical rates, so
+// they drain together; only floating-point rounding of the shares can differ, by far less
+// than a picosecond of drain time). NetworkOptions turns it off, for checking.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "engine/event_queue.hpp"
+#include "net/maxmin.hpp"
+#include "topology/topology.hpp"
+#include "units/units.hpp"
+
+namespace switchsim::net {
+
+struct Flow {
+  std::int32_t src = 0;  // endpoint indices
+  std::int32_t dst = 0;
+  Bytes bytes;
+};
+
+struct NetworkOptions {
+  bool aggregate_identical_flows = true;
+};
+
+class Network {
+ public:
+  static constexpr Picoseconds kCompletionSlack{2};
+
+  Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options = {});
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  // Starts all `flows` at queue.now(); calls on_done exactly once (from an event on the
+  // queue) when the last one has been delivered. Several transfers may overlap and share
+  // links. A flow from an endpoint to itself is delivered at once; an empty one after its
+  // path latency.
+  void transfer(std::vector<Flow> flows, std::function<void()> on_done);
+
+  // Peak utilization (load / bandwidth, 0..1) per link seen so far, indexed by link id.
+  const std::vector<double>& peak_utilization() const { return peak_; }
+  const topology::Topology& topology() const { return topo_; }
+  engine::EventQueue& queue() { return queue_; }
+  std::uint64_t solves() const { return solves_; }
+  std::size_t active_flows() const { return active_.size(); }
+
+ private:
+  struct Active {
+    std::int64_t path;  // index into topology paths
+    double remaining;   // bytes
+    double rate;        // bytes per second, of each of the `weight` identical flows
+    std::int32_t transfer;
+    std::int64_t weight;  // identical flows this entry stands for
+  };
+  struct Transfer {
+    std::int64_t outstanding = 0;
+    std::function<void()> on_done;
+  };
+  void advance();
+  void resolve();
+  void schedule_next_drain();
+  void on_drain(std::uint64_t generation);
+  void deliver(std::int32_t transfer, std::int64_t count, Picoseconds at);
+  std::int32_t new_transfer(std::function<void()> on_done);
+
+  const topology::Topology& topo_;
+  engine::EventQueue& queue_;
+  NetworkOptions options_;
+  // For aggregation within one transfer call: path index -> (call stamp, active index).
+  std::vector<std::pair<std::uint64_t, std::size_t>> path_seen_;
+  std::uint64_t call_stamp_ = 0;
+  MaxMinSystem system_;
+  std::vector<Active> active_;
+  std::vector<Transfer> transfers_;
+  std::vector<std::int32_t> free_transfers_;
+  std::vector<double> rates_;
+  std::vector<double> load_;
+  std::vector<double> peak_;
+  Picoseconds last_update_{0};
+  std::uint64_t generation_ = 0;
+  std::uint64_t solves_ = 0;
+};
+
+}  // namespace switchsim::net

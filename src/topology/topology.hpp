@@ -1,0 +1,153 @@
+#pragma once
+// A cluster's interconnect as a directed graph (Boost.Graph adjacency_list) of endpoints
+// (GPUs, TPU cores, CPU ranks) and switches. Every directed link has a bandwidth (per
+// direction) and a latency. Endpoint i of the topology is device i of the cluster.
+//
+// Routes between endpoint pairs are computed on first use and cached (they are reused by
+// every flow between the same pair):
+// - shortest path: fewest hops, then least latency; among equal paths the link added first
+//   by the builder wins (deterministic). With ECMP on, a flow is split evenly over the
+//   equal-cost next hops at every node (fractions multiply along the way).
+// - dimension-order on tori: dimension 0 first, then 1, then 2; in each dimension the short
+//   way round; at exactly half way round, sources with an even coordinate go the + way and
+//   odd ones the − way, so both directions carry the same load.
+// Not thread-safe: the route cache fills lazily behind const methods.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include "units/units.hpp"
+
+namespace switchsim::topology {
+
+enum class NodeKind { endpoint, switch_node };
+
+struct Node {
+  std::string name;
+  NodeKind kind = NodeKind::switch_node;
+  // Whether traffic between two other nodes may pass through this node. Switches do;
+  // GPUs behind a switch do not; endpoints of rings and edge lists do (they are the routers).
+  bool forwards = true;
+};
+
+struct Link {
+  std::int32_t from = 0;  // node ids
+  std::int32_t to = 0;
+  BytesPerSecond bandwidth;
+  Picoseconds latency{0};
+  std::int32_t link_class = 0;  // index into Topology::link_classes()
+};
+
+// One path of a route: a run of link ids, the share of the flow it carries, its latency sum.
+struct RoutePath {
+  std::int64_t first_link = 0;  // into Topology::path_links()
+  std::int32_t link_count = 0;
+  double fraction = 1.0;
+  Picoseconds latency{0};
+};
+
+// A contiguous range of RoutePath indices.
+struct RouteRef {
+  std::int64_t first_path = 0;
+  std::int32_t path_count = 0;
+};
+
+struct RoutingOptions {
+  bool ecmp = false;
+};
+
+// Torus layout for dimension-order routing (set by the torus builder).
+struct TorusLayout {
+  std::vector<std::int64_t> dims;
+  std::int64_t endpoints_per_chip = 1;
+  std::vector<std::int32_t> chip_nodes;  // chip index (row-major, dim 0 fastest) -> node id
+  // link id from chip c along dimension d in direction s (0: +, 1: −): plus_minus[(c*3+d)*2+s]; -1 absent
+  std::vector<std::int32_t> chip_links;
+  std::vector<std::int32_t> endpoint_up;    // endpoint -> link endpoint->chip
+  std::vector<std::int32_t> endpoint_down;  // endpoint -> link chip->endpoint
+};
+
+// What a builder produces; Topology validates it and builds the graph.
+struct TopologyParts {
+  std::string kind;
+  std::vector<Node> nodes;
+  std::vector<Link> links;
+  std::vector<std::string> link_classes;
+  std::optional<std::int64_t> endpoints_per_node;  // inner group size for hierarchical collectives
+  std::optional<TorusLayout> torus;
+};
+
+class Topology {
+ public:
+  struct EdgeData {
+    std::int32_t link = 0;
+  };
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property, EdgeData>;
+
+  // Validates (positive bandwidths, no unknown nodes, every node reaches every other) and
+  // throws config::ConfigError naming `file` and `pointer` when the parts are unusable.
+  Topology(TopologyParts parts, const std::string& file, const std::string& pointer, RoutingOptions routing = {});
+
+  std::int64_t endpoint_count() const { return static_cast<std::int64_t>(endpoints_.size()); }
+  // Sum of the bandwidths of the endpoint's outgoing links: what it can push per second.
+  BytesPerSecond injection_bandwidth(int endpoint) const;
+  std::int32_t endpoint_node(std::int32_t endpoint) const { return endpoints_.at(static_cast<std::size_t>(endpoint)); }
+  // Size of the inner level (GPUs per node, cores per chip) when the topology has one.
+  std::optional<std::int64_t> endpoints_per_node() const { return endpoints_per_node_; }
+  const std::string& kind() const { return kind_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<Link>& links() const { return links_; }
+  const std::vector<std::string>& link_classes() const { return link_classes_; }
+  const Graph& graph() const { return graph_; }
+  bool ecmp() const { return routing_.ecmp; }
+
+  // The paths a flow from endpoint src to endpoint dst takes (empty when src == dst).
+  RouteRef route(std::int32_t src, std::int32_t dst) const;
+  const RoutePath& path(std::int64_t index) const { return paths_[static_cast<std::size_t>(index)]; }
+  // Link ids of a path; valid until the next route() call computes a new route.
+  std::span<const std::int32_t> links_of(const RoutePath& p) const {
+    return {path_links_.data() + p.first_link, static_cast<std::size_t>(p.link_count)};
+  }
+  std::string link_name(std::int32_t link) const;
+
+ private:
+  struct Distances {
+    std::vector<std::int32_t> hops;  // -1: unreachable
+    std::vector<std::int64_t> latency_ps;
+  };
+  const Distances& distances_to(std::int32_t dst_node) const;
+  RouteRef compute_route(std::int32_t src, std::int32_t dst) const;
+  void shortest_paths(std::int32_t src_node, std::int32_t dst_node, std::vector<std::int32_t>& prefix, double fraction,
+                      Picoseconds latency) const;
+  void dimension_order_path(std::int32_t src, std::int32_t dst) const;
+  void add_path(std::span<const std::int32_t> links, double fraction) const;
+
+  std::string kind_;
+  std::vector<Node> nodes_;
+  std::vector<Link> links_;
+  std::vector<std::string> link_classes_;
+  std::vector<std::int32_t> endpoints_;  // endpoint index -> node id
+  std::optional<std::int64_t> endpoints_per_node_;
+  std::optional<TorusLayout> torus_;
+  RoutingOptions routing_;
+  Graph graph_;
+
+  // Route cache.
+  mutable std::vector<RouteRef> dense_routes_;  // src * n + dst, when n is small enough
+  mutable std::unordered_map<std::int64_t, RouteRef> sparse_routes_;
+  mutable std::vector<bool> dense_known_;
+  mutable std::vector<RoutePath> paths_;
+  mutable std::vector<std::int32_t> path_links_;
+  mutable std::unordered_map<std::int32_t, Distances> distances_;
+};
+
+}  // namespace switchsim::topology
+
+// The builders (build_topology) come with this header, so callers need include only it.
+#include "topology/build.hpp"
