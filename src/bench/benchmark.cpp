@@ -11,6 +11,6 @@ double time_seconds(const std::function<void()>& fn) {
   return std::chrono::duration<double>(end - start).count();
 }
 
-std::vector<Benchmark> all_benchmarks() { return {engine_benchmark(), fuzz_benchmark()}; }
+std::vector<Benchmark> all_benchmarks() { return {engine_benchmark(), fuzz_benchmark(), kernels_benchmark()}; }
 
 }  // namespace switchsim::bench

@@ -22,5 +22,6 @@ double time_seconds(const std::function<void()>& fn);
 // Individual benchmarks (one file each).
 Benchmark engine_benchmark();
 Benchmark fuzz_benchmark();
+Benchmark kernels_benchmark();
 
 }  // namespace switchsim::bench
