@@ -121,6 +121,20 @@ TEST_CASE("row-major expert GEMMs map to cuBLAS strided-batched arguments") {
   CHECK(dw2.stride_c == 4096 * 1024);
 }
 
+TEST_CASE("the einsum baseline's dispatch GEMM reads the [T, S] mask transposed") {
+  // dispatched[S=64, d=32] = mask^T x with mask stored [T=16, S=64]: cuBLAS gets x first.
+  const auto c = to_cublas(single_gemm("einsum_dispatch", 64, 32, 16, true, false));
+  CHECK_FALSE(c.transpose_first);
+  CHECK(c.transpose_second);
+  CHECK(c.m == 32);
+  CHECK(c.n == 64);
+  CHECK(c.k == 16);
+  CHECK(c.ld_first == 32);   // x [16, 32]
+  CHECK(c.ld_second == 64);  // mask [16, 64]
+  CHECK(c.ld_c == 32);
+  CHECK(c.batch == 1);
+}
+
 TEST_CASE("expert FFN backward has twice the forward FLOPs, for ReLU and GEGLU") {
   for (const bool geglu : {false, true}) {
     double f = 0, b = 0;
