@@ -34,6 +34,9 @@ struct RunOptions {
   int device_count = 0;  // GPUs in this process (single-process NCCL, ncclCommInitAll); 0 = spec.ranks
   DispatchImpl dispatch = DispatchImpl::kernels;
   bool check = false;  // also run the einsum path on the same inputs and compare outputs
+  // One process per GPU under MPI (the caller has called MPI_Init; spec.ranks == world size):
+  // ncclCommInitRank with the unique id broadcast by MPI, timings reduced (max) over ranks.
+  bool mpi = false;
 };
 
 // True when the library was compiled with nvcc/cuBLAS/NCCL.
@@ -45,8 +48,9 @@ bool cuda_available(std::string& why_not);
 // What a measurement adds beyond the shared schema.
 struct CudaLayerResult {
   LayerMeasurement measurement;
-  // "nccl" (ranks > 1, one GPU each), or "device_copy" (one rank: NCCL refuses two ranks on one
-  // GPU, so the all-to-all of a single rank is a device-to-device copy of its own block).
+  // "nccl_single_process" or "nccl_multiprocess" (ranks > 1, one GPU each), or "device_copy"
+  // (one rank: NCCL refuses two ranks on one GPU, so a single rank's all-to-all is a
+  // device-to-device copy of its own block).
   std::string alltoall_mode;
   std::vector<std::int64_t> expert_counts;  // rank 0's assignments per expert, before capacity
   std::int64_t workspace_bytes = 0;         // device memory per rank

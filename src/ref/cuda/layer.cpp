@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -23,6 +24,10 @@
 #include "ref/cuda/routing_bias.hpp"
 #include "ref/cuda/routing_plan.hpp"
 #include "ref/cuda/workspace.hpp"
+
+#ifdef SWITCHSIM_HAVE_MPI
+#include <mpi.h>
+#endif
 
 namespace switchsim::ref::cuda {
 namespace {
@@ -62,17 +67,88 @@ struct Comms {
   }
 };
 
+// The processes of one layer: a single process driving `ranks` GPUs (ncclCommInitAll), or one
+// process per GPU under MPI (ncclCommInitRank, unique id broadcast from rank 0).
+struct World {
+  bool mpi = false;
+  int rank = 0;  // this process's rank (MPI), 0 otherwise
+  int size = 1;  // processes
+};
+
+World make_world(bool use_mpi) {
+  World w;
+  if (!use_mpi) return w;
+#ifdef SWITCHSIM_HAVE_MPI
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) throw std::invalid_argument("ref/cuda: RunOptions::mpi needs MPI_Init before measure_layer");
+  w.mpi = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &w.size);
+  return w;
+#else
+  throw std::invalid_argument("ref/cuda: RunOptions::mpi, but switchsim was built without MPI");
+#endif
+}
+
+double reduce_max(const World& w, double v) {
+#ifdef SWITCHSIM_HAVE_MPI
+  if (w.mpi) MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+#else
+  (void)w;
+#endif
+  return v;
+}
+
+double reduce_sum(const World& w, double v) {
+#ifdef SWITCHSIM_HAVE_MPI
+  if (w.mpi) MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+#else
+  (void)w;
+#endif
+  return v;
+}
+
+// counts_by_rank[rank] filled for this process's rank; fills all the others.
+void allgather_counts(const World& w, std::vector<std::vector<std::int64_t>>& counts_by_rank) {
+#ifdef SWITCHSIM_HAVE_MPI
+  if (!w.mpi) return;
+  const auto E = counts_by_rank.front().size();
+  std::vector<std::int64_t> all(E * static_cast<std::size_t>(w.size));
+  MPI_Allgather(counts_by_rank[static_cast<std::size_t>(w.rank)].data(), static_cast<int>(E), MPI_INT64_T, all.data(),
+                static_cast<int>(E), MPI_INT64_T, MPI_COMM_WORLD);
+  for (std::size_t r = 0; r < counts_by_rank.size(); ++r)
+    std::copy(all.begin() + static_cast<std::ptrdiff_t>(r * E), all.begin() + static_cast<std::ptrdiff_t>((r + 1) * E),
+              counts_by_rank[r].begin());
+#else
+  (void)w;
+  (void)counts_by_rank;
+#endif
+}
+
+void broadcast_id(const World& w, ncclUniqueId& id) {
+#ifdef SWITCHSIM_HAVE_MPI
+  if (w.mpi) MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
+#else
+  (void)w;
+  (void)id;
+#endif
+}
+
 struct Rank {
-  Rank(int index_, const Workspace& layout_, std::int64_t pointer_slots)
-      : index(index_),
-        stream(index_),
-        cublas(index_, stream.get()),
+  Rank(int rank_, int device_, const Workspace& layout_, std::int64_t pointer_slots)
+      : rank(rank_),
+        device(device_),
+        stream(device_),
+        cublas(device_, stream.get()),
         layout(layout_),
-        memory(index_, layout_.total_bytes),
-        pointers(index_, pointer_slots * static_cast<std::int64_t>(sizeof(void*))) {
-    for (int i = 0; i < kMarks; ++i) marks.emplace_back(index);
+        memory(device_, layout_.total_bytes),
+        pointers(device_, pointer_slots * static_cast<std::int64_t>(sizeof(void*))) {
+    for (int i = 0; i < kMarks; ++i) marks.emplace_back(device);
   }
-  int index;
+  int rank;    // in the layer's all-to-all group
+  int device;  // CUDA device of this process
+  ncclComm_t comm = nullptr;  // owned by Layer::comms_
   Stream stream;
   CublasHandle cublas;
   Workspace layout;
@@ -87,7 +163,7 @@ struct Rank {
     return reinterpret_cast<T*>(static_cast<char*>(memory.get()) + t->offset);
   }
   std::int64_t bytes(const std::string& name) const { return layout.find(name)->bytes; }
-  void use() const { check_cuda(cudaSetDevice(index), "cudaSetDevice"); }
+  void use() const { check_cuda(cudaSetDevice(device), "cudaSetDevice"); }
 };
 
 // Which tensors an expert GEMM reads and writes (weights indexed by expert, activations by row).
@@ -113,9 +189,12 @@ Binding binding_of(const std::string& name) {
 
 class Layer {
  public:
-  Layer(const LayerSpec& spec, bool einsum_tensors) : spec_(spec) {
+  Layer(const LayerSpec& spec, bool einsum_tensors, const World& world) : spec_(spec), world_(world) {
     const int devices = visible_device_count();
-    validate(spec, devices);
+    if (world.mpi && world.size != spec.ranks)
+      throw std::invalid_argument(fmt::format("ref/cuda: {} MPI processes for {} ranks (one process per GPU)",
+                                              world.size, spec.ranks));
+    validate(spec, world.mpi ? static_cast<int>(spec.ranks) : devices);
     R_ = static_cast<int>(spec.ranks);
     geglu_ = spec.ffn == "geglu";
     dropless_ = spec.padding == "dropless";
@@ -133,12 +212,28 @@ class Layer {
     shape_.einsum_baseline = einsum_tensors && !dropless_;
     const Workspace layout = layer_workspace(shape_);
     const std::int64_t pointer_slots = 3 * std::max<std::int64_t>(1, spec.experts);
-    for (int r = 0; r < R_; ++r) ranks_.push_back(std::make_unique<Rank>(r, layout, pointer_slots));
-    if (R_ > 1) {
+    if (world.mpi) {
+      // One GPU per process: the local rank picks the device (Open MPI's, else rank mod devices).
+      const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+      const int device = (local != nullptr ? std::atoi(local) : world.rank) % devices;
+      ranks_.push_back(std::make_unique<Rank>(world.rank, device, layout, pointer_slots));
+    } else {
+      for (int r = 0; r < R_; ++r) ranks_.push_back(std::make_unique<Rank>(r, r, layout, pointer_slots));
+    }
+    if (R_ > 1 && world.mpi) {
+      ncclUniqueId id{};
+      if (world.rank == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+      broadcast_id(world, id);
+      comms_.comms.resize(1);
+      ranks_.front()->use();
+      check_nccl(ncclCommInitRank(&comms_.comms[0], R_, id, world.rank), "ncclCommInitRank");
+      ranks_.front()->comm = comms_.comms[0];
+    } else if (R_ > 1) {
       comms_.comms.resize(static_cast<std::size_t>(R_));
       std::vector<int> devs(static_cast<std::size_t>(R_));
       for (int r = 0; r < R_; ++r) devs[static_cast<std::size_t>(r)] = r;
       check_nccl(ncclCommInitAll(comms_.comms.data(), R_, devs.data()), "ncclCommInitAll");
+      for (int r = 0; r < R_; ++r) ranks_[static_cast<std::size_t>(r)]->comm = comms_.comms[static_cast<std::size_t>(r)];
     }
     init_data();
   }
@@ -189,7 +284,7 @@ class Layer {
   double span_s(int a, int b) const {
     double worst = 0;
     for (const auto& r : ranks_) worst = std::max(worst, elapsed_s(r->marks[static_cast<std::size_t>(a)], r->marks[static_cast<std::size_t>(b)]));
-    return worst;
+    return reduce_max(world_, worst);
   }
   // Forward + backward of phase i (index into kLayerPhases), the slowest rank.
   double phase_s(int i) const {
@@ -199,7 +294,7 @@ class Layer {
       if (spec_.backward) t += elapsed_s(r->marks[static_cast<std::size_t>(11 - i)], r->marks[static_cast<std::size_t>(12 - i)]);
       worst = std::max(worst, t);
     }
-    return worst;
+    return reduce_max(world_, worst);
   }
 
   // Rank 0's expert counts, and drop / aux-loss statistics averaged over ranks (after a step).
@@ -216,7 +311,7 @@ class Layer {
       check_cuda(cudaMemcpy(idx.data(), r->at("expert_index"), idx.size() * 4, cudaMemcpyDeviceToHost), "index D2H");
       check_cuda(cudaMemcpy(probs.data(), r->at("probs"), probs.size() * 4, cudaMemcpyDeviceToHost), "probs D2H");
       std::vector<std::int64_t> counts(c32.begin(), c32.end());
-      if (r->index == 0) counts0 = counts;
+      if (r->rank == 0) counts0 = counts;
       dropped += dropless_ ? 0.0 : dropped_fraction(counts, C_);
       std::vector<std::int64_t> top1(static_cast<std::size_t>(E), 0);
       for (std::int64_t t = 0; t < T; ++t) ++top1[static_cast<std::size_t>(idx[static_cast<std::size_t>(t)])];
@@ -225,10 +320,11 @@ class Layer {
         for (std::int64_t e = 0; e < E; ++e) mean[static_cast<std::size_t>(e)] += probs[static_cast<std::size_t>(t * E + e)] / static_cast<double>(T);
       aux += aux_loss(top1, mean);
     }
-    dropped /= R_;
-    aux /= R_;
+    dropped = reduce_sum(world_, dropped) / R_;
+    aux = reduce_sum(world_, aux) / R_;
   }
 
+  // y of this process's first rank (under MPI: its own rank).
   std::vector<float> output_rank0() const {
     const auto& r = *ranks_.front();
     r.use();
@@ -266,7 +362,7 @@ class Layer {
       r->use();
       const auto s = r->stream.get();
       const std::uint64_t seed = spec_.seed;
-      const auto rank_seed = seed * 1000003ull + static_cast<std::uint64_t>(r->index);
+      const auto rank_seed = seed * 1000003ull + static_cast<std::uint64_t>(r->rank);
       kernels::init_uniform_bf16(r->at("x"), T * d, 1.0f, rank_seed, static_cast<std::uint64_t>(TensorStream::x), s);
       kernels::init_uniform_f32(r->at<float>("router_w"), d * E, static_cast<float>(router_weight_scale(d)), seed,
                                 static_cast<std::uint64_t>(TensorStream::router_w), s);
@@ -314,7 +410,7 @@ class Layer {
                                    r->stream.get()),
                    "expert counts D2H");
         check_cuda(cudaStreamSynchronize(r->stream.get()), "cudaStreamSynchronize");
-        auto& counts = counts_by_rank_[static_cast<std::size_t>(r->index)];
+        auto& counts = counts_by_rank_[static_cast<std::size_t>(r->rank)];
         std::copy(c32.begin(), c32.end(), counts.begin());
         const auto offsets = exclusive_offsets(counts);
         offsets32_.assign(offsets.begin(), offsets.end());
@@ -322,6 +418,7 @@ class Layer {
                                    cudaMemcpyHostToDevice, r->stream.get()),
                    "expert offsets H2D");
       }
+      allgather_counts(world_, counts_by_rank_);  // every rank's plan needs everyone's counts
     }
     for (const auto& r : ranks_) {
       r->use();
@@ -337,7 +434,7 @@ class Layer {
       r->use();
       const auto s = r->stream.get();
       if (impl == DispatchImpl::kernels) {
-        kernels::dispatch_rows(r->at("x"), r->at<std::int32_t>("slot_assignment"), r->at("dispatched"), send_rows(r->index),
+        kernels::dispatch_rows(r->at("x"), r->at<std::int32_t>("slot_assignment"), r->at("dispatched"), send_rows(r->rank),
                                T, d, s);
       } else {
         for (const char* name : {"dispatch_mask", "combine_weights"})
@@ -374,7 +471,7 @@ class Layer {
       if (impl == DispatchImpl::kernels) {
         kernels::combine_backward(r->at("dy"), r->at("returned"), r->at<std::int32_t>("slot_assignment"),
                                   r->at<std::int32_t>("token_slot"), r->at<float>("gate"), r->at("d_returned"),
-                                  r->at<float>("d_gate"), send_rows(r->index), T, static_cast<int>(spec_.top_k), d, s);
+                                  r->at<float>("d_gate"), send_rows(r->rank), T, static_cast<int>(spec_.top_k), d, s);
       } else {
         dense_gemm(*r, single_gemm("einsum_combine_dx", S, d, T, true, false), r->at("combine_weights"), r->at("dy"),
                    r->at("d_returned"));
@@ -430,7 +527,7 @@ class Layer {
     }
     check_nccl(ncclGroupStart(), "ncclGroupStart");
     for (const auto& r : ranks_) {
-      const auto plan = dropless_ ? alltoallv_plan(counts_by_rank_, r->index)
+      const auto plan = dropless_ ? alltoallv_plan(counts_by_rank_, r->rank)
                                   : alltoall_even_plan(R_, spec_.experts / R_, C_);
       const auto& sc = reverse ? plan.recv_counts : plan.send_counts;
       const auto& sd = reverse ? plan.recv_displs : plan.send_displs;
@@ -438,7 +535,7 @@ class Layer {
       const auto& rd = reverse ? plan.send_displs : plan.recv_displs;
       auto* src = r->at<char>(from);
       auto* dst = r->at<char>(to);
-      const auto comm = comms_.comms[static_cast<std::size_t>(r->index)];
+      const auto comm = r->comm;
       for (int p = 0; p < R_; ++p) {
         const auto pp = static_cast<std::size_t>(p);
         check_nccl(ncclSend(src + sd[pp] * d * kBf16, static_cast<std::size_t>(sc[pp] * d), ncclBfloat16, p, comm,
@@ -461,7 +558,7 @@ class Layer {
         expert_gemm(*r, g.name);
         if (g.name == (geglu_ ? "fwd_w3" : "fwd_w1"))
           kernels::activation_forward(r->at("act_a"), geglu_ ? r->at("act_b") : nullptr, r->at("hidden"),
-                                      expert_rows(r->index) * f, r->stream.get());
+                                      expert_rows(r->rank) * f, r->stream.get());
       }
     }
   }
@@ -479,7 +576,7 @@ class Layer {
         expert_gemm(*r, g.name);
         if (g.name == "bwd_dw2")
           kernels::activation_backward(r->at("act_a"), geglu_ ? r->at("act_b") : nullptr, r->at("d_hidden"),
-                                       r->at("d_act_a"), geglu_ ? r->at("d_act_b") : nullptr, expert_rows(r->index) * f,
+                                       r->at("d_act_a"), geglu_ ? r->at("d_act_b") : nullptr, expert_rows(r->rank) * f,
                                        r->stream.get());
       }
     }
@@ -530,7 +627,7 @@ class Layer {
       }
       return;
     }
-    const auto groups = received_groups(counts_by_rank_, r.index);
+    const auto groups = received_groups(counts_by_rank_, r.rank);
     for (int s = 0; s < R_; ++s) {
       std::vector<cublasOperation_t> op_first, op_second;
       std::vector<int> m, n, k, ld_first, ld_second, ld_c, size;
@@ -589,6 +686,7 @@ class Layer {
   }
 
   LayerSpec spec_;
+  World world_;
   LayerShape shape_;
   int R_ = 1;
   bool geglu_ = false;
@@ -620,9 +718,10 @@ CudaLayerResult measure_layer_detailed(const LayerSpec& spec, const RunOptions& 
     throw std::invalid_argument(fmt::format("ref/cuda: device_count {} != ranks {} (one GPU per rank in this process)",
                                             options.device_count, spec.ranks));
   const bool want_check = options.check && spec.padding == "capacity";
-  Layer layer(spec, options.dispatch == DispatchImpl::einsum || want_check);
+  const World world = make_world(options.mpi);
+  Layer layer(spec, options.dispatch == DispatchImpl::einsum || want_check, world);
   CudaLayerResult result;
-  result.alltoall_mode = spec.ranks > 1 ? "nccl" : "device_copy";
+  result.alltoall_mode = spec.ranks == 1 ? "device_copy" : (world.mpi ? "nccl_multiprocess" : "nccl_single_process");
   result.workspace_bytes = layer.workspace_bytes();
 
   if (want_check) {
@@ -637,7 +736,7 @@ CudaLayerResult measure_layer_detailed(const LayerSpec& spec, const RunOptions& 
       err = std::max(err, static_cast<double>(std::abs(y_kernels[i] - y_einsum[i])));
       scale = std::max(scale, static_cast<double>(std::abs(y_einsum[i])));
     }
-    result.check_rel_err = scale > 0 ? err / scale : err;
+    result.check_rel_err = reduce_max(world, scale > 0 ? err / scale : err);
   }
 
   for (int i = 0; i < std::max(1, options.warmup); ++i) layer.step(options.dispatch);

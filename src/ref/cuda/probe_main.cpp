@@ -13,6 +13,10 @@
 
 #include "ref/cuda/api.hpp"
 
+#ifdef SWITCHSIM_HAVE_MPI
+#include <mpi.h>
+#endif
+
 int main(int argc, char** argv) {
   using namespace switchsim::ref;
   CLI::App app{
@@ -48,8 +52,21 @@ int main(int argc, char** argv) {
   app.add_flag("--check", options.check, "Also compare outputs with the one-hot einsum path (default off)");
   app.add_flag("--einsum", einsum, "Time the one-hot einsum baseline instead of our kernels (default off)");
   app.add_option("--out", out_path, "Output JSON path (required)")->required();
+  app.add_flag("--mpi", options.mpi,
+               "One process per GPU under mpirun; --ranks must equal the process count (default off)");
   CLI11_PARSE(app, argc, argv);
   if (einsum) options.dispatch = cuda::DispatchImpl::einsum;
+  int world_rank = 0;
+  if (options.mpi) {
+#ifdef SWITCHSIM_HAVE_MPI
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+#else
+    fmt::print(stderr, "error: --mpi, but switchsim_cuda_probe was built without MPI\n");
+    return 2;
+#endif
+  }
+  const int code = [&]() -> int {
   try {
     nlohmann::json doc;
     doc["context"] = cuda::device_context();
@@ -66,9 +83,11 @@ int main(int argc, char** argv) {
         row["dispatch_impl"] = einsum ? "einsum" : "kernels";
         if (r.check_rel_err) row["check_rel_err"] = *r.check_rel_err;
         doc["rows"].push_back(row);
-        fmt::print("experts={} cf={} step_time_s={:.4e} dropped_token_frac={:.4f}\n", e, cf, r.measurement.step.median_s,
-                   r.measurement.dropped_token_frac);
+        if (world_rank == 0)
+          fmt::print("experts={} cf={} step_time_s={:.4e} dropped_token_frac={:.4f}\n", e, cf,
+                     r.measurement.step.median_s, r.measurement.dropped_token_frac);
       }
+    if (world_rank != 0) return 0;  // timings are already reduced over ranks
     const std::filesystem::path path(out_path);
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     const auto tmp = path.string() + ".tmp";
@@ -89,4 +108,14 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "internal error: {}\n", e.what());
     return 1;
   }
+  }();
+#ifdef SWITCHSIM_HAVE_MPI
+  if (options.mpi) {
+    // Bad arguments and a missing device fail alike on every rank; anything else may leave
+    // other ranks waiting in a collective.
+    if (code == 1) MPI_Abort(MPI_COMM_WORLD, code);
+    MPI_Finalize();
+  }
+#endif
+  return code;
 }
