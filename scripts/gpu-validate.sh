@@ -19,39 +19,49 @@ tag="${SWITCHSIM_GPU_TAG:-h100}"
 tokens="${SWITCHSIM_TOKENS:-8192}"
 repeats="${SWITCHSIM_REPEATS:-20}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+build="${SWITCHSIM_GPU_BUILD_DIR:-build-gpu}"  # an existing CUDA-enabled build dir may be reused
 export PATH="/usr/local/cuda/bin:$PATH"
 
 bundle() {
   [ -x /usr/local/cuda/bin/nvcc ] || { echo "gpu-validate: nvcc not found at /usr/local/cuda/bin" >&2; exit 2; }
-  if [ ! -f build-gpu/build.ninja ]; then
-    cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSWITCHSIM_CUDA=ON \
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSWITCHSIM_CUDA=ON \
       -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc >/dev/null
   fi
-  cmake --build build-gpu -j "$(nproc)" --target switchsim switchsim_cuda_probe switchsim_tests
+  grep -q "SWITCHSIM_HAVE_CUDA:INTERNAL=ON\|switchsim_cuda_probe" "$build/build.ninja" \
+    || { echo "gpu-validate: $build was configured without CUDA" >&2; exit 2; }
+  cmake --build "$build" -j "$(nproc)" --target switchsim switchsim_cuda_probe switchsim_tests
   rm -rf gpu-bundle && mkdir -p gpu-bundle/lib
-  cp build-gpu/src/cli/switchsim build-gpu/src/ref/cuda/switchsim_cuda_probe build-gpu/tests/switchsim_tests gpu-bundle/
+  cp "$build/src/cli/switchsim" "$build/src/ref/cuda/switchsim_cuda_probe" "$build/tests/switchsim_tests" gpu-bundle/
   # Everything the binaries need that is neither CUDA (present on the GPU machine) nor glibc/libstdc++.
   for bin in gpu-bundle/switchsim gpu-bundle/switchsim_cuda_probe gpu-bundle/switchsim_tests; do
     ldd "$bin" | awk '/=> \// {print $3}' | grep -v -E '/usr/local/cuda|libc\.so|libm\.so|libstdc\+\+|libgcc_s|libdl|libpthread|librt' \
       | xargs -r -I{} cp -L {} gpu-bundle/lib/
   done
-  # The tests run from the source root (they read models/, hardware/) and call the CLI binary
-  # at the path baked in at build time; keep the build-gpu layout for that.
-  echo "gpu-validate: bundle ready in gpu-bundle/ ($(du -sh gpu-bundle | cut -f1)); carry gpu-bundle and build-gpu/src/cli"
+  # switchsim_tests has this checkout's absolute paths baked in: on another machine the CLI and
+  # source-relative tests fail; the ref/cuda tests (what matters there) do not depend on them.
+  echo "gpu-validate: bundle ready in gpu-bundle/ ($(du -sh gpu-bundle | cut -f1)); carry gpu-bundle"
 }
 
 run() {
   local bin=gpu-bundle
-  [ -x "$bin/switchsim" ] || bin=build-gpu/src/cli
+  [ -x "$bin/switchsim" ] || bin="$build/src/cli"
   local probe=gpu-bundle/switchsim_cuda_probe
-  [ -x "$probe" ] || probe=build-gpu/src/ref/cuda/switchsim_cuda_probe
-  export LD_LIBRARY_PATH="$PWD/gpu-bundle/lib:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
+  [ -x "$probe" ] || probe="$build/src/ref/cuda/switchsim_cuda_probe"
+  # Only the bundled libraries this machine lacks go on the path (its own libz etc. win).
+  rm -rf gpu-bundle/lib-missing && mkdir -p gpu-bundle/lib-missing
+  for lib in gpu-bundle/lib/*; do
+    [ -e "$lib" ] || continue
+    ldconfig -p | grep -q "$(basename "$lib")" || ln -sf "$PWD/$lib" gpu-bundle/lib-missing/
+  done
+  export LD_LIBRARY_PATH="$PWD/gpu-bundle/lib-missing:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
   mkdir -p traces/measured
   local base="traces/measured/${tag}"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv | tee "${base}-gpu-${stamp}.txt"
   if [ -x gpu-bundle/switchsim_tests ]; then
     # The cuda tests skip themselves where a device is present; this checks the rest still passes.
-    gpu-bundle/switchsim_tests 2>&1 | tail -3 | tee -a "${base}-gpu-${stamp}.txt" || true
+    gpu-bundle/switchsim_tests "*CUDA*,*cuBLAS*,*warp*,*scan*,*slots*,*einsum*,*workspace*" 2>&1 | tail -3 \
+      | tee -a "${base}-gpu-${stamp}.txt" || true
   fi
   "$bin/switchsim" bench kernels 2>&1 | tee "${base}-bench-kernels-${stamp}.txt"
   # Correctness first: our gather kernels against the one-hot einsum path on the same inputs.
