@@ -11,6 +11,8 @@ double time_seconds(const std::function<void()>& fn) {
   return std::chrono::duration<double>(end - start).count();
 }
 
-std::vector<Benchmark> all_benchmarks() { return {engine_benchmark(), fuzz_benchmark(), net_benchmark()}; }
+std::vector<Benchmark> all_benchmarks() {
+  return {engine_benchmark(), fuzz_benchmark(), net_benchmark(), kernels_benchmark()};
+}
 
 }  // namespace switchsim::bench

@@ -23,5 +23,6 @@ double time_seconds(const std::function<void()>& fn);
 Benchmark engine_benchmark();
 Benchmark fuzz_benchmark();
 Benchmark net_benchmark();
+Benchmark kernels_benchmark();
 
 }  // namespace switchsim::bench
