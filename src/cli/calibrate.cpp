@@ -46,6 +46,8 @@ int run_calibrate(const CalibrateOptions& o) {
   if (o.ranks < 2) throw UsageError("--ranks must be at least 2 (the MPI benchmarks need a peer), got " +
                                     std::to_string(o.ranks));
   if (o.out.empty()) throw UsageError("--out must not be empty");
+  require_output_directory(o.out);
+  if (!o.cluster_out.empty()) require_output_directory(o.cluster_out);
   if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
 
   ref::cpu::ensure_mpi_initialized();

@@ -108,6 +108,7 @@ int run_measure(const MeasureOptions& o) {
       throw UsageError(e.what());
     }
   }
+  if (!o.out.empty()) require_output_directory(o.out);
   if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
 
   ref::cpu::ensure_mpi_initialized();

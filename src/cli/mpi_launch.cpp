@@ -44,7 +44,7 @@ std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
   const ssize_t len = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   if (len <= 0 || args.empty()) throw std::runtime_error("cannot find this program's path to relaunch it under mpirun");
 
-  std::vector<std::string> command{"mpirun", "-np", std::to_string(ranks), "--oversubscribe",
+  std::vector<std::string> command{"mpirun", "-np", std::to_string(ranks), "--oversubscribe", "--quiet",
                                    std::string(exe.data(), static_cast<std::size_t>(len))};
   command.insert(command.end(), args.begin() + 1, args.end());
   std::vector<char*> argv;

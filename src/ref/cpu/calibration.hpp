@@ -52,8 +52,8 @@ void benchmark_mpi(MPI_Comm comm, bool quick, CalibrationResult& out);
 // rate of the grid (a measured peak, not a datasheet one), gemm_efficiency_table relative to
 // it, spreads as *_lo / *_hi.
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name);
-// The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind) with the measured
-// MPI bandwidth and latency, the device inline.
+// The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind), the device inline;
+// link bandwidth from the measured MPI_Alltoall, link latency = half the one-way latency.
 nlohmann::json cluster_json(const CalibrationResult& r, const std::string& name, const std::string& device_name);
 
 }  // namespace switchsim::ref::cpu
