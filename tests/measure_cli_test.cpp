@@ -51,6 +51,19 @@ TEST_CASE("measure on 2 MPI ranks reports positive phase times and the hand-comp
   CHECK(routed == 512);
 }
 
+TEST_CASE("the layer split over 2 MPI ranks computes what one rank with all experts computes") {
+  // Capacity with drops (cf 0.5), dropless with skew, GEGLU top-2: outputs and all gradients.
+  for (const char* variant : {"--capacity-factor 0.5", "--padding dropless --routing zipf:1", "--ffn geglu --top-k 2"}) {
+    INFO(variant);
+    const auto r = run_cli(std::string("measure --target cpu --ranks 2 --experts 4 --tokens 64 --d-model 16 --d-ff 24 "
+                                       "--warmup 0 --repeats 1 --check --json ") + variant);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto row = nlohmann::json::parse(r.out)["results"][0];
+    CHECK(row["check_max_abs_diff"].get<double>() < 1e-4);
+  }
+}
+
 TEST_CASE("measure lists measure the whole grid and print a text table with units") {
   const auto r = run_cli(
       "measure --target cpu --ranks 1 --experts 2,4 --capacity-factor 0.5,2 --tokens 64 --d-model 16 --d-ff 32 "

@@ -39,6 +39,7 @@ struct MeasureOptions {
   std::int64_t warmup = 2;
   std::int64_t repeats = 10;
   bool json = false;
+  bool check = false;
   std::string out;
 };
 
@@ -127,6 +128,7 @@ int run_measure(const MeasureOptions& o) {
     row["expert_tokens"] = result.expert_tokens;
     row["dropped_assignments"] = result.dropped_assignments;
     row["warmup"] = o.warmup;
+    if (o.check) row["check_max_abs_diff"] = ref::cpu::distributed_vs_local_max_diff(s, MPI_COMM_WORLD);
     rows.push_back(std::move(row));
   }
   if (!root) return 0;
@@ -175,6 +177,8 @@ void setup_measure(CLI::App& app, Action& action) {
   cmd->add_flag("--no-aux-loss", o->no_aux_loss, "Leave the load-balancing loss out of the backward pass");
   cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
   cmd->add_option("--repeats", o->repeats, "Timed iterations, forward + backward each (default 10)");
+  cmd->add_flag("--check", o->check,
+                "Also compare outputs and gradients with all experts on one rank; adds check_max_abs_diff");
   cmd->add_flag("--json", o->json, "Print JSON {context, results} instead of a text table");
   cmd->add_option("--out", o->out, "Write the output to FILE (atomically) instead of stdout");
   cmd->callback([o, &action] { action = [o] { return run_measure(*o); }; });

@@ -1,5 +1,7 @@
 #include "ref/cpu/layer_runner.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -11,6 +13,47 @@ namespace switchsim::ref::cpu {
 
 namespace {
 enum : std::uint64_t { kInputSeed = 11, kGradSeed = 12 };
+}
+
+namespace {
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) throw std::logic_error("compared tensors differ in size");
+  double m = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - double(b[i])));
+  return m;
+}
+}  // namespace
+
+double distributed_vs_local_max_diff(const LayerSpec& spec, MPI_Comm comm) {
+  SwitchLayer dist(spec, comm);
+  LayerSpec single = spec;
+  single.ranks = 1;
+  SwitchLayer local(single, MPI_COMM_SELF);
+  const auto n = static_cast<std::size_t>(spec.tokens_per_rank * spec.d_model);
+  const auto rank = static_cast<std::uint64_t>(dist.rank());
+  Rng xr(derive_seed(spec.seed, kInputSeed, rank));
+  const auto x = normal_vector(xr, n, 1.0);
+  Rng gr(derive_seed(spec.seed, kGradSeed, rank));
+  const auto dout = normal_vector(gr, n, 1.0);
+
+  double diff = max_abs_diff(dist.forward(x), local.forward(x));
+  diff = std::max(diff, max_abs_diff(dist.backward(dout), local.backward(dout)));
+  diff = std::max(diff, max_abs_diff(dist.router_grad(), local.router_grad()));
+  // Expert e's gradient collects every rank's tokens: sum the 1-rank layers' over ranks.
+  const std::int64_t el = dist.local_experts();
+  for (std::int64_t e = 0; e < spec.experts; ++e) {
+    const auto& mine = local.expert_grads()[static_cast<std::size_t>(e)];
+    for (auto member : {&ExpertWeights::wi, &ExpertWeights::wi1, &ExpertWeights::wo}) {
+      const auto& part = mine.*member;
+      std::vector<float> total(part.size());
+      MPI_Allreduce(part.data(), total.data(), static_cast<int>(part.size()), MPI_FLOAT, MPI_SUM, comm);
+      if (e / el == dist.rank())
+        diff = std::max(diff, max_abs_diff(dist.expert_grads()[static_cast<std::size_t>(e % el)].*member, total));
+    }
+  }
+  double worst = 0;
+  MPI_Allreduce(&diff, &worst, 1, MPI_DOUBLE, MPI_MAX, comm);
+  return worst;
 }
 
 CpuRunResult run_layer(const LayerSpec& spec, const RunOptions& options, MPI_Comm comm) {

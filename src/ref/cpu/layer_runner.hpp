@@ -28,4 +28,11 @@ struct CpuRunResult {
 // not match the communicator.
 CpuRunResult run_layer(const LayerSpec& spec, const RunOptions& options, MPI_Comm comm);
 
+// Correctness of the distributed layer: runs forward + backward on `comm` and, on every rank,
+// the same tokens through a 1-rank layer holding all E experts (MPI_COMM_SELF; same weights,
+// routing and capacity), and returns the largest absolute difference over all ranks of the
+// outputs, input gradients, router gradients and expert weight gradients (the 1-rank
+// layers' expert gradients summed over ranks). Collective.
+double distributed_vs_local_max_diff(const LayerSpec& spec, MPI_Comm comm);
+
 }  // namespace switchsim::ref::cpu
