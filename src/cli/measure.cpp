@@ -12,6 +12,7 @@
 
 #include "cli/command.hpp"
 #include "cli/measure_context.hpp"
+#include "cli/measure_rows.hpp"
 #include "cli/mpi_launch.hpp"
 #include "cli/output.hpp"
 #include "ref/cpu/layer_runner.hpp"
@@ -79,9 +80,11 @@ std::string text_table(const std::vector<nlohmann::json>& rows) {
         r["d_model"].get<std::int64_t>(), r["d_ff"].get<std::int64_t>(), r["ffn"].get<std::string>(),
         r["top_k"].get<std::int64_t>(), r["padding"].get<std::string>(), r["routing"].get<std::string>(),
         r["ranks"].get<std::int64_t>());
-    out += fmt::format("  capacity {} tokens/expert, dropped_token_frac {:.4f}, aux_loss {:.5f}, repeats {}\n",
-                       r["capacity"].get<std::int64_t>(), r["dropped_token_frac"].get<double>(),
-                       r["aux_loss"].get<double>(), r["repeats"].get<std::int64_t>());
+    const auto capacity = r["capacity"].get<std::int64_t>();
+    out += fmt::format("  capacity {}, dropped_token_frac {:.4f}, aux_loss {:.5f}, repeats {}\n",
+                       capacity > 0 ? fmt::format("{} tokens/expert", capacity) : std::string("none (dropless)"),
+                       r["dropped_token_frac"].get<double>(), r["aux_loss"].get<double>(),
+                       r["repeats"].get<std::int64_t>());
     out += fmt::format("  {:<18} {:>12} {:>12} {:>12}\n", "phase (fwd+bwd)", "median_ms", "p10_ms", "p90_ms");
     auto line = [&](const std::string& name) {
       const std::string key = "measured_" + name + "_time_s";
@@ -102,13 +105,7 @@ int run_measure(const MeasureOptions& o) {
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
   if (o.repeats < 1) throw UsageError("--repeats must be at least 1, got " + std::to_string(o.repeats));
   const auto specs = grid(o);
-  for (const auto& s : specs) {
-    try {
-      ref::cpu::validate_spec(s);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-  }
+  check_layer_specs(specs);
   if (!o.out.empty()) require_output_directory(o.out);
   if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
 
@@ -122,15 +119,7 @@ int run_measure(const MeasureOptions& o) {
   // The context is taken before the runs so that "load" says how busy the machine was.
   const auto context = measure_context(o.ranks);
   std::vector<nlohmann::json> rows;
-  for (const auto& s : specs) {
-    const auto result = ref::cpu::run_layer(s, ref::cpu::RunOptions{o.warmup, o.repeats}, MPI_COMM_WORLD);
-    auto row = ref::to_row(result.measurement);
-    row["expert_tokens"] = result.expert_tokens;
-    row["dropped_assignments"] = result.dropped_assignments;
-    row["warmup"] = o.warmup;
-    if (o.check) row["check_max_abs_diff"] = ref::cpu::distributed_vs_local_max_diff(s, MPI_COMM_WORLD);
-    rows.push_back(std::move(row));
-  }
+  for (const auto& s : specs) rows.push_back(measure_cpu_row(s, ref::cpu::RunOptions{o.warmup, o.repeats}, o.check));
   if (!root) return 0;
   const std::string text =
       o.json ? nlohmann::json{{"context", context}, {"results", rows}}.dump(2) + "\n" : text_table(rows);
