@@ -250,3 +250,9 @@ TEST_CASE("the aux-loss gradient alone matches finite differences (zero upstream
   const auto dx_off = quiet.backward(zero);
   for (float v : dx_off) CHECK(v == 0.0F);
 }
+
+TEST_CASE("backward before forward is refused rather than reading stale buffers") {
+  ensure_mpi_initialized();
+  SwitchLayer layer(tiny_spec("relu", 1, 1.0), MPI_COMM_SELF);
+  CHECK_THROWS_AS(layer.backward(std::vector<float>(32, 1.0F)), std::logic_error);
+}

@@ -225,6 +225,7 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
 
 std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTimes* times) {
   const std::int64_t T = spec_.tokens_per_rank, d = spec_.d_model, E = spec_.experts;
+  if (x_.empty()) throw std::logic_error("backward called before forward");
   if (static_cast<std::int64_t>(dout.size()) != T * d) throw std::invalid_argument("backward: dout must be [tokens, d_model]");
 
   std::vector<float> dx;
