@@ -107,3 +107,40 @@ TEST_CASE("a name that does not exist says how to find the right one") {
   const Catalog catalog(SWITCHSIM_SOURCE_DIR);
   CHECK_THAT(error_of([&] { catalog.model("switch-base-7"); }), Catch::Contains("switchsim list models"));
 }
+
+TEST_CASE("a calibrated device carries a GEMM efficiency table and lo/hi spreads that round-trip") {
+  const auto json = nlohmann::json::parse(R"({"name":"c","kind":"cpu","compute_units":2,
+    "peak_tflops":{"bf16":0.1,"fp32":0.1},"memory_GiB":16,"memory_bandwidth_GBps":10,
+    "memory_bandwidth_GBps_lo":8,"memory_bandwidth_GBps_hi":11,
+    "gemm_efficiency":0.9,"gemm_efficiency_lo":0.8,"gemm_efficiency_hi":0.95,
+    "kernel_overhead_us":0.5,"kernel_overhead_us_lo":0.25,"kernel_overhead_us_hi":1,
+    "gemm_efficiency_table":[{"m":64,"n":256,"k":256,"efficiency":0.5,"efficiency_lo":0.4,"efficiency_hi":0.6},
+                             {"m":1024,"n":1024,"k":1024,"efficiency":1}]})");
+  const auto d = parse_device(json, "c.json");
+  REQUIRE(d.gemm_efficiency_table.size() == 2);
+  CHECK(d.gemm_efficiency_table[0].m == 64);
+  CHECK(d.gemm_efficiency_table[0].band->hi == 0.6);
+  CHECK_FALSE(d.gemm_efficiency_table[1].band.has_value());
+  CHECK(d.gemm_efficiency_band->lo == 0.8);
+  CHECK(d.memory_bandwidth_band->hi.value() == Approx(11e9));
+  CHECK(d.kernel_overhead_band->lo.count() == 250'000);  // 0.25 us in ps
+  CHECK(to_json(parse_device(to_json(d), "again")) == to_json(d));
+}
+
+TEST_CASE("calibrated fields are checked: bands bracket the value, table entries are complete and known") {
+  const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
+    "memory_GiB":16,"memory_bandwidth_GBps":10,)";
+  auto err = [&](const std::string& extra) {
+    return error_of([&] { parse_device(nlohmann::json::parse("{" + base + extra + "}"), "c.json"); });
+  };
+  CHECK(err(R"("gemm_efficiency":0.9,"gemm_efficiency_lo":0.95,"gemm_efficiency_hi":1)") ==
+        "c.json: /gemm_efficiency_lo: must not exceed gemm_efficiency (0.9)");
+  CHECK(err(R"("gemm_efficiency_lo":0.5)") == "c.json: /gemm_efficiency_lo: needs gemm_efficiency_hi as well");
+  CHECK(err(R"("gemm_efficiency_table":[{"m":1,"n":1,"k":1,"efficiency":0.5,"eff":1}])") ==
+        "c.json: /gemm_efficiency_table/0/eff: unknown field");
+  CHECK_THAT(err(R"("gemm_efficiency_table":[{"m":1,"n":1,"efficiency":0.5}])"),
+             Catch::Contains("/gemm_efficiency_table/0/k"));
+  CHECK_THAT(err(R"("gemm_efficiency_table":[{"m":1,"n":1,"k":1,"efficiency":1.5}])"),
+             Catch::Contains("/gemm_efficiency_table/0/efficiency: must be between 0.0 and 1.0"));
+  CHECK_THAT(err(R"("gemm_efficiency_table":[3])"), Catch::Contains("/gemm_efficiency_table/0: must be an object"));
+}

@@ -32,5 +32,7 @@ void setup_bench(CLI::App& app, Action& action);
 void setup_simulate(CLI::App& app, Action& action);
 void setup_report(CLI::App& app, Action& action);
 void setup_collective(CLI::App& app, Action& action);
+void setup_measure(CLI::App& app, Action& action);
+void setup_calibrate(CLI::App& app, Action& action);
 
 }  // namespace switchsim::cli

@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
       "  switchsim simulate --model switch-base-128 --cluster dgx-h100-8\n"
       "  switchsim collective --cluster dgx-h100-8 --op alltoall --algo direct --bytes 1G\n"
       "  switchsim bench engine\n"
-      "  switchsim report runs/sweep-h100\n",
+      "  switchsim report runs/sweep-h100\n"
+      "  switchsim measure --target cpu --ranks 2 --experts 4 --tokens 256\n"
+      "  switchsim calibrate --target cpu --quick --out /tmp/host-cpu.json\n",
       "switchsim"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "switchsim 0.1.0");
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
   cli::setup_bench(app, action);
   cli::setup_report(app, action);
   cli::setup_collective(app, action);
+  cli::setup_measure(app, action);
+  cli::setup_calibrate(app, action);
 
   try {
     app.parse(argc, argv);

@@ -10,10 +10,16 @@
 
 namespace switchsim::cli {
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+void require_output_directory(const std::filesystem::path& path) {
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) throw UsageError(fmt::format("{}: output directory does not exist", path.string()));
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  require_output_directory(path);
   const auto temp = dir / fmt::format(".{}.tmp.{}", path.filename().string(), ::getpid());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);

@@ -16,6 +16,40 @@ std::map<std::string, std::string> read_sources(ObjectReader& parent, std::initi
   reader->finish();
   return out;
 }
+
+// Reads `<field>_lo` and `<field>_hi` (both or neither) and checks lo <= value <= hi.
+std::optional<Band<double>> read_band(ObjectReader& r, const std::string& field, double value) {
+  const std::string lo_key = field + "_lo", hi_key = field + "_hi";
+  if (!r.has(lo_key) && !r.has(hi_key)) return std::nullopt;
+  if (!r.has(lo_key)) r.fail(hi_key, "needs " + lo_key + " as well");
+  if (!r.has(hi_key)) r.fail(lo_key, "needs " + hi_key + " as well");
+  Band<double> b{r.non_negative_number_or(lo_key, 0.0), r.non_negative_number_or(hi_key, 0.0)};
+  if (b.lo > value) r.fail(lo_key, "must not exceed " + field + " (" + nlohmann::json(value).dump() + ")");
+  if (b.hi < value) r.fail(hi_key, "must not be below " + field + " (" + nlohmann::json(value).dump() + ")");
+  return b;
+}
+
+std::vector<GemmEfficiencyPoint> read_gemm_table(ObjectReader& r) {
+  std::vector<GemmEfficiencyPoint> table;
+  if (!r.has("gemm_efficiency_table")) return table;
+  const auto& entries = r.array("gemm_efficiency_table");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string pointer = r.pointer_to("gemm_efficiency_table") + "/" + std::to_string(i);
+    if (!entries[i].is_object())
+      throw ConfigError(r.file(), pointer, "must be an object {m, n, k, efficiency}, got " + describe_value(entries[i]));
+    ObjectReader e(entries[i], r.file(), pointer);
+    GemmEfficiencyPoint p;
+    p.m = e.positive_int("m");
+    p.n = e.positive_int("n");
+    p.k = e.positive_int("k");
+    p.efficiency = e.number_in_range_or("efficiency", 0.0, 1.0, -1.0);
+    if (p.efficiency < 0) e.fail("efficiency", "is required (a fraction of peak in [0, 1])");
+    p.band = read_band(e, "efficiency", p.efficiency);
+    e.finish();
+    table.push_back(p);
+  }
+  return table;
+}
 }  // namespace
 
 DeviceConfig parse_device(const nlohmann::json& object, const std::string& file, const std::string& pointer) {
@@ -38,15 +72,22 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   d.gemm_tile = r.positive_int_or("gemm_tile", d.gemm_tile);
   d.kernel_overhead = r.microseconds_or("kernel_overhead_us", 0.0);
   d.cores_per_chip = r.positive_int_or("cores_per_chip", d.cores_per_chip);
+  d.gemm_efficiency_table = read_gemm_table(r);
+  d.gemm_efficiency_band = read_band(r, "gemm_efficiency", d.gemm_efficiency);
+  d.memory_efficiency_band = read_band(r, "memory_efficiency", d.memory_efficiency);
+  if (auto b = read_band(r, "memory_bandwidth_GBps", d.memory_bandwidth.value() / 1e9))
+    d.memory_bandwidth_band = Band<BytesPerSecond>{BytesPerSecond::gigabytes(b->lo), BytesPerSecond::gigabytes(b->hi)};
+  if (auto b = read_band(r, "kernel_overhead_us", static_cast<double>(d.kernel_overhead.count()) / 1e6))
+    d.kernel_overhead_band = Band<Picoseconds>{Picoseconds::from_seconds(b->lo * 1e-6), Picoseconds::from_seconds(b->hi * 1e-6)};
   d.sources = read_sources(r, {"name", "kind", "compute_units", "peak_tflops", "memory_GiB", "memory_bandwidth_GBps",
                                "gemm_efficiency", "memory_efficiency", "gemm_tile", "kernel_overhead_us",
-                               "cores_per_chip"});
+                               "cores_per_chip", "gemm_efficiency_table"});
   r.finish();
   return d;
 }
 
 nlohmann::json to_json(const DeviceConfig& d) {
-  return nlohmann::json{{"name", d.name},
+  auto j = nlohmann::json{{"name", d.name},
                         {"kind", d.kind},
                         {"compute_units", d.compute_units},
                         {"peak_tflops",
@@ -61,6 +102,32 @@ nlohmann::json to_json(const DeviceConfig& d) {
                         {"kernel_overhead_us", static_cast<double>(d.kernel_overhead.count()) / 1e6},
                         {"cores_per_chip", d.cores_per_chip},
                         {"sources", d.sources}};
+  auto put_band = [&j](const std::string& field, double lo, double hi) {
+    j[field + "_lo"] = lo;
+    j[field + "_hi"] = hi;
+  };
+  if (d.gemm_efficiency_band) put_band("gemm_efficiency", d.gemm_efficiency_band->lo, d.gemm_efficiency_band->hi);
+  if (d.memory_efficiency_band)
+    put_band("memory_efficiency", d.memory_efficiency_band->lo, d.memory_efficiency_band->hi);
+  if (d.memory_bandwidth_band)
+    put_band("memory_bandwidth_GBps", d.memory_bandwidth_band->lo.value() / 1e9,
+             d.memory_bandwidth_band->hi.value() / 1e9);
+  if (d.kernel_overhead_band)
+    put_band("kernel_overhead_us", static_cast<double>(d.kernel_overhead_band->lo.count()) / 1e6,
+             static_cast<double>(d.kernel_overhead_band->hi.count()) / 1e6);
+  if (!d.gemm_efficiency_table.empty()) {
+    auto table = nlohmann::json::array();
+    for (const auto& p : d.gemm_efficiency_table) {
+      nlohmann::json e{{"m", p.m}, {"n", p.n}, {"k", p.k}, {"efficiency", p.efficiency}};
+      if (p.band) {
+        e["efficiency_lo"] = p.band->lo;
+        e["efficiency_hi"] = p.band->hi;
+      }
+      table.push_back(e);
+    }
+    j["gemm_efficiency_table"] = table;
+  }
+  return j;
 }
 
 }  // namespace switchsim::config

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,23 @@
 #include "units/units.hpp"
 
 namespace switchsim::config {
+
+// The measured spread of a calibrated figure (p10 and p90 of its repeats, file fields
+// `<field>_lo` and `<field>_hi`), so predictions built on it can carry an uncertainty band.
+template <class T>
+struct Band {
+  T lo{};
+  T hi{};
+};
+
+// Achieved fraction of peak for one GEMM shape C[m,n] = A[m,k] B[k,n] (calibrated devices).
+struct GemmEfficiencyPoint {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+  double efficiency = 0;
+  std::optional<Band<double>> band;  // efficiency_lo / efficiency_hi
+};
 
 struct DeviceConfig {
   std::string name;
@@ -30,6 +48,13 @@ struct DeviceConfig {
   // Chips made of several cores (TPU v3: 2 TensorCores a chip) state it explicitly.
   std::int64_t cores_per_chip = 1;
   std::map<std::string, std::string> sources;  // field -> where the number comes from
+
+  // Optional, written by `switchsim calibrate`: per-shape GEMM efficiency and spreads.
+  std::vector<GemmEfficiencyPoint> gemm_efficiency_table;
+  std::optional<Band<double>> gemm_efficiency_band;
+  std::optional<Band<double>> memory_efficiency_band;
+  std::optional<Band<BytesPerSecond>> memory_bandwidth_band;
+  std::optional<Band<Picoseconds>> kernel_overhead_band;
 
   FlopsPerSecond peak(DType t) const {
     switch (t) {

@@ -1,0 +1,176 @@
+// `switchsim measure --target cpu ...`: run a real Switch layer (forward + backward) under MPI
+// and report per-phase times. Lists in --experts, --capacity-factor, --tokens, --d-model and
+// --d-ff measure the whole grid.
+
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "cli/command.hpp"
+#include "cli/measure_context.hpp"
+#include "cli/measure_rows.hpp"
+#include "cli/mpi_launch.hpp"
+#include "cli/output.hpp"
+#include "ref/cpu/layer_runner.hpp"
+#include "ref/cpu/mpi_session.hpp"
+#include "ref/cpu/switch_layer.hpp"
+
+namespace switchsim::cli {
+namespace {
+
+struct MeasureOptions {
+  std::string target = "cpu";
+  std::int64_t ranks = 2;
+  std::vector<std::int64_t> experts{8};
+  std::vector<double> capacity_factor{1.0};
+  std::vector<std::int64_t> tokens{1024};
+  std::vector<std::int64_t> d_model{256};
+  std::vector<std::int64_t> d_ff{1024};
+  std::string ffn = "relu";
+  std::int64_t top_k = 1;
+  std::string padding = "capacity";
+  std::string routing = "uniform";
+  std::uint64_t seed = 1;
+  std::int64_t min_capacity = 4;
+  bool no_aux_loss = false;
+  std::int64_t warmup = 2;
+  std::int64_t repeats = 10;
+  bool json = false;
+  bool check = false;
+  std::string out;
+};
+
+std::vector<ref::LayerSpec> grid(const MeasureOptions& o) {
+  std::vector<ref::LayerSpec> specs;
+  for (auto e : o.experts)
+    for (auto cf : o.capacity_factor)
+      for (auto t : o.tokens)
+        for (auto d : o.d_model)
+          for (auto ff : o.d_ff) {
+            ref::LayerSpec s;
+            s.target = o.target;
+            s.ranks = o.ranks;
+            s.experts = e;
+            s.capacity_factor = cf;
+            s.tokens_per_rank = t;
+            s.d_model = d;
+            s.d_ff = ff;
+            s.ffn = o.ffn;
+            s.top_k = o.top_k;
+            s.padding = o.padding;
+            s.routing = o.routing;
+            s.seed = o.seed;
+            s.min_capacity = o.min_capacity;
+            s.aux_loss = !o.no_aux_loss;
+            specs.push_back(s);
+          }
+  return specs;
+}
+
+std::string text_table(const std::vector<nlohmann::json>& rows) {
+  std::string out;
+  for (const auto& r : rows) {
+    out += fmt::format(
+        "experts {}, capacity_factor {}, tokens/rank {}, d_model {}, d_ff {}, {}, top-{}, {}, routing {}, ranks {}\n",
+        r["experts"].get<std::int64_t>(), r["capacity_factor"].get<double>(), r["tokens_per_rank"].get<std::int64_t>(),
+        r["d_model"].get<std::int64_t>(), r["d_ff"].get<std::int64_t>(), r["ffn"].get<std::string>(),
+        r["top_k"].get<std::int64_t>(), r["padding"].get<std::string>(), r["routing"].get<std::string>(),
+        r["ranks"].get<std::int64_t>());
+    const auto capacity = r["capacity"].get<std::int64_t>();
+    out += fmt::format("  capacity {}, dropped_token_frac {:.4f}, aux_loss {:.5f}, repeats {}\n",
+                       capacity > 0 ? fmt::format("{} tokens/expert", capacity) : std::string("none (dropless)"),
+                       r["dropped_token_frac"].get<double>(), r["aux_loss"].get<double>(),
+                       r["repeats"].get<std::int64_t>());
+    out += fmt::format("  {:<18} {:>12} {:>12} {:>12}\n", "phase (fwd+bwd)", "median_ms", "p10_ms", "p90_ms");
+    auto line = [&](const std::string& name) {
+      const std::string key = "measured_" + name + "_time_s";
+      out += fmt::format("  {:<18} {:>12.4f} {:>12.4f} {:>12.4f}\n", name, r[key].get<double>() * 1e3,
+                         r[key + "_p10"].get<double>() * 1e3, r[key + "_p90"].get<double>() * 1e3);
+    };
+    for (auto phase : ref::kLayerPhases) line(std::string(phase));
+    line("forward");
+    line("backward");
+    line("step");
+  }
+  return out;
+}
+
+int run_measure(const MeasureOptions& o) {
+  if (o.target == "cuda") throw UsageError("--target cuda is not available in this build; use --target cpu");
+  if (o.target != "cpu") throw UsageError("--target must be cpu or cuda, got \"" + o.target + "\"");
+  if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
+  if (o.repeats < 1) throw UsageError("--repeats must be at least 1, got " + std::to_string(o.repeats));
+  const auto specs = grid(o);
+  check_layer_specs(specs);
+  if (!o.out.empty()) require_output_directory(o.out);
+  if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
+
+  ref::cpu::ensure_mpi_initialized();
+  if (ref::cpu::world_size() != o.ranks)
+    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", o.ranks, ref::cpu::world_size()));
+  const bool root = ref::cpu::world_rank() == 0;
+  const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
+  openblas_set_num_threads(static_cast<int>(std::max<std::int64_t>(1, cores / o.ranks)));
+
+  // The context is taken before the runs so that "load" says how busy the machine was.
+  const auto context = measure_context(o.ranks);
+  std::vector<nlohmann::json> rows;
+  for (const auto& s : specs) rows.push_back(measure_cpu_row(s, ref::cpu::RunOptions{o.warmup, o.repeats}, o.check));
+  if (!root) return 0;
+  const std::string text =
+      o.json ? nlohmann::json{{"context", context}, {"results", rows}}.dump(2) + "\n" : text_table(rows);
+  if (o.out.empty()) {
+    fmt::print("{}", text);
+  } else {
+    write_file_atomically(o.out, text);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_measure(CLI::App& app, Action& action) {
+  auto o = std::make_shared<MeasureOptions>();
+  auto* cmd = app.add_subcommand(
+      "measure",
+      "Run a real Switch layer (router, dispatch, all-to-all, expert FFN, all-to-all, combine; forward and\n"
+      "backward, fp32 OpenBLAS + MPI) and report per-phase times: median and p10/p90 over the repeats of\n"
+      "the slowest rank. Starts itself under `mpirun -np RANKS --oversubscribe` unless already under mpirun.\n"
+      "Results carry the date, host and load and are timings: they are NOT byte-identical between runs.\n"
+      "Example: switchsim measure --target cpu --ranks 2 --experts 4,8 --capacity-factor 1.0,2.0 --json\n"
+      "         mpirun -np 2 switchsim measure --target cpu --ranks 2 --tokens 256 --d-model 64 --d-ff 128");
+  cmd->add_option("--target", o->target, "Where to run: cpu (default cpu)");
+  cmd->add_option("--ranks", o->ranks, "MPI ranks; experts are sharded over them (default 2)");
+  cmd->add_option("--experts", o->experts, "Experts E, comma-separated list for a grid (default 8)")->delimiter(',');
+  cmd->add_option("--capacity-factor", o->capacity_factor,
+                  "Capacity factor cf, list allowed; C = max(ceil(cf*k*T/E), min capacity) (default 1.0)")
+      ->delimiter(',');
+  cmd->add_option("--tokens", o->tokens, "Tokens per rank T, list allowed (default 1024)")->delimiter(',');
+  cmd->add_option("--d-model", o->d_model, "Model width d_model in elements, list allowed (default 256)")
+      ->delimiter(',');
+  cmd->add_option("--d-ff", o->d_ff, "Expert hidden width d_ff in elements, list allowed (default 1024)")
+      ->delimiter(',');
+  cmd->add_option("--ffn", o->ffn, "Expert FFN: relu or geglu (default relu)");
+  cmd->add_option("--top-k", o->top_k, "Experts per token k (default 1, Switch routing)");
+  cmd->add_option("--padding", o->padding,
+                  "capacity (MPI_Alltoall of [E, C, d]) or dropless (MPI_Alltoallv of actual counts) (default capacity)");
+  cmd->add_option("--routing", o->routing,
+                  "Router skew: uniform, zipf:S (logit bias -S ln(e+1)) or hot:F (expert 0 softmax mass F) "
+                  "(default uniform)");
+  cmd->add_option("--seed", o->seed, "Seed of inputs and weights (default 1)");
+  cmd->add_option("--min-capacity", o->min_capacity, "Minimum expert capacity in tokens (default 4)");
+  cmd->add_flag("--no-aux-loss", o->no_aux_loss, "Leave the load-balancing loss out of the backward pass");
+  cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
+  cmd->add_option("--repeats", o->repeats, "Timed iterations, forward + backward each (default 10)");
+  cmd->add_flag("--check", o->check,
+                "Also compare outputs and gradients with all experts on one rank; adds check_max_abs_diff");
+  cmd->add_flag("--json", o->json, "Print JSON {context, results} instead of a text table");
+  cmd->add_option("--out", o->out, "Write the output to FILE (atomically) instead of stdout");
+  cmd->callback([o, &action] { action = [o] { return run_measure(*o); }; });
+}
+
+}  // namespace switchsim::cli

@@ -1,0 +1,30 @@
+#include "cli/measure_rows.hpp"
+
+#include <stdexcept>
+
+#include "cli/command.hpp"
+#include "ref/cpu/switch_layer.hpp"
+
+namespace switchsim::cli {
+
+void check_layer_specs(const std::vector<ref::LayerSpec>& specs) {
+  for (const auto& s : specs) {
+    try {
+      ref::cpu::validate_spec(s);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+}
+
+nlohmann::json measure_cpu_row(const ref::LayerSpec& spec, const ref::cpu::RunOptions& options, bool check) {
+  const auto result = ref::cpu::run_layer(spec, options, MPI_COMM_WORLD);
+  auto row = ref::to_row(result.measurement);
+  row["expert_tokens"] = result.expert_tokens;
+  row["dropped_assignments"] = result.dropped_assignments;
+  row["warmup"] = options.warmup;
+  if (check) row["check_max_abs_diff"] = ref::cpu::distributed_vs_local_max_diff(spec, MPI_COMM_WORLD);
+  return row;
+}
+
+}  // namespace switchsim::cli

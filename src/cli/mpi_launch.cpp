@@ -1,0 +1,89 @@
+#include "cli/mpi_launch.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <stdexcept>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/command.hpp"
+
+namespace switchsim::cli {
+
+bool under_mpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr; }
+
+std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
+  if (under_mpirun()) {
+    const long world = std::strtol(std::getenv("OMPI_COMM_WORLD_SIZE"), nullptr, 10);
+    if (world != ranks)
+      throw UsageError("--ranks " + std::to_string(ranks) + " but mpirun started " + std::to_string(world) +
+                       " ranks (use mpirun -np " + std::to_string(ranks) + ")");
+    return std::nullopt;
+  }
+  if (ranks == 1) return std::nullopt;  // a plain process is a 1-rank MPI world (singleton)
+
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  for (std::size_t start = 0; start < raw.size();) {
+    const std::size_t end = raw.find('\0', start);
+    args.push_back(raw.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  std::array<char, 4096> exe{};
+  const ssize_t len = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  if (len <= 0 || args.empty()) throw std::runtime_error("cannot find this program's path to relaunch it under mpirun");
+
+  std::vector<std::string> command{"mpirun", "-np", std::to_string(ranks), "--oversubscribe", "--quiet",
+                                   std::string(exe.data(), static_cast<std::size_t>(len))};
+  command.insert(command.end(), args.begin() + 1, args.end());
+  std::vector<char*> argv;
+  for (auto& a : command) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    if (::geteuid() == 0) {
+      ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+      ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    }
+    // One BLAS thread per core share, so ranks do not fight over the cores.
+    const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
+    ::setenv("OPENBLAS_NUM_THREADS", std::to_string(std::max<std::int64_t>(1, cores / ranks)).c_str(), 0);
+    ::execvp("mpirun", argv.data());
+    std::fprintf(stderr, "error: cannot run mpirun (is Open MPI installed?)\n");
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waiting for mpirun failed");
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string source_git_sha() {
+  const std::string command = std::string("git -C '") + SWITCHSIM_SOURCE_DIR + "' rev-parse --short=12 HEAD 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return "unknown";
+  std::array<char, 128> buf{};
+  std::string out;
+  while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) out += buf.data();
+  const int rc = ::pclose(pipe);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return rc == 0 && !out.empty() ? out : "unknown";
+}
+
+}  // namespace switchsim::cli

@@ -1,0 +1,119 @@
+#include "ref/cpu/routing.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace switchsim::ref::cpu {
+
+std::int64_t expert_capacity(double capacity_factor, std::int64_t top_k, std::int64_t tokens, std::int64_t experts,
+                             std::int64_t min_capacity) {
+  const double exact = capacity_factor * static_cast<double>(top_k) * static_cast<double>(tokens) /
+                       static_cast<double>(experts);
+  // Guard the ceiling against 2.0000000001-style rounding of exact products.
+  const auto c = static_cast<std::int64_t>(std::ceil(exact - 1e-9));
+  return std::max(c, min_capacity);
+}
+
+namespace {
+double parse_parameter(const std::string& routing, std::size_t colon) {
+  const std::string text = routing.substr(colon + 1);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+    throw std::invalid_argument("routing \"" + routing + "\": expected a number after ':'");
+  return v;
+}
+}  // namespace
+
+void check_routing_spec(const std::string& routing) { (void)routing_bias(routing, 2); }
+
+std::vector<float> routing_bias(const std::string& routing, std::int64_t experts) {
+  std::vector<float> bias(static_cast<std::size_t>(experts), 0.0F);
+  if (routing == "uniform") return bias;
+  const auto colon = routing.find(':');
+  const std::string kind = routing.substr(0, colon);
+  if (colon != std::string::npos && kind == "zipf") {
+    const double s = parse_parameter(routing, colon);
+    if (s < 0) throw std::invalid_argument("routing \"" + routing + "\": the Zipf exponent must be >= 0");
+    for (std::int64_t e = 0; e < experts; ++e)
+      bias[static_cast<std::size_t>(e)] = static_cast<float>(-s * std::log(static_cast<double>(e + 1)));
+    return bias;
+  }
+  if (colon != std::string::npos && kind == "hot") {
+    const double f = parse_parameter(routing, colon);
+    if (!(f > 0 && f < 1)) throw std::invalid_argument("routing \"" + routing + "\": the hot fraction must be in (0, 1)");
+    bias[0] = static_cast<float>(std::log(f * static_cast<double>(experts - 1) / (1.0 - f)));
+    return bias;
+  }
+  throw std::invalid_argument("unknown routing \"" + routing + "\" (expected uniform, zipf:S or hot:F)");
+}
+
+void softmax_rows(std::vector<float>& values, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* row = values.data() + r * cols;
+    const float mx = *std::max_element(row, row + cols);
+    double sum = 0;
+    for (std::int64_t c = 0; c < cols; ++c) {
+      row[c] = std::exp(row[c] - mx);
+      sum += row[c];
+    }
+    const auto inv = static_cast<float>(1.0 / sum);
+    for (std::int64_t c = 0; c < cols; ++c) row[c] *= inv;
+  }
+}
+
+RoutingPlan route_tokens(const std::vector<float>& probs, std::int64_t tokens, std::int64_t experts,
+                         std::int64_t top_k, std::int64_t capacity, double aux_alpha) {
+  RoutingPlan plan;
+  plan.tokens = tokens;
+  plan.experts = experts;
+  plan.top_k = top_k;
+  plan.capacity = capacity;
+  const auto E = static_cast<std::size_t>(experts);
+  plan.assignments.resize(static_cast<std::size_t>(tokens * top_k));
+  plan.kept_per_expert.assign(E, 0);
+  plan.routed_per_expert.assign(E, 0);
+  plan.f.assign(E, 0.0);
+  plan.p_mean.assign(E, 0.0);
+
+  std::vector<std::int64_t> order(E);
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    const float* row = probs.data() + t * experts;
+    std::iota(order.begin(), order.end(), 0);
+    // Highest probability first; ties go to the lower expert index (deterministic).
+    std::partial_sort(order.begin(), order.begin() + top_k, order.end(), [row](std::int64_t a, std::int64_t b) {
+      return row[a] > row[b] || (row[a] == row[b] && a < b);
+    });
+    for (std::int64_t c = 0; c < top_k; ++c) {
+      auto& a = plan.assignments[static_cast<std::size_t>(c * tokens + t)];
+      a.token = t;
+      a.expert = order[static_cast<std::size_t>(c)];
+      a.gate = row[a.expert];
+    }
+    plan.f[static_cast<std::size_t>(order[0])] += 1.0;
+    for (std::size_t e = 0; e < E; ++e) plan.p_mean[e] += row[e];
+  }
+  for (auto& a : plan.assignments) {  // choice-major order: first choices claim slots first
+    auto& routed = plan.routed_per_expert[static_cast<std::size_t>(a.expert)];
+    ++routed;
+    if (capacity < 0 || routed <= capacity) {
+      a.slot = plan.kept_per_expert[static_cast<std::size_t>(a.expert)]++;
+      a.kept = true;
+    } else {
+      ++plan.dropped;
+    }
+  }
+  double sum = 0;
+  for (std::size_t e = 0; e < E; ++e) {
+    plan.f[e] /= static_cast<double>(tokens);
+    plan.p_mean[e] /= static_cast<double>(tokens);
+    sum += plan.f[e] * plan.p_mean[e];
+  }
+  plan.aux_loss = aux_alpha * static_cast<double>(experts) * sum;
+  return plan;
+}
+
+}  // namespace switchsim::ref::cpu
