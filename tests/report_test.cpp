@@ -80,7 +80,8 @@ TEST_CASE("the best configuration is the fastest valid point that fits, not the 
 }
 
 TEST_CASE("all-to-all starts to dominate at 32 experts on the DGX and at 16 on the two-node cluster") {
-  const auto onsets = rp::alltoall_onsets(small_sweep().results);
+  const auto sweep = small_sweep();  // onsets point into these rows
+  const auto onsets = rp::alltoall_onsets(sweep.results);
   REQUIRE(onsets.size() == 2);
   // dgx-h100-8: shares at cf=2 are 21.4%, 27.3%, 31.0% (0.18/0.58), 35.5% for E = 8..64.
   CHECK(onsets[0].cluster == "dgx-h100-8");

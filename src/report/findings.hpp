@@ -15,7 +15,7 @@ namespace switchsim::report {
 inline constexpr double kAlltoallDominanceShare = 0.30;
 
 // The row with the highest tokens_per_s among usable ones (valid, not OOM); the first in
-// input order on a tie. nullptr when there is none.
+// input order on a tie. nullptr when there is none; otherwise a pointer into `rows`.
 const ResultRow* best_config(const std::vector<ResultRow>& rows);
 
 struct AlltoallOnset {
@@ -27,7 +27,7 @@ struct AlltoallOnset {
   const ResultRow* row = nullptr;
   double max_share = 0;  // largest share over all valid rows of the cluster
 };
-// One entry per cluster with valid rows, sorted by cluster name.
+// One entry per cluster with valid rows, sorted by cluster name. `row` points into `rows`.
 std::vector<AlltoallOnset> alltoall_onsets(const std::vector<ResultRow>& rows);
 
 // median |predicted/measured - 1| over all measured rows; absent without rows.
