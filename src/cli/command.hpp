@@ -30,6 +30,7 @@ void setup_describe(CLI::App& app, Action& action);
 void setup_list(CLI::App& app, Action& action);
 void setup_bench(CLI::App& app, Action& action);
 void setup_simulate(CLI::App& app, Action& action);
+void setup_sweep(CLI::App& app, Action& action);
 void setup_report(CLI::App& app, Action& action);
 void setup_collective(CLI::App& app, Action& action);
 void setup_measure(CLI::App& app, Action& action);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   cli::setup_describe(app, action);
   cli::setup_list(app, action);
   cli::setup_simulate(app, action);
+  cli::setup_sweep(app, action);
   cli::setup_bench(app, action);
   cli::setup_report(app, action);
   cli::setup_collective(app, action);

@@ -64,9 +64,11 @@ ResultRow parse_row(const nlohmann::json& object, const std::string& name, const
   config::ObjectReader r(object, name, pointer);
   ResultRow row;
   row.model = r.string("model");
-  row.experts = r.positive_int("experts");
-  row.capacity_factor = r.positive_number("capacity_factor");
-  row.top_k = r.positive_int("top_k");
+  // Dense models (experts 0, top_k 0) and points that could not be built (capacity factor
+  // not resolved: 0) are legitimate rows.
+  row.experts = r.non_negative_int_or("experts", 0);
+  row.capacity_factor = detail::non_negative_number(r, "capacity_factor");
+  row.top_k = r.non_negative_int_or("top_k", 0);
   row.batch_tokens = r.positive_int("batch_tokens");
   row.devices = r.positive_int("devices");
   row.cluster = r.string("cluster");

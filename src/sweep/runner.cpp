@@ -28,6 +28,7 @@ class Worker {
       out.invalid_reason = e.what();
       out.result.reset();
     }
+    out.devices = out.inputs ? out.inputs->cluster.devices : catalog_.cluster(out.scenario.cluster).devices;
     return out;
   }
 

@@ -22,6 +22,7 @@ struct PointOutcome {
   std::optional<model::StepInputs> inputs;
   std::optional<model::StepResult> result;
   std::string invalid_reason;  // why the point could not be simulated (experts not dividing devices...)
+  std::int64_t devices = 0;    // the cluster's, also known for invalid points
   std::optional<double> dense_baseline_step_time_s;
 };
 
