@@ -34,6 +34,7 @@ struct SweepOptions {
   std::string network = "closed-form";
   std::string out;
   int threads = 0;
+  std::int64_t ranks = 1;
   bool report = false;
   bool quiet = false;
 };
@@ -114,6 +115,9 @@ std::vector<report::ResultRow> gather_rows(const std::vector<std::int64_t>& indi
 int run_sweep(const SweepOptions& o) {
   const auto catalog = config::Catalog::from_environment();
   const auto grid = build_grid(o);
+  if (!under_mpirun() && o.ranks > 1) {
+    if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
+  }
   const std::filesystem::path dir(o.out);
   int rank = 0, ranks = 1;
   if (under_mpirun()) {
@@ -198,7 +202,10 @@ void setup_sweep(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"adafactor", "adam"}));
   cmd->add_option("--network", o->network, "closed-form or flow (default: closed-form)")
       ->check(CLI::IsMember({"closed-form", "flow"}));
-  cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "Worker threads per rank (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--ranks", o->ranks,
+                  "MPI ranks: relaunches itself under mpirun -np N (default: 1; under mpirun: the world size)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--out", o->out, "Output directory (created if missing)")->required();
   cmd->add_flag("--report", o->report, "Also write report.md, report.html and the plots into the directory");
   cmd->add_flag("--quiet", o->quiet, "No progress bar (it is also off when stderr is not a terminal)");
