@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# The main job: install, build, and run the demo.
+# The main job: install, build, then a demo sweep of Switch-Base expert counts x capacity
+# factors x routing skew on one DGX H100 and on a 1,024-GPU H100 fat-tree, and its report.
+# Output: runs/demo/ (results.json, results.csv, report.md, report.html, plot-*.svg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-./build/src/cli/switchsim describe model switch-base-128
-./build/src/cli/switchsim describe hardware dgx-h100-8
+S=./build/src/cli/switchsim
+OUT=${1:-runs/demo}
+mkdir -p "$OUT"
+$S sweep --model switch-base-128 --cluster dgx-h100-8,h100-fat-tree-1024 \
+  --experts 8,16,32,64,128,256 --capacity-factor 0.5,1.0,1.25,2.0 --routing uniform,zipf:1.1 \
+  --batch-tokens 524288 --out "$OUT"
+$S report "$OUT" --title "Switch-Base on DGX H100 and a 1,024-GPU H100 fat-tree"
+echo "open $OUT/report.html"

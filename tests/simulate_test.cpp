@@ -183,3 +183,30 @@ TEST_CASE("a batch that does not split into whole sequences per device is refuse
   s.batch_tokens = 8 * 512 + 1;
   CHECK_THROWS_AS(make_inputs(s, catalog()), std::invalid_argument);
 }
+
+TEST_CASE("the closed-form tree all-reduce takes 2 S/B + 2 ceil(log2 n) alpha") {
+  ClosedFormComm comm(BytesPerSecond(1e12), Picoseconds(1'000'000));
+  CommRequest r;
+  r.op = CommOp::allreduce;
+  r.algorithm = "tree";
+  r.bytes_per_rank = Bytes(1'000'000);
+  r.groups = {std::vector<std::int32_t>(1000)};
+  // 2 MB at 1 TB/s = 2,000,000 ps; ceil(log2 1000) = 10 -> 20 latencies.
+  CHECK(comm.time(r).count() == 2'000'000 + 20'000'000);
+  r.algorithm = "ring";
+  // 2 * 999/1000 MB = 1,998,000 ps + 1998 latencies.
+  CHECK(comm.time(r).count() == 1'998'000 + 1'998'000'000LL);
+}
+
+TEST_CASE("auto all-reduce is never slower than ring, and on many small ranks it picks the tree") {
+  Scenario s;
+  s.model = "switch-base-128";
+  s.cluster = "h100-fat-tree-1024";
+  s.batch_tokens = 1024 * 512;
+  s.allreduce_algorithm = "ring";
+  const auto ring = run(s);
+  s.allreduce_algorithm = "auto";
+  const auto best = run(s);
+  CHECK(best.phase_time.at("allreduce") < ring.phase_time.at("allreduce"));
+  CHECK(best.step_time <= ring.step_time);
+}

@@ -32,10 +32,12 @@ void add_scenario_options(CLI::App& cmd, model::Scenario& s, bool require) {
   cmd.add_option("--microbatches", s.microbatches, "Gradient-accumulation microbatches per step (default: 1)");
   cmd.add_flag("!--no-overlap", s.overlap,
                "Do not overlap the gradient all-reduce with the backward pass (default: overlapped)");
-  cmd.add_option("--alltoall-algo", s.alltoall_algorithm, "direct | pairwise | hierarchical (default: direct)")
-      ->check(CLI::IsMember({"direct", "pairwise", "hierarchical"}));
-  cmd.add_option("--allreduce-algo", s.allreduce_algorithm, "ring | tree | hierarchical (default: ring)")
-      ->check(CLI::IsMember({"ring", "tree", "hierarchical"}));
+  cmd.add_option("--alltoall-algo", s.alltoall_algorithm,
+                 "direct | pairwise | hierarchical | auto (the fastest per collective) (default: direct)")
+      ->check(CLI::IsMember({"direct", "pairwise", "hierarchical", "auto"}));
+  cmd.add_option("--allreduce-algo", s.allreduce_algorithm,
+                 "ring | tree | hierarchical | auto (the fastest per collective, as NCCL tunes) (default: auto)")
+      ->check(CLI::IsMember({"ring", "tree", "hierarchical", "auto"}));
 }
 
 }  // namespace switchsim::cli

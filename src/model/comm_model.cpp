@@ -41,6 +41,13 @@ Picoseconds ClosedFormComm::time(const CommRequest& r) {
       return worst / bandwidth_ + latency_;
     }
     case CommOp::allreduce:
+      if (r.algorithm == "tree") {
+        // Pipelined binary tree: reduce up and broadcast down, each at full bandwidth,
+        // 2 * ceil(log2 n) message latencies.
+        std::int64_t depth = 0;
+        while ((std::int64_t{1} << depth) < n) ++depth;
+        return (r.bytes_per_rank * 2) / bandwidth_ + latency_ * (2 * depth);
+      }
       return (share * 2) / bandwidth_ + latency_ * (2 * (n - 1));
     case CommOp::allgather:
     case CommOp::reducescatter:

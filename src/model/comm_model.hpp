@@ -38,6 +38,8 @@ class CommModel {
 //   all-to-all pairwise    (n-1)/n * S/B + (n-1) * alpha
 //   alltoallv              max over ranks of max(bytes sent, bytes received) to/from others / B + alpha
 //   all-reduce ring        2(n-1)/n * S/B + 2(n-1) * alpha
+//   all-reduce tree        2 * S/B + 2 ceil(log2 n) * alpha (pipelined binary tree)
+//   other algorithms       as the ring (hierarchical needs the node size this model lacks)
 //   all-gather, reduce-scatter ring   (n-1)/n * S/B + (n-1) * alpha
 // Groups never contend with each other here; that is what the flow-level model adds.
 class ClosedFormComm final : public CommModel {

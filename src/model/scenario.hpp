@@ -32,7 +32,7 @@ struct Scenario {
   std::int64_t microbatches = 1;
   bool overlap = true;
   std::string alltoall_algorithm = "direct";
-  std::string allreduce_algorithm = "ring";
+  std::string allreduce_algorithm = "auto";
 };
 
 // Loads the named configs and applies the overrides. Throws config::ConfigError for bad

@@ -89,6 +89,15 @@ SwitchLoad plan_switch_load(const StepInputs& in, std::int64_t tokens, std::mt19
   return load;
 }
 
+std::vector<const char*> auto_candidates(CommOp op) {
+  switch (op) {
+    case CommOp::allreduce: return {"ring", "tree", "hierarchical"};
+    case CommOp::alltoall:
+    case CommOp::alltoallv: return {"direct", "hierarchical"};
+    default: return {"ring"};
+  }
+}
+
 // Device ids of concurrent groups. Device id = data_rank * tp + tp_rank.
 std::vector<std::vector<std::int32_t>> expert_groups(const ParallelLayout& l) {
   std::vector<std::vector<std::int32_t>> groups;
@@ -144,17 +153,30 @@ class StepBuilder {
     return chain(graph_.add_task(name, category, compute_, duration));
   }
   engine::TaskId communicate(const std::string& name, const std::string& category, const CommRequest& request) {
-    return chain(graph_.add_task(name, category, network_, comm_.time(request)));
+    return chain(graph_.add_task(name, category, network_, time_of(request)));
   }
   // A task on the comm stream that does not hold up the compute chain (overlapped).
   engine::TaskId communicate_aside(const std::string& name, const std::string& category, const CommRequest& request,
                                    engine::TaskId after) {
-    const auto id = graph_.add_task(name, category, network_, comm_.time(request));
+    const auto id = graph_.add_task(name, category, network_, time_of(request));
     graph_.add_dependency(after, id);
     aside_.push_back(id);
     return id;
   }
   engine::TaskId last() const { return *last_; }
+
+  // "auto" picks the fastest algorithm for this request, as NCCL's tuner does per size and scale.
+  Picoseconds time_of(const CommRequest& request) {
+    if (request.algorithm != "auto") return comm_.time(request);
+    std::optional<Picoseconds> best;
+    for (const char* algorithm : auto_candidates(request.op)) {
+      CommRequest candidate = request;
+      candidate.algorithm = algorithm;
+      const Picoseconds t = comm_.time(candidate);
+      if (!best || t < *best) best = t;
+    }
+    return *best;
+  }
   const std::vector<engine::TaskId>& aside() const { return aside_; }
   engine::TaskGraph& graph() { return graph_; }
 

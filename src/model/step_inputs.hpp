@@ -29,7 +29,7 @@ struct StepInputs {
   // DDP and XLA do; all-to-alls never overlap the expert FFN that needs their data.
   bool overlap_grad_allreduce = true;
   std::string alltoall_algorithm = "direct";
-  std::string allreduce_algorithm = "ring";
+  std::string allreduce_algorithm = "auto";  // auto: the fastest of ring, tree, hierarchical per request
   double router_confidence = 1.0;  // router probability on the chosen expert, for the aux loss
 };
 
