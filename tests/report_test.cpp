@@ -250,6 +250,37 @@ TEST_CASE("a measured file missing a predicted step time exits 2 naming the file
 // inline script just before </body> that, once the SVGs above it are parsed, measures them
 // (getBoundingClientRect forces layout) and appends the counts to the page; --dump-dom then
 // prints the resulting DOM. Skipped, with the reason printed, when Chromium is absent.
+// Copies `html_file` into `work` with the probe script, renders it with --dump-dom, and
+// returns the probe's text ("svgs=N rendered=M").
+std::string chromium_svg_probe(const fs::path& html_file, const fs::path& work) {
+  std::string html = slurp(html_file);
+  const std::string probe =
+      "<script>(function(){var all=document.querySelectorAll('svg'),n=0;"
+      "for(var i=0;i<all.length;i++){var b=all[i].getBoundingClientRect();if(b.width>0&&b.height>0)n++;}"
+      "var p=document.createElement('p');p.id='probe';p.textContent='svgs='+all.length+' rendered='+n;"
+      "document.body.appendChild(p);})();</script>\n";
+  const auto at = html.rfind("</body>");
+  if (at == std::string::npos) return "no </body>";
+  html.insert(at, probe);
+  fs::create_directories(work);
+  {
+    std::ofstream out(work / "probe.html", std::ios::binary);
+    out << html;
+  }
+  const auto dom = work / "dom.txt";
+  const std::string command = fmt::format(
+      "timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+      "--disable-background-networking --disable-component-update --disable-sync --no-first-run "
+      "--window-size=1280,2000 --user-data-dir='{}' --dump-dom 'file://{}' >'{}' 2>/dev/null",
+      (work / "profile").string(), (work / "probe.html").string(), dom.string());
+  if (std::system(command.c_str()) != 0) return "chromium failed";
+  const auto text = slurp(dom);
+  const auto begin = text.find("<p id=\"probe\">");
+  if (begin == std::string::npos) return "no probe in the DOM";
+  const auto end = text.find("</p>", begin);
+  return text.substr(begin + 14, end - begin - 14);
+}
+
 TEST_CASE("headless Chromium lays out every plot of the HTML report with a non-zero size") {
   if (!fs::exists("/usr/bin/chromium")) {
     WARN("SKIPPED: /usr/bin/chromium is not installed (scripts/install-deps.sh installs it)");
@@ -259,29 +290,23 @@ TEST_CASE("headless Chromium lays out every plot of the HTML report with a non-z
   REQUIRE(run_cli(fmt::format("report '{}' --measured '{}'", dir.string(),
                               source_path("tests/data/measured-small.json")))
               .exit_code == 0);
-  std::string html = slurp(dir / "report.html");
-  const std::string probe =
-      "<script>(function(){var all=document.querySelectorAll('svg'),n=0;"
-      "for(var i=0;i<all.length;i++){var b=all[i].getBoundingClientRect();if(b.width>0&&b.height>0)n++;}"
-      "var p=document.createElement('p');p.id='probe';p.textContent='svgs='+all.length+' rendered='+n;"
-      "document.body.appendChild(p);})();</script>\n";
-  const auto at = html.rfind("</body>");
-  REQUIRE(at != std::string::npos);
-  html.insert(at, probe);
-  {
-    std::ofstream out(dir / "probe.html", std::ios::binary);
-    out << html;
-  }
-  const auto dom = dir / "dom.txt";
-  const std::string command = fmt::format(
-      "timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
-      "--disable-background-networking --disable-component-update --disable-sync --no-first-run "
-      "--window-size=1280,2000 --user-data-dir='{}' --dump-dom 'file://{}' >'{}' 2>/dev/null",
-      (dir / "profile").string(), (dir / "probe.html").string(), dom.string());
-  CHECK(std::system(command.c_str()) == 0);
-  const auto text = slurp(dom);
-  CHECK_THAT(text, Catch::Contains("<p id=\"probe\">svgs=6 rendered=6</p>"));
+  CHECK(chromium_svg_probe(dir / "report.html", dir / "chromium") == "svgs=6 rendered=6");
   fs::remove_all(dir);
+}
+
+TEST_CASE("headless Chromium renders every plot of the committed example report, reports/example/report.html") {
+  if (!fs::exists("/usr/bin/chromium")) {
+    WARN("SKIPPED: /usr/bin/chromium is not installed (scripts/install-deps.sh installs it)");
+    return;
+  }
+  const fs::path example = source_path("reports/example");
+  int plots = 0;
+  for (const auto& entry : fs::directory_iterator(example))
+    plots += entry.path().extension() == ".svg" ? 1 : 0;
+  REQUIRE(plots >= 5);
+  const auto work = fs::temp_directory_path() / fmt::format("switchsim_example_probe_{}", ::getpid());
+  CHECK(chromium_svg_probe(example / "report.html", work) == fmt::format("svgs={} rendered={}", plots, plots));
+  fs::remove_all(work);
 }
 
 TEST_CASE("without gnuplot on PATH the report fails with one line saying how to install it") {
