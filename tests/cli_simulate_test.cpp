@@ -69,3 +69,23 @@ TEST_CASE("simulate of a model that does not fit says so in its result, and exit
   CHECK(row["oom"] == true);
   CHECK(row["memory"]["weights_bytes"].get<double>() > row["hbm_bytes"].get<double>());
 }
+
+// Switch-C-2048 at 1M tokens per step on 4,096 GPUs. A week of steps (604,800 s) fits in
+// 64-bit picoseconds (9.2e18 ps = 106 days); a billion steps do not, and the checked
+// arithmetic refuses them instead of wrapping around to a small or negative time.
+TEST_CASE("a week-long Switch-C-2048 run on 4,096 GPUs fits the picosecond range and a billion steps hit the guard") {
+  const std::string base = "simulate --model switch-c-2048 --cluster '" + switchsim::test::source_path("tests/data/h100-fat-tree-4096.json") +
+                           "' --batch-tokens 1048576 --layout dp=2048,tp=2 --json";
+  const auto one = run_cli(base);
+  REQUIRE(one.exit_code == 0);
+  const double step = nlohmann::json::parse(one.out)["step_time_s"].get<double>();
+  const auto steps_per_week = static_cast<std::int64_t>(604800.0 / step);
+  const auto week = run_cli(base + " --steps " + std::to_string(steps_per_week));
+  REQUIRE(week.exit_code == 0);
+  const double run_time = nlohmann::json::parse(week.out)["run_time_s"].get<double>();
+  CHECK(run_time == Approx(604800.0).epsilon(1e-5));
+  const auto overflow = run_cli(base + " --steps 1000000000");
+  CHECK(overflow.exit_code == 2);
+  CHECK_THAT(overflow.err, Catch::StartsWith("error: arithmetic overflow: time in picoseconds overflow in multiplication"));
+  CHECK(overflow.out.empty());
+}

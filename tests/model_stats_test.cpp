@@ -65,7 +65,7 @@ TEST_CASE("switch-large-128 has 27.2B parameters: Table 9's 26B within 5%") {
   CHECK(within(static_cast<double>(hand), 26e9) < 0.05);
 }
 
-TEST_CASE("switch-xxl-128 matches Table 9's 395B within 3%; the listed 64 experts give about 200B") {
+TEST_CASE("switch-xxl-128 matches Table 9's 395B within 3%, the listed 64 experts give about 200B") {
   const std::int64_t attention = 4LL * 4096 * 4096;
   const std::int64_t ffn = 3LL * 4096 * 10240;
   const std::int64_t no_ffn = 24 * (attention + 2 * 4096) + 4096 + 32 * 64 + 24 * (2 * attention + 3 * 4096) + 4096 +

@@ -98,7 +98,7 @@ TEST_CASE("a uniform load gives an auxiliary loss close to alpha") {
   CHECK(run(s).aux_loss == Approx(0.01).epsilon(0.01));
 }
 
-TEST_CASE("same inputs and seed give identical results; another seed gives another sample") {
+TEST_CASE("same inputs and seed give identical results, another seed gives another sample") {
   auto s = small("switch-base-16");
   s.routing = "zipf:1.1";
   const auto a = to_json(run(s)).dump();
@@ -108,7 +108,7 @@ TEST_CASE("same inputs and seed give identical results; another seed gives anoth
   CHECK(to_json(run(s)).dump() != a);
 }
 
-TEST_CASE("switch-c-2048 does not fit on one DGX and reports the breakdown; on 1024 GPUs it fits") {
+TEST_CASE("switch-c-2048 does not fit on one DGX and reports the breakdown, on 1024 GPUs it fits") {
   Scenario s;
   s.model = "switch-c-2048";
   s.cluster = "dgx-h100-8";

@@ -20,6 +20,7 @@ struct SimulateOptions {
   std::string network = "closed-form";
   std::string trace;
   std::string out;
+  std::int64_t steps = 1;
   bool json = false;
 };
 
@@ -63,12 +64,19 @@ int run_simulate(const SimulateOptions& o) {
   nlohmann::json row = model::input_columns(inputs);
   row["network"] = comm->name();
   row.update(model::to_json(result));
+  // A training run of identical steps; the checked multiplication refuses a run whose
+  // length does not fit in 64-bit picoseconds (about 106 days) instead of wrapping.
+  row["steps"] = o.steps;
+  row["run_time_s"] = (result.step_time * o.steps).seconds();
   if (!o.trace.empty())
     write_file_atomically(o.trace, engine::chrome_trace_json(result.trace, inputs.model.name + " on " + inputs.cluster.name));
   const std::string text = row.dump(2) + "\n";
   if (!o.out.empty()) write_file_atomically(o.out, text);
   if (o.json) fmt::print("{}", text);
-  else print_text(inputs, result);
+  else {
+    print_text(inputs, result);
+    if (o.steps > 1) fmt::print("  run of {} steps     {}\n", o.steps, result.step_time * o.steps);
+  }
   return 0;
 }
 
@@ -85,6 +93,8 @@ void setup_simulate(CLI::App& app, Action& action) {
   add_scenario_options(*cmd, options->scenario);
   cmd->add_option("--network", options->network, "How collectives are timed: closed-form (injection bandwidth formulas) or flow (max-min flow\n"
                   "simulation on the topology, groups sharing links) (default: closed-form)");
+  cmd->add_option("--steps", options->steps, "Training steps in the run; adds run_time_s = steps x step time (default: 1)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--trace", options->trace, "Write a Chrome/Perfetto trace of the step to this file");
   cmd->add_option("--out", options->out, "Also write the JSON result to this file (atomically)");
   cmd->add_flag("--json", options->json, "Print the result as JSON (one row, units in the field names)");
