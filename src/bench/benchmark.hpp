@@ -22,6 +22,7 @@ double time_seconds(const std::function<void()>& fn);
 // Individual benchmarks (one file each).
 Benchmark engine_benchmark();
 Benchmark fuzz_benchmark();
+Benchmark sweep_benchmark();
 Benchmark net_benchmark();
 Benchmark kernels_benchmark();
 
