@@ -75,7 +75,7 @@ TEST_CASE("simulate of a model that does not fit says so in its result, and exit
 // arithmetic refuses them instead of wrapping around to a small or negative time.
 TEST_CASE("a week-long Switch-C-2048 run on 4,096 GPUs fits the picosecond range and a billion steps hit the guard") {
   const std::string base = "simulate --model switch-c-2048 --cluster '" + switchsim::test::source_path("tests/data/h100-fat-tree-4096.json") +
-                           "' --batch-tokens 1048576 --layout dp=2048,tp=2 --json";
+                           "' --batch-tokens 1048576 --layout dp=2048,tp=2 --network closed-form --json";  // the range, not the network, is under test
   const auto one = run_cli(base);
   REQUIRE(one.exit_code == 0);
   const double step = nlohmann::json::parse(one.out)["step_time_s"].get<double>();
@@ -88,4 +88,14 @@ TEST_CASE("a week-long Switch-C-2048 run on 4,096 GPUs fits the picosecond range
   CHECK(overflow.exit_code == 2);
   CHECK_THAT(overflow.err, Catch::StartsWith("error: arithmetic overflow: time in picoseconds overflow in multiplication"));
   CHECK(overflow.out.empty());
+}
+
+TEST_CASE("simulate times collectives on the flow network unless told closed-form") {
+  const auto flow = run_cli("simulate --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 4096 --json");
+  REQUIRE(flow.exit_code == 0);
+  CHECK(nlohmann::json::parse(flow.out)["network"] == "flow");
+  const auto closed =
+      run_cli("simulate --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 4096 --network closed-form --json");
+  REQUIRE(closed.exit_code == 0);
+  CHECK(nlohmann::json::parse(closed.out)["network"] == "closed-form");
 }

@@ -12,7 +12,8 @@ double time_seconds(const std::function<void()>& fn) {
 }
 
 std::vector<Benchmark> all_benchmarks() {
-  return {engine_benchmark(), fuzz_benchmark(), net_benchmark(), kernels_benchmark(), sweep_benchmark()};
+  return {engine_benchmark(), fuzz_benchmark(), net_benchmark(), kernels_benchmark(), sweep_benchmark(),
+          simulate_benchmark()};
 }
 
 }  // namespace switchsim::bench

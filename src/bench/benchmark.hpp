@@ -25,5 +25,6 @@ Benchmark fuzz_benchmark();
 Benchmark sweep_benchmark();
 Benchmark net_benchmark();
 Benchmark kernels_benchmark();
+Benchmark simulate_benchmark();
 
 }  // namespace switchsim::bench

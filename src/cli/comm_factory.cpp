@@ -3,7 +3,7 @@
 #include <variant>
 
 #include "cli/command.hpp"
-#include "cli/flow_comm.hpp"
+#include "comm/flow_comm.hpp"
 
 namespace switchsim::cli {
 namespace {
@@ -27,7 +27,7 @@ std::unique_ptr<model::CommModel> make_comm_model(const config::ClusterConfig& c
     const auto link = injection(cluster.topology);
     return std::make_unique<model::ClosedFormComm>(link.bandwidth, link.latency);
   }
-  if (kind == "flow") return std::make_unique<FlowComm>(cluster);
+  if (kind == "flow") return std::make_unique<comm::FlowComm>(cluster);
   throw UsageError("--network must be closed-form or flow, got '" + kind + "'");
 }
 

@@ -1,5 +1,7 @@
 #include "net/collective.hpp"
 
+#include "net/concurrent.hpp"
+
 #include <fmt/format.h>
 
 #include <memory>
@@ -10,7 +12,8 @@ namespace {
 
 Bytes ceil_div(Bytes b, std::int64_t k) { return Bytes((b.count() + k - 1) / k); }
 
-using Rounds = std::vector<std::vector<Flow>>;
+// Built as runs: a ring step repeated s times is one RoundRun of count s (not s copies).
+using Rounds = std::vector<RoundRun>;
 
 struct Context {
   const std::vector<std::int32_t>& ranks;
@@ -30,21 +33,21 @@ void all_pairs(const Context& c, Rounds& rounds, const std::function<Bytes(std::
   for (std::int64_t i = 0; i < c.n; ++i)
     for (std::int64_t j = 0; j < c.n; ++j)
       if (i != j) round.push_back(Flow{c.at(i), c.at(j), bytes(i, j)});
-  rounds.push_back(std::move(round));
+  rounds.push_back(RoundRun{std::move(round), 1});
 }
 
 // `steps` rounds in which every member of each ring sends `chunk` to its successor.
 void ring_steps(const Context& c, const std::vector<std::vector<std::int64_t>>& rings, std::int64_t steps, Bytes chunk,
                 Rounds& rounds) {
-  for (std::int64_t s = 0; s < steps; ++s) {
-    std::vector<Flow> round;
-    for (const auto& ring : rings) {
-      const auto k = ring.size();
-      if (k < 2) continue;
-      for (std::size_t i = 0; i < k; ++i) round.push_back(Flow{c.at(ring[i]), c.at(ring[(i + 1) % k]), chunk});
-    }
-    rounds.push_back(std::move(round));
+  if (steps < 1) return;
+  std::vector<Flow> round;
+  for (const auto& ring : rings) {
+    const auto k = ring.size();
+    if (k < 2) continue;
+    for (std::size_t i = 0; i < k; ++i) round.push_back(Flow{c.at(ring[i]), c.at(ring[(i + 1) % k]), chunk});
   }
+  // Every step moves the same chunk between the same neighbours: one round, `steps` times.
+  rounds.push_back(RoundRun{std::move(round), steps});
 }
 
 std::int64_t group_size(const topology::Topology& topo, const CollectiveSpec& spec, std::int64_t n) {
@@ -69,7 +72,7 @@ void alltoall(const topology::Topology& topo, const CollectiveSpec& spec, const 
       for (std::int64_t k = 1; k < c.n; ++k) {
         std::vector<Flow> round;
         for (std::int64_t i = 0; i < c.n; ++i) round.push_back(Flow{c.at(i), c.at((i + k) % c.n), bytes(i, (i + k) % c.n)});
-        rounds.push_back(std::move(round));
+        rounds.push_back(RoundRun{std::move(round), 1});
       }
       return;
     case Algorithm::hierarchical: {
@@ -96,8 +99,8 @@ void alltoall(const topology::Topology& topo, const CollectiveSpec& spec, const 
             outer.push_back(Flow{c.at(a * g + q), c.at(b * g + q), sum});
           }
         }
-      if (!inner.empty()) rounds.push_back(std::move(inner));
-      if (!outer.empty()) rounds.push_back(std::move(outer));
+      if (!inner.empty()) rounds.push_back(RoundRun{std::move(inner), 1});
+      if (!outer.empty()) rounds.push_back(RoundRun{std::move(outer), 1});
       return;
     }
     default:
@@ -125,7 +128,7 @@ void tree_allreduce(const CollectiveSpec& spec, const Context& c, Rounds& rounds
       const std::int64_t down = r - max_depth - (d - 1);  // chunk its parent sends it
       if (down >= 0 && down < kChunks) round.push_back(Flow{c.at((i - 1) / 2), c.at(i), chunk});
     }
-    if (!round.empty()) rounds.push_back(std::move(round));
+    if (!round.empty()) rounds.push_back(RoundRun{std::move(round), 1});
   }
 }
 
@@ -218,7 +221,7 @@ double bus_factor(CollectiveOp op, std::int64_t ranks) {
   return op == CollectiveOp::allreduce ? 2.0 * (n - 1.0) / n : (n - 1.0) / n;
 }
 
-std::vector<std::vector<Flow>> collective_rounds(const topology::Topology& topo, const CollectiveSpec& spec) {
+std::vector<RoundRun> collective_round_runs(const topology::Topology& topo, const CollectiveSpec& spec) {
   const auto n = static_cast<std::int64_t>(spec.ranks.size());
   if (n < 1) throw std::invalid_argument("a collective needs at least one rank");
   for (const auto r : spec.ranks)
@@ -257,27 +260,51 @@ std::vector<std::vector<Flow>> collective_rounds(const topology::Topology& topo,
       break;
     }
   }
+  // Merge runs of equal rounds that were built separately (direct all-reduce's two halves,
+  // the middle of the tree pipeline, rings of equal chunks).
+  Rounds merged;
+  for (auto& run : rounds) {
+    if (run.count < 1) continue;
+    if (!merged.empty() && merged.back().flows == run.flows) merged.back().count += run.count;
+    else merged.push_back(std::move(run));
+  }
+  return merged;
+}
+
+std::vector<std::vector<Flow>> collective_rounds(const topology::Topology& topo, const CollectiveSpec& spec) {
+  std::vector<std::vector<Flow>> rounds;
+  for (auto& run : collective_round_runs(topo, spec))
+    for (std::int64_t k = 0; k < run.count; ++k) rounds.push_back(run.flows);
   return rounds;
 }
 
 void run_collective(Network& network, const CollectiveSpec& spec, std::function<void()> on_done) {
   struct State {
     Network& network;
-    Rounds rounds;
-    std::size_t next = 0;
+    Rounds runs;
+    std::size_t run = 0;
+    std::int64_t repeat = 0;  // rounds of runs[run] already started
     std::function<void()> on_done;
     static void step(const std::shared_ptr<State>& self) {
-      if (self->next == self->rounds.size()) {
+      if (self->run < self->runs.size() && self->repeat == self->runs[self->run].count) {
+        ++self->run;
+        self->repeat = 0;
+      }
+      if (self->run == self->runs.size()) {
         auto done = std::move(self->on_done);
         if (done) done();
         return;
       }
-      auto flows = std::move(self->rounds[self->next++]);
+      auto& current = self->runs[self->run];
+      ++self->repeat;
+      // The last repetition may give its flows away; earlier ones copy them.
+      auto flows = self->repeat == current.count ? std::move(current.flows) : current.flows;
       self->network.transfer(std::move(flows), [self] { step(self); });
     }
   };
-  auto state = std::make_shared<State>(State{network, collective_rounds(network.topology(), spec), 0, std::move(on_done)});
-  if (state->rounds.empty()) {
+  auto state =
+      std::make_shared<State>(State{network, collective_round_runs(network.topology(), spec), 0, 0, std::move(on_done)});
+  if (state->runs.empty()) {
     // Nothing to move: finish from an event at the current time, like every other ending.
     network.transfer({}, [state] { State::step(state); });
     return;
@@ -287,14 +314,9 @@ void run_collective(Network& network, const CollectiveSpec& spec, std::function<
 
 Picoseconds collective_time(const topology::Topology& topo, const CollectiveSpec& spec,
                             std::vector<double>& peak_utilization) {
-  engine::EventQueue queue;
-  Network network(topo, queue);
-  std::optional<Picoseconds> end;
-  run_collective(network, spec, [&] { end = queue.now(); });
-  queue.run();
-  if (!end) throw std::logic_error("collective did not finish");
-  peak_utilization = network.peak_utilization();
-  return *end;
+  const auto result = concurrent_collectives_time(topo, std::span<const CollectiveSpec>(&spec, 1));
+  peak_utilization = result.peak_utilization;
+  return result.time;
 }
 
 Picoseconds collective_time(const topology::Topology& topo, const CollectiveSpec& spec) {

@@ -53,13 +53,25 @@ std::vector<Algorithm> algorithms_for(CollectiveOp op);
 // nccl-tests bus bandwidth factor: (n−1)/n, or 2(n−1)/n for all-reduce.
 double bus_factor(CollectiveOp op, std::int64_t ranks);
 
-// The rounds of flows (endpoint indices) the collective is made of. Throws
+// A round of flows that repeats `count` times in a row (each repetition waits for the
+// previous one, like every round).
+struct RoundRun {
+  std::vector<Flow> flows;
+  std::int64_t count = 1;
+};
+
+// The rounds as runs of equal consecutive rounds (a ring all-reduce over n ranks is one run
+// of 2(n−1)); adjacent equal runs are merged. Same validation as collective_rounds.
+std::vector<RoundRun> collective_round_runs(const topology::Topology& topo, const CollectiveSpec& spec);
+
+// The rounds of flows (endpoint indices) the collective is made of, one by one. Throws
 // std::invalid_argument for an unsupported op/algorithm pair or inconsistent spec.
 std::vector<std::vector<Flow>> collective_rounds(const topology::Topology& topo, const CollectiveSpec& spec);
 
 // Runs the collective on the shared network starting at queue.now(); calls on_done at its end.
 void run_collective(Network& network, const CollectiveSpec& spec, std::function<void()> on_done);
-// Convenience: the time of one collective on an otherwise idle network.
+// Convenience: the time of one collective on an otherwise idle network (net/concurrent.hpp:
+// repeated rounds are timed once, exactly).
 Picoseconds collective_time(const topology::Topology& topo, const CollectiveSpec& spec);
 // The same, also returning each link's peak utilization.
 Picoseconds collective_time(const topology::Topology& topo, const CollectiveSpec& spec,

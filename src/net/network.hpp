@@ -29,6 +29,7 @@ struct Flow {
   std::int32_t src = 0;  // endpoint indices
   std::int32_t dst = 0;
   Bytes bytes;
+  friend bool operator==(const Flow&, const Flow&) = default;
 };
 
 struct NetworkOptions {

@@ -1,12 +1,13 @@
-#include "cli/flow_comm.hpp"
+#include "comm/flow_comm.hpp"
 
 #include <fmt/format.h>
 
 #include <optional>
 
 #include "net/collective.hpp"
+#include "net/concurrent.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::comm {
 namespace {
 
 net::CollectiveOp to_net(model::CommOp op) {
@@ -31,18 +32,16 @@ std::string cache_key(const model::CommRequest& r) {
 
 }  // namespace
 
-FlowComm::FlowComm(const config::ClusterConfig& cluster, topology::RoutingOptions routing)
-    : topology_(topology::build_topology(cluster, routing)) {}
+FlowComm::FlowComm(const config::ClusterConfig& cluster, topology::RoutingOptions routing, net::ConcurrentOptions options)
+    : topology_(topology::build_topology(cluster, routing)), options_(options) {}
 
 Picoseconds FlowComm::time(const model::CommRequest& request) {
   const auto key = cache_key(request);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   const auto algorithm = net::parse_algorithm(request.algorithm);
   if (!algorithm) throw std::invalid_argument("flow network: unknown algorithm '" + request.algorithm + "'");
-  engine::EventQueue queue;
-  net::Network network(topology_, queue);
-  std::size_t finished = 0;
-  Picoseconds end{0};
+  std::vector<net::CollectiveSpec> specs;
+  specs.reserve(request.groups.size());
   for (const auto& group : request.groups) {
     net::CollectiveSpec spec;
     spec.op = to_net(request.op);
@@ -50,15 +49,13 @@ Picoseconds FlowComm::time(const model::CommRequest& request) {
     spec.ranks = group;
     spec.bytes_per_rank = request.bytes_per_rank;
     spec.matrix = request.matrix;
-    net::run_collective(network, spec, [&] {
-      ++finished;
-      end = queue.now();
-    });
+    specs.push_back(std::move(spec));
   }
-  queue.run();
-  if (finished != request.groups.size()) throw std::logic_error("flow network: a collective did not finish");
+  const auto result = net::concurrent_collectives_time(topology_, specs, options_);
+  const Picoseconds end = result.time;
+  solves_ += result.solves;
   cache_.emplace(key, end);
   return end;
 }
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::comm

@@ -1,0 +1,91 @@
+// Training-step simulation speed with the flow-level network (issue 5): one Switch-Base-128
+// step on h100-fat-tree-1024 (every expert-parallel group's all-to-all and the 1,024-rank
+// gradient all-reduces as flows sharing links; goal < 2 s) and one Switch-C-2048 step on
+// h100-fat-tree-2048 (2,048 GPUs, one expert each; goal < 10 s). Times include loading the
+// configs, building the topology and routes, and the step. The "plain" row times every
+// round of every collective (no repeated-round shortcut), the reference the shortcut must
+// match: its step time must be the same picoseconds.
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <optional>
+
+#include "bench/benchmark.hpp"
+#include "comm/flow_comm.hpp"
+#include "config/catalog.hpp"
+#include "model/scenario.hpp"
+#include "model/simulate.hpp"
+
+namespace switchsim::bench {
+namespace {
+
+// User + system CPU seconds of this process so far: the wall time on a shared machine
+// includes waiting for a core, the CPU time does not.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return s(usage.ru_utime) + s(usage.ru_stime);
+}
+
+double peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
+}
+
+struct Case {
+  std::string model;
+  std::string cluster;
+  double goal_s = 0.0;
+  std::int64_t batch_tokens = 1 << 20;
+};
+
+Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> reference = std::nullopt) {
+  model::StepResult result;
+  std::uint64_t solves = 0;
+  std::int64_t devices = 0;
+  const double cpu_before = cpu_seconds();
+  const double seconds = time_seconds([&] {
+    model::Scenario s;
+    s.model = c.model;
+    s.cluster = c.cluster;
+    s.batch_tokens = c.batch_tokens;
+    const auto inputs = model::make_inputs(s, config::Catalog::from_environment());
+    devices = inputs.cluster.devices;
+    comm::FlowComm flow(inputs.cluster, {}, net::ConcurrentOptions{collapse});
+    result = model::simulate_step(inputs, flow);
+    solves = flow.solves();
+  });
+  const double cpu = cpu_seconds() - cpu_before;
+  std::string check;
+  if (reference) check = result.step_time == *reference ? "  same_as_plain=yes" : "  same_as_plain=NO";
+  fmt::print("simulate/{:<16} {:<20} devices={:<5} rounds={:<9} wall_s={:<8.3f} cpu_s={:<8.3f} goal_s={:<3.0f} goal_ratio={:<6.2f} "
+             "tasks={:<6} solves={:<7} step_time_ms={:.3f} peak_rss_GB={:.3f}{}\n",
+             c.model, c.cluster, devices, collapse ? "collapsed" : "plain", seconds, cpu, c.goal_s, seconds / c.goal_s,
+             result.tasks, solves, result.step_time.seconds() * 1e3, peak_rss_bytes() / 1e9, check);
+  return result.step_time;
+}
+
+}  // namespace
+
+Benchmark simulate_benchmark() {
+  return Benchmark{"simulate",
+                   "one training step with the flow network: Switch-Base-128 on 1,024 GPUs (goal < 2 s), "
+                   "Switch-C-2048 on 2,048 GPUs (goal < 10 s); --quick: Switch-Base-8 on 8 GPUs",
+                   [](bool quick) {
+                     if (quick) {
+                       const Case small{"switch-base-8", "dgx-h100-8", 2.0, 1 << 16};
+                       const auto plain = run_case(small, false);
+                       run_case(small, true, plain);
+                       return;
+                     }
+                     const Case base{"switch-base-128", "h100-fat-tree-1024", 2.0};
+                     const auto plain = run_case(base, false);
+                     run_case(base, true, plain);
+                     run_case(Case{"switch-c-2048", "h100-fat-tree-2048", 10.0}, true);
+                   }};
+}
+
+}  // namespace switchsim::bench

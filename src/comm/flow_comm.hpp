@@ -1,0 +1,35 @@
+#pragma once
+// The adapter between the workload's CommModel (model/comm_model.hpp) and the flow-level
+// network (net/): every group of a request runs its collective at the same time on one
+// shared Network, so groups that share links slow each other down. Repeated rounds (ring
+// steps) are simulated once (net/concurrent.hpp, exact). Results are cached per request (a
+// step asks the same collectives again and again). Not thread-safe: one per thread.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "config/cluster_config.hpp"
+#include "model/comm_model.hpp"
+#include "net/concurrent.hpp"
+#include "topology/topology.hpp"
+
+namespace switchsim::comm {
+
+class FlowComm final : public model::CommModel {
+ public:
+  explicit FlowComm(const config::ClusterConfig& cluster, topology::RoutingOptions routing = {},
+                    net::ConcurrentOptions options = {});
+  Picoseconds time(const model::CommRequest& request) override;
+  std::string name() const override { return "flow"; }
+  // Max-min solves so far (cache hits cost none), for benchmarks.
+  std::uint64_t solves() const { return solves_; }
+
+ private:
+  topology::Topology topology_;
+  net::ConcurrentOptions options_;
+  std::map<std::string, Picoseconds> cache_;
+  std::uint64_t solves_ = 0;
+};
+
+}  // namespace switchsim::comm

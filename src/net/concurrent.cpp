@@ -1,0 +1,82 @@
+#include "net/concurrent.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+
+#include "engine/event_queue.hpp"
+#include "net/network.hpp"
+
+namespace switchsim::net {
+namespace {
+
+ConcurrentResult plain(const topology::Topology& topo, std::span<const CollectiveSpec> specs) {
+  engine::EventQueue queue;
+  Network network(topo, queue);
+  std::size_t finished = 0;
+  Picoseconds end{0};
+  ConcurrentResult result;
+  for (const auto& spec : specs) {
+    run_collective(network, spec, [&] {
+      ++finished;
+      end = std::max(end, queue.now());
+    });
+  }
+  queue.run();
+  if (finished != specs.size()) throw std::logic_error("a collective did not finish");
+  result.time = end;
+  result.peak_utilization = network.peak_utilization();
+  result.solves = network.solves();
+  return result;
+}
+
+// Each repeated run simulated once; nullopt when the groups do not end a round together.
+std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
+                                          const std::vector<std::vector<RoundRun>>& schedules) {
+  const auto& first = schedules.front();
+  for (const auto& s : schedules) {
+    if (s.size() != first.size()) return std::nullopt;
+    for (std::size_t j = 0; j < s.size(); ++j)
+      if (s[j].count != first[j].count) return std::nullopt;
+  }
+  engine::EventQueue queue;
+  Network network(topo, queue);
+  ConcurrentResult result;
+  result.collapsed = true;
+  std::vector<std::optional<Picoseconds>> ended(schedules.size());
+  for (std::size_t j = 0; j < first.size(); ++j) {
+    const Picoseconds start = queue.now();
+    for (std::size_t g = 0; g < schedules.size(); ++g) {
+      ended[g].reset();
+      network.transfer(schedules[g][j].flows, [&ended, &queue, g] { ended[g] = queue.now(); });
+    }
+    queue.run();
+    for (const auto& e : ended)
+      if (!e || *e != *ended.front()) return std::nullopt;
+    if (network.active_flows() != 0) throw std::logic_error("flows left after every round was delivered");
+    const Picoseconds round = *ended.front() - start;
+    result.time = result.time + Picoseconds(detail::checked_mul(round.count(), first[j].count, "collective time"));
+  }
+  result.peak_utilization = network.peak_utilization();
+  result.solves = network.solves();
+  return result;
+}
+
+}  // namespace
+
+ConcurrentResult concurrent_collectives_time(const topology::Topology& topo, std::span<const CollectiveSpec> specs,
+                                             ConcurrentOptions options) {
+  if (options.collapse_repeated_rounds) {
+    std::vector<std::vector<RoundRun>> schedules;
+    for (const auto& spec : specs) {
+      auto runs = collective_round_runs(topo, spec);
+      // A group with nothing to move (one rank) finishes at the start: it cannot be last.
+      if (!runs.empty()) schedules.push_back(std::move(runs));
+    }
+    if (schedules.empty()) return ConcurrentResult{Picoseconds(0), std::vector<double>(topo.links().size(), 0.0), 0, true};
+    if (auto r = collapsed(topo, schedules)) return *r;
+  }
+  return plain(topo, specs);
+}
+
+}  // namespace switchsim::net
