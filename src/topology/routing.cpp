@@ -62,15 +62,17 @@ void Topology::add_path(std::span<const std::int32_t> links, double fraction) co
 }
 
 // Depth-first walk along equal-cost next hops; with ECMP off only the first (lowest link id).
-void Topology::shortest_paths(std::int32_t node, std::int32_t dst_node, std::vector<std::int32_t>& prefix,
-                              double fraction, Picoseconds latency) const {
+void Topology::shortest_paths(std::int32_t node, std::int32_t dst_node, const Distances& d,
+                              std::vector<std::int32_t>& prefix, double fraction, Picoseconds latency) const {
   if (node == dst_node) {
     add_path(prefix, fraction);
     return;
   }
-  const Distances& d = distances_to(dst_node);
   const auto u = static_cast<std::size_t>(node);
-  std::vector<std::int32_t> next_links;
+  // Sized by compute_route for the whole walk: resizing here would move the vectors of the
+  // callers' frames while they iterate over them.
+  std::vector<std::int32_t>& next_links = next_hops_.at(prefix.size());
+  next_links.clear();
   for (auto [e, end] = boost::out_edges(u, graph_); e != end; ++e) {
     const auto v = static_cast<std::size_t>(boost::target(*e, graph_));
     const std::int32_t l = graph_[*e].link;
@@ -86,7 +88,7 @@ void Topology::shortest_paths(std::int32_t node, std::int32_t dst_node, std::vec
   for (const std::int32_t l : next_links) {
     prefix.push_back(l);
     const Link& link = links_[static_cast<std::size_t>(l)];
-    shortest_paths(link.to, dst_node, prefix, share, latency + link.latency);
+    shortest_paths(link.to, dst_node, d, prefix, share, latency + link.latency);
     prefix.pop_back();
   }
 }
@@ -135,7 +137,13 @@ RouteRef Topology::compute_route(std::int32_t src, std::int32_t dst) const {
     dimension_order_path(src, dst);
   } else {
     std::vector<std::int32_t> prefix;
-    shortest_paths(endpoint_node(src), endpoint_node(dst), prefix, 1.0, Picoseconds(0));
+    const auto src_node = endpoint_node(src);
+    const auto dst_node = endpoint_node(dst);
+    const Distances& to_dst = distances_to(dst_node);
+    const auto hops = to_dst.hops[static_cast<std::size_t>(src_node)];
+    if (hops < 0) throw std::logic_error("routing: the destination is unreachable");
+    if (next_hops_.size() < static_cast<std::size_t>(hops)) next_hops_.resize(static_cast<std::size_t>(hops));
+    shortest_paths(src_node, dst_node, to_dst, prefix, 1.0, Picoseconds(0));
   }
   ref.path_count = static_cast<std::int32_t>(static_cast<std::int64_t>(paths_.size()) - ref.first_path);
   if (static_cast<std::size_t>(ref.path_count) > kMaxEcmpPaths)

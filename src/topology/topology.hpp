@@ -123,8 +123,8 @@ class Topology {
   };
   const Distances& distances_to(std::int32_t dst_node) const;
   RouteRef compute_route(std::int32_t src, std::int32_t dst) const;
-  void shortest_paths(std::int32_t src_node, std::int32_t dst_node, std::vector<std::int32_t>& prefix, double fraction,
-                      Picoseconds latency) const;
+  void shortest_paths(std::int32_t src_node, std::int32_t dst_node, const Distances& to_dst,
+                      std::vector<std::int32_t>& prefix, double fraction, Picoseconds latency) const;
   void dimension_order_path(std::int32_t src, std::int32_t dst) const;
   void add_path(std::span<const std::int32_t> links, double fraction) const;
 
@@ -145,6 +145,8 @@ class Topology {
   mutable std::vector<RoutePath> paths_;
   mutable std::vector<std::int32_t> path_links_;
   mutable std::unordered_map<std::int32_t, Distances> distances_;
+  // Next-hop candidates per depth of the path walk, reused across routes (no allocation per hop).
+  mutable std::vector<std::vector<std::int32_t>> next_hops_;
 };
 
 }  // namespace switchsim::topology
