@@ -31,7 +31,7 @@ struct SweepOptions {
   model::Scenario base;
   std::string models, clusters, experts, capacity_factors, top_ks, batch_tokens, layouts, routings, paddings;
   std::string grid_file;
-  std::string network = "closed-form";
+  std::string network = "flow";
   std::string out;
   int threads = 0;
   std::int64_t ranks = 1;
@@ -200,7 +200,8 @@ void setup_sweep(CLI::App& app, Action& action) {
   cmd->add_option("--microbatches", o->base.microbatches, "Microbatches per step (default: 1)");
   cmd->add_option("--optimizer", o->base.optimizer, "adafactor or adam (default: adafactor)")
       ->check(CLI::IsMember({"adafactor", "adam"}));
-  cmd->add_option("--network", o->network, "closed-form or flow (default: closed-form)")
+  cmd->add_option("--network", o->network,
+                  "flow (max-min flows on the cluster's topology) or closed-form (faster, no contention) (default: flow)")
       ->check(CLI::IsMember({"closed-form", "flow"}));
   cmd->add_option("--threads", o->threads, "Worker threads per rank (default: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--ranks", o->ranks,
