@@ -6,11 +6,16 @@
 #                                    # non-CUDA shared libraries they need into gpu-bundle/
 #   scripts/gpu-validate.sh run      # on the GPU machine (no network needed): runs the tests,
 #                                    # `switchsim bench kernels` and the measurement sweep
-#                                    # experts {8,16,32,64,128} x cf {1.0,1.25,2.0} on one GPU
+#                                    # experts {8,16,32,64,128} x cf {1.0,1.25,2.0} on one GPU,
+#                                    # then `switchsim calibrate --target cuda` and
+#                                    # `switchsim validate --target cuda` on that grid (predicted
+#                                    # vs measured per phase; goal median |err_step_time| <= 5%)
 #   scripts/gpu-validate.sh all      # both, where the GPU machine can build
 #
-# Results: traces/measured/${SWITCHSIM_GPU_TAG:-h100}-<what>-<UTC date>.json and .txt; when $OUT
-# is set (the device runner), copies go there too. Environment: SWITCHSIM_GPU_TAG (default
+# Results: traces/measured/${SWITCHSIM_GPU_TAG:-h100}-<what>-<UTC date>.json and .txt (device
+# profile: -device-, validation table: -validate-); when $OUT is set (the device runner), copies
+# go there too. Commit the traces/measured/h100-*.json files afterwards (git add + commit in the
+# session that ran this). Environment: SWITCHSIM_GPU_TAG (default
 # h100), SWITCHSIM_TOKENS (tokens per rank, default 8192), SWITCHSIM_REPEATS (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +78,20 @@ run() {
     --out "${base}-switch-base-einsum-${stamp}.json"
   "$probe" --experts 8,64 --capacity-factors 1.0 --tokens "$tokens" --repeats "$repeats" --padding dropless \
     --routing zipf:1.0 --out "${base}-dropless-zipf-${stamp}.json"
+  # The simulator against the measurement: calibrate this GPU, then predict and measure the grid.
+  # SWITCHSIM_DATA_DIR: the bundled binary finds models/ and hardware/ (base device, cluster) here.
+  export SWITCHSIM_DATA_DIR="$PWD"
+  if "$bin/switchsim" calibrate --target cuda --name "${tag}-calibrated" --out "${base}-device-${stamp}.json" \
+      2>&1 | tee "${base}-calibrate-${stamp}.txt"; then
+    "$bin/switchsim" validate --target cuda --ranks 1 --experts 8,16,32,64,128 --capacity-factor 1.0,1.25,2.0 \
+      --tokens "$tokens" --d-model 768 --d-ff 2048 --ffn geglu --warmup 3 --repeats "$repeats" \
+      --profile "${base}-device-${stamp}.json" --json --out "${base}-validate-${stamp}.json" \
+      || echo "gpu-validate: switchsim validate --target cuda failed (see above)" >&2
+    "$bin/switchsim" validate --measured "${base}-validate-${stamp}.json" --profile "${base}-device-${stamp}.json" \
+      --cluster dgx-h100-8 2>&1 | tail -3 | tee -a "${base}-calibrate-${stamp}.txt" || true
+  else
+    echo "gpu-validate: switchsim calibrate --target cuda failed (see above)" >&2
+  fi
   if [ -n "${OUT:-}" ]; then cp traces/measured/${tag}-*"${stamp}"* "$OUT"/; fi
   echo "gpu-validate: results in traces/measured/${tag}-*-${stamp}.*"
 }

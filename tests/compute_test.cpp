@@ -76,3 +76,25 @@ TEST_CASE("a memory-bound kernel takes bytes over bandwidth plus the overhead") 
   const compute::KernelModel k(round_device());
   CHECK(k.memory_time(Bytes(1'000'000)).count() == 1'000'000 + 1'000'000);
 }
+
+TEST_CASE("a calibrated device takes the efficiency of the nearest calibrated shape in log space") {
+  auto d = round_device();
+  d.gemm_efficiency_table = {{64, 256, 256, 0.5, std::nullopt}, {1024, 1024, 1024, 0.9, std::nullopt}};
+  const compute::KernelModel k(d);
+  // (128, 256, 256): squared log distance ln(2)^2 = 0.48 to the first point,
+  // ln(8)^2 + 2 ln(4)^2 = 4.32 + 3.84 = 8.16 to the second -> 0.5.
+  CHECK(k.gemm_efficiency({128, 256, 256, 1, DType::fp32}) == Approx(0.5));
+  // (512, 512, 1024): ln(8)^2 + ln(2)^2 + ln(4)^2 = 6.64 to the first, ln(2)^2 + ln(2)^2 = 0.96
+  // to the second -> 0.9; wave and tile fill are not applied on top (2 tiles on 10 units).
+  CHECK(k.gemm_efficiency({512, 512, 1024, 1, DType::fp32}) == Approx(0.9));
+  // Time: 2*128*256*256 = 16,777,216 FLOPs per call, 3 calls, at 25 TFLOP/s * 0.5 = 4.0265 us,
+  // above the 3 * 131,072 * 4 B = 1.57 us of memory, plus 1 us overhead.
+  CHECK(k.gemm_time({128, 256, 256, 3, DType::fp32}).count() == Approx(4'026'532 + 1'000'000).epsilon(1e-6));
+}
+
+TEST_CASE("table entries of zero efficiency are skipped rather than dividing by zero") {
+  auto d = round_device();
+  d.gemm_efficiency_table = {{128, 256, 256, 0.0, std::nullopt}, {1024, 1024, 1024, 0.8, std::nullopt}};
+  const compute::KernelModel k(d);
+  CHECK(k.gemm_efficiency({128, 256, 256, 1, DType::fp32}) == Approx(0.8));
+}

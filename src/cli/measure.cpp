@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/command.hpp"
+#include "cli/cuda_rows.hpp"
 #include "cli/measure_context.hpp"
 #include "cli/measure_rows.hpp"
 #include "cli/mpi_launch.hpp"
@@ -99,14 +100,36 @@ std::string text_table(const std::vector<nlohmann::json>& rows) {
   return out;
 }
 
+void write_output(const MeasureOptions& o, const nlohmann::json& context, const std::vector<nlohmann::json>& rows) {
+  const std::string text =
+      o.json ? nlohmann::json{{"context", context}, {"results", rows}}.dump(2) + "\n" : text_table(rows);
+  if (o.out.empty()) {
+    fmt::print("{}", text);
+  } else {
+    write_file_atomically(o.out, text);
+  }
+}
+
+// --target cuda: one process drives spec.ranks GPUs (single-process NCCL); bf16 compute.
+int run_measure_cuda(const MeasureOptions& o, const std::vector<ref::LayerSpec>& specs) {
+  if (o.check) throw UsageError("--check is only available with --target cpu");
+  require_cuda_device();
+  const auto context = cuda_context();
+  std::vector<nlohmann::json> rows;
+  for (const auto& s : specs) rows.push_back(measure_cuda_row(cuda_spec(s), o.warmup, o.repeats));
+  write_output(o, context, rows);
+  return 0;
+}
+
 int run_measure(const MeasureOptions& o) {
-  if (o.target == "cuda") throw UsageError("--target cuda is not available in this build; use --target cpu");
-  if (o.target != "cpu") throw UsageError("--target must be cpu or cuda, got \"" + o.target + "\"");
+  if (o.target != "cpu" && o.target != "cuda")
+    throw UsageError("--target must be cpu or cuda, got \"" + o.target + "\"");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
   if (o.repeats < 1) throw UsageError("--repeats must be at least 1, got " + std::to_string(o.repeats));
   const auto specs = grid(o);
-  check_layer_specs(specs);
+  check_layer_specs(specs, /*any_target=*/true);
   if (!o.out.empty()) require_output_directory(o.out);
+  if (o.target == "cuda") return run_measure_cuda(o, specs);
   if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
 
   ref::cpu::ensure_mpi_initialized();
@@ -121,13 +144,7 @@ int run_measure(const MeasureOptions& o) {
   std::vector<nlohmann::json> rows;
   for (const auto& s : specs) rows.push_back(measure_cpu_row(s, ref::cpu::RunOptions{o.warmup, o.repeats}, o.check));
   if (!root) return 0;
-  const std::string text =
-      o.json ? nlohmann::json{{"context", context}, {"results", rows}}.dump(2) + "\n" : text_table(rows);
-  if (o.out.empty()) {
-    fmt::print("{}", text);
-  } else {
-    write_file_atomically(o.out, text);
-  }
+  write_output(o, context, rows);
   return 0;
 }
 
@@ -141,9 +158,12 @@ void setup_measure(CLI::App& app, Action& action) {
       "backward, fp32 OpenBLAS + MPI) and report per-phase times: median and p10/p90 over the repeats of\n"
       "the slowest rank. Starts itself under `mpirun -np RANKS --oversubscribe` unless already under mpirun.\n"
       "Results carry the date, host and load and are timings: they are NOT byte-identical between runs.\n"
+      "--target cuda runs the CUDA/NCCL reference instead (bf16, fp32 router; one process, RANKS GPUs) with the\n"
+      "same options and JSON schema; without a usable GPU it prints `no CUDA device: ...` and exits 3.\n"
       "Example: switchsim measure --target cpu --ranks 2 --experts 4,8 --capacity-factor 1.0,2.0 --json\n"
+      "         switchsim measure --target cuda --ranks 1 --experts 8,64 --tokens 8192 --d-model 768 --d-ff 2048\n"
       "         mpirun -np 2 switchsim measure --target cpu --ranks 2 --tokens 256 --d-model 64 --d-ff 128");
-  cmd->add_option("--target", o->target, "Where to run: cpu (default cpu)");
+  cmd->add_option("--target", o->target, "Where to run: cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
   cmd->add_option("--ranks", o->ranks, "MPI ranks; experts are sharded over them (default 2)");
   cmd->add_option("--experts", o->experts, "Experts E, comma-separated list for a grid (default 8)")->delimiter(',');
   cmd->add_option("--capacity-factor", o->capacity_factor,

@@ -7,8 +7,13 @@
 
 namespace switchsim::cli {
 
-void check_layer_specs(const std::vector<ref::LayerSpec>& specs) {
-  for (const auto& s : specs) {
+void check_layer_specs(const std::vector<ref::LayerSpec>& specs, bool any_target) {
+  for (auto s : specs) {
+    if (any_target) {
+      s.target = "cpu";
+      s.dtype = "fp32";
+      s.router_dtype = "fp32";
+    }
     try {
       ref::cpu::validate_spec(s);
     } catch (const std::invalid_argument& e) {

@@ -12,7 +12,9 @@
 namespace switchsim::cli {
 
 // Throws UsageError (exit 2, one line) for the first spec ref::cpu::validate_spec rejects.
-void check_layer_specs(const std::vector<ref::LayerSpec>& specs);
+// With `any_target` the shape checks apply to a cuda spec as well (target and dtype are then
+// not checked: the caller sets them).
+void check_layer_specs(const std::vector<ref::LayerSpec>& specs, bool any_target = false);
 
 // ref::to_row of the CPU measurement plus expert_tokens, dropped_assignments, warmup and,
 // with `check`, check_max_abs_diff (distributed vs 1-rank layer). MPI must be initialized

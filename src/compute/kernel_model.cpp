@@ -21,8 +21,27 @@ Bytes gemm_bytes(const GemmShape& g) {
 
 KernelModel::KernelModel(config::DeviceConfig device) : device_(std::move(device)) {}
 
+const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmShape& g) const {
+  const config::GemmEfficiencyPoint* best = nullptr;
+  double best_distance = 0;
+  auto log_ratio = [](std::int64_t a, std::int64_t b) {
+    return std::log(static_cast<double>(a) / static_cast<double>(b));
+  };
+  for (const auto& p : device_.gemm_efficiency_table) {
+    if (p.efficiency <= 0) continue;  // a shape that could not be measured says nothing
+    const double dm = log_ratio(g.m, p.m), dn = log_ratio(g.n, p.n), dk = log_ratio(g.k, p.k);
+    const double distance = dm * dm + dn * dn + dk * dk;
+    if (best == nullptr || distance < best_distance) {
+      best = &p;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
 double KernelModel::gemm_efficiency(const GemmShape& g) const {
   if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.batch <= 0) throw std::invalid_argument("GEMM with an empty dimension");
+  if (const auto* p = nearest_calibrated(g)) return p->efficiency;
   const std::int64_t tile = device_.gemm_tile;
   const std::int64_t tiles_m = ceil_div(g.m, tile);
   const std::int64_t tiles_n = ceil_div(g.n, tile);

@@ -10,6 +10,11 @@
 //   tile fill = m*n / (ceil(m/tile)*tile * ceil(n/tile)*tile) (padding inside edge tiles),
 //   base = the device's gemm_efficiency, lowered for reductions shorter than one tile
 //   (the pipeline cannot fill: base * k / tile).
+// A calibrated device (non-empty gemm_efficiency_table, written by `switchsim calibrate`)
+// replaces all of that with the measured efficiency of the NEAREST calibrated shape in log
+// space: the point minimizing (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point
+// on ties), no interpolation; the batch count does not change it (a batch is `batch` calls of
+// that shape, each at the table's rate).
 
 #include <cstdint>
 
@@ -35,6 +40,8 @@ class KernelModel {
   explicit KernelModel(config::DeviceConfig device);
 
   double gemm_efficiency(const GemmShape& g) const;
+  // The table entry gemm_efficiency uses for `g`, or nullptr without a table.
+  const config::GemmEfficiencyPoint* nearest_calibrated(const GemmShape& g) const;
   Picoseconds gemm_time(const GemmShape& g) const;
   // A kernel that streams `bytes` through memory (reads + writes).
   Picoseconds memory_time(Bytes bytes) const;

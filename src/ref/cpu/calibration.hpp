@@ -29,6 +29,9 @@ struct GemmSample {
 struct CalibrationResult {
   HostInfo host;
   bool quick = false;
+  // BLAS threads of each rank while every rank ran the compute benchmarks at once (the
+  // conditions of `measure`); 0 when rank 0 ran them alone on all cores.
+  std::int64_t threads_per_rank = 0;
   std::vector<GemmSample> gemm;
   Spread tiny_gemm_us;          // a 1x1x1 sgemm call: per-kernel overhead
   Spread stream_GBps;           // copy and scale kernels, bytes read + written per second
@@ -37,23 +40,28 @@ struct CalibrationResult {
   Spread mpi_latency_us;        // one-way, from a pingpong of 8-byte messages, ranks 0 <-> 1
   Spread mpi_bandwidth_GBps;    // one-way, from a pingpong of large messages
   std::int64_t mpi_message_bytes = 0;
-  Spread alltoall_us;           // MPI_Alltoall, mpi_alltoall_bytes per peer
+  Spread alltoall_us;           // MPI_Alltoall after a compute burst, mpi_alltoall_bytes per peer
   std::int64_t mpi_alltoall_bytes = 0;
+  Spread alltoall_small_us;     // the same with mpi_alltoall_small_bytes per peer (the fixed cost)
+  std::int64_t mpi_alltoall_small_bytes = 0;
 };
 
-// Rank-0 compute benchmarks (the other ranks should idle meanwhile).
+// Compute benchmarks (one rank alone, or every rank at once: see cli/cpu_calibration.hpp).
+// Each GEMM sample is back-to-back calls over at least 25 ms (quick: 2 ms), so that on a shared
+// machine it measures this process's share of the cores, not one lucky time slice.
 std::vector<GemmSample> benchmark_gemm(bool quick);
 Spread benchmark_tiny_gemm(bool quick);
 Spread benchmark_stream(bool quick, std::int64_t& bytes);
 // Collective over `comm` (needs >= 2 ranks); results valid on every rank.
 void benchmark_mpi(MPI_Comm comm, bool quick, CalibrationResult& out);
 
-// The device file: "type": "device", "kind": "cpu"; peak_tflops.fp32 = the best median sgemm
+// The device file: "type": "device", "kind": "cpu"; compute_units = threads_per_rank (or the
+// cores when 0); peak_tflops.fp32 = the best median sgemm
 // rate of the grid (a measured peak, not a datasheet one), gemm_efficiency_table relative to
 // it, spreads as *_lo / *_hi.
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name);
 // The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind), the device inline;
-// link bandwidth from the measured MPI_Alltoall, link latency = half the one-way latency.
+// link latency = half the small all-to-all's time, link bandwidth from the two sizes' difference.
 nlohmann::json cluster_json(const CalibrationResult& r, const std::string& name, const std::string& device_name);
 
 }  // namespace switchsim::ref::cpu

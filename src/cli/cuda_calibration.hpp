@@ -1,0 +1,22 @@
+#pragma once
+// `switchsim calibrate --target cuda`: on a GPU, the numbers of `switchsim bench kernels`
+// (ref::cuda::run_kernel_bench: large bf16 GEMM = peak, expert GEMMs' fraction of it,
+// device-to-device copy = HBM bandwidth) and, with >= 2 GPUs, the all-to-all bus bandwidth
+// of the reference layer's NCCL exchange, written as a device file (and a cluster file with
+// >= 2 GPUs). Fields it does not measure (fp32/tf32 peaks, tile, kernel overhead) are copied
+// from a shipped base device and say so in "sources". Without a device: NoDeviceError.
+
+#include <string>
+
+namespace switchsim::cli {
+
+struct CudaCalibrationOptions {
+  std::string out;   // default traces/measured/NAME-device.json
+  std::string name;  // default cuda-calibrated
+  std::string base = "h100-sxm";
+  bool quick = false;
+};
+
+int run_calibrate_cuda(const CudaCalibrationOptions& options);
+
+}  // namespace switchsim::cli

@@ -1,0 +1,52 @@
+#include "cli/cuda_rows.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "cli/command.hpp"
+#include "cli/mpi_launch.hpp"
+#include "ref/cuda/api.hpp"
+
+namespace switchsim::cli {
+
+void require_cuda_device() {
+  std::string why;
+  if (!ref::cuda::cuda_available(why)) throw NoDeviceError(why);
+}
+
+ref::LayerSpec cuda_spec(ref::LayerSpec spec) {
+  spec.target = "cuda";
+  spec.dtype = "bf16";
+  spec.router_dtype = "fp32";
+  return spec;
+}
+
+nlohmann::json measure_cuda_row(const ref::LayerSpec& spec, std::int64_t warmup, std::int64_t repeats) {
+  ref::cuda::RunOptions options;
+  options.warmup = static_cast<int>(warmup);
+  options.repeats = static_cast<int>(repeats);
+  try {
+    const auto result = ref::cuda::measure_layer_detailed(spec, options);
+    auto row = ref::to_row(result.measurement);
+    row["expert_tokens"] = result.expert_counts;
+    row["alltoall_mode"] = result.alltoall_mode;
+    row["workspace_bytes"] = result.workspace_bytes;
+    row["warmup"] = warmup;
+    return row;
+  } catch (const ref::cuda::NoCudaDevice& e) {
+    throw NoDeviceError(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+nlohmann::json cuda_context() {
+  auto ctx = ref::cuda::device_context();
+  ctx["tool"] = "switchsim";
+  ctx["tool_version"] = SWITCHSIM_VERSION;
+  ctx["git_sha"] = source_git_sha();
+  ctx["note"] = "GPU timings (CUDA events per phase); not byte-identical between runs";
+  return ctx;
+}
+
+}  // namespace switchsim::cli

@@ -1,0 +1,27 @@
+#pragma once
+// `--target cuda` of measure, calibrate and validate: the CUDA reference (ref/cuda) behind the
+// CLI's errors. NoCudaDevice becomes NoDeviceError (exit 3, "no CUDA device: ..."); a spec the
+// reference rejects becomes UsageError (exit 2).
+
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "ref/measurement.hpp"
+
+namespace switchsim::cli {
+
+// Throws NoDeviceError with ref::cuda's reason when no device can be used.
+void require_cuda_device();
+
+// The spec as --target cuda runs it: target "cuda", dtype bf16, router in fp32.
+ref::LayerSpec cuda_spec(ref::LayerSpec spec);
+
+// ref::to_row of the CUDA measurement (one process, spec.ranks GPUs) plus expert_tokens (rank
+// 0's assignments per expert), alltoall_mode, workspace_bytes and warmup.
+nlohmann::json measure_cuda_row(const ref::LayerSpec& spec, std::int64_t warmup, std::int64_t repeats);
+
+// ref::cuda::device_context() (GPU, driver, cuBLAS, NCCL versions) plus tool and git sha.
+nlohmann::json cuda_context();
+
+}  // namespace switchsim::cli

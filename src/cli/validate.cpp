@@ -1,0 +1,442 @@
+// `switchsim validate --target cpu|cuda ...`: measure a Switch layer with a reference
+// implementation, predict it with model::predict_layer on a calibrated device profile, and
+// report err = predicted / measured - 1 per phase and for the step, with the median and max
+// |err_step_time| over the grid. `--measured FILE` predicts the rows of an earlier `measure`
+// (or `validate`) file instead of measuring again.
+
+#include <cblas.h>
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <thread>
+
+#include "cli/comm_factory.hpp"
+#include "cli/command.hpp"
+#include "cli/cpu_calibration.hpp"
+#include "cli/cuda_rows.hpp"
+#include "cli/measure_context.hpp"
+#include "cli/measure_rows.hpp"
+#include "cli/mpi_launch.hpp"
+#include "cli/output.hpp"
+#include "config/catalog.hpp"
+#include "config/json_file.hpp"
+#include "config/object_reader.hpp"
+#include "model/layer_prediction.hpp"
+#include "ref/cpu/mpi_session.hpp"
+#include "report/validation_errors.hpp"
+
+namespace switchsim::cli {
+namespace {
+
+struct ValidateOptions {
+  std::string target = "cpu";
+  std::int64_t ranks = 2;
+  std::vector<std::int64_t> experts{4, 8};
+  std::vector<double> capacity_factor{1.0, 2.0};
+  std::vector<std::int64_t> tokens{2048};
+  std::vector<std::int64_t> d_model{256};
+  std::vector<std::int64_t> d_ff{512};
+  std::string ffn = "relu";
+  std::int64_t top_k = 1;
+  std::string padding = "capacity";
+  std::uint64_t seed = 1;
+  std::int64_t min_capacity = 4;
+  std::int64_t warmup = 2;
+  std::int64_t repeats = 8;
+  std::string profile;  // default per target
+  std::string cluster;
+  std::string calibration = "full";
+  double max_age_h = 24;
+  bool recalibrate = false;
+  std::string comm = "closed-form";
+  std::string measured;
+  bool json = false;
+  std::string out;
+};
+
+std::vector<ref::LayerSpec> grid(const ValidateOptions& o) {
+  std::vector<ref::LayerSpec> specs;
+  for (auto e : o.experts)
+    for (auto cf : o.capacity_factor)
+      for (auto t : o.tokens)
+        for (auto d : o.d_model)
+          for (auto ff : o.d_ff) {
+            ref::LayerSpec s;
+            s.target = o.target;
+            s.ranks = o.ranks;
+            s.experts = e;
+            s.capacity_factor = cf;
+            s.tokens_per_rank = t;
+            s.d_model = d;
+            s.d_ff = ff;
+            s.ffn = o.ffn;
+            s.top_k = o.top_k;
+            s.padding = o.padding;
+            s.seed = o.seed;
+            s.min_capacity = o.min_capacity;
+            specs.push_back(s);
+          }
+  return specs;
+}
+
+// ---- the profile ----------------------------------------------------------------------------
+
+// When the device file was calibrated: the first ISO date in its "sources" (calibrate writes
+// "measured by switchsim calibrate ... on HOST DATE"), else the file's modification time.
+std::optional<double> profile_age_hours(const std::filesystem::path& device_file) {
+  const auto json = config::load_json_file(device_file);
+  const std::regex iso(R"((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z)");
+  if (json.contains("sources") && json["sources"].is_object())
+    for (const auto& [key, value] : json["sources"].items()) {
+      if (!value.is_string()) continue;
+      const std::string text = value.get<std::string>();
+      std::smatch m;
+      if (!std::regex_search(text, m, iso)) continue;
+      std::tm tm{};
+      tm.tm_year = std::stoi(m[1]) - 1900;
+      tm.tm_mon = std::stoi(m[2]) - 1;
+      tm.tm_mday = std::stoi(m[3]);
+      tm.tm_hour = std::stoi(m[4]);
+      tm.tm_min = std::stoi(m[5]);
+      tm.tm_sec = std::stoi(m[6]);
+      const std::time_t then = timegm(&tm);
+      return std::difftime(std::time(nullptr), then) / 3600.0;
+    }
+  const auto written = std::filesystem::last_write_time(device_file);
+  const auto age = std::filesystem::file_time_type::clock::now() - written;
+  return std::chrono::duration<double>(age).count() / 3600.0;
+}
+
+std::string profile_name(const std::filesystem::path& device_file) { return device_file.stem().string(); }
+
+struct Profile {
+  config::ClusterConfig cluster;
+  std::string provenance;  // how it came about, for the output
+};
+
+Profile load_profile(const std::filesystem::path& device_file, const std::filesystem::path& cluster_file) {
+  const auto catalog = config::Catalog::from_environment();
+  Profile p;
+  p.cluster = catalog.cluster(cluster_file.string());
+  p.cluster.device = catalog.device(device_file.string());
+  return p;
+}
+
+// ---- prediction -----------------------------------------------------------------------------
+
+model::LayerScenario scenario_of(const ref::LayerSpec& s) {
+  model::LayerScenario sc;
+  sc.d_model = s.d_model;
+  sc.d_ff = s.d_ff;
+  sc.ffn = s.ffn == "geglu" ? config::FfnKind::geglu : config::FfnKind::relu;
+  sc.experts = s.experts;
+  sc.top_k = s.top_k;
+  sc.capacity_factor = s.capacity_factor;
+  sc.tokens_per_rank = s.tokens_per_rank;
+  sc.ranks = s.ranks;
+  sc.min_capacity = s.min_capacity;
+  sc.padding = s.padding == "dropless" ? model::Padding::dropless : model::Padding::capacity;
+  sc.routing = model::parse_routing(s.routing);
+  sc.seed = s.seed;
+  sc.dtype = parse_dtype(s.dtype);
+  sc.router_dtype = parse_dtype(s.router_dtype);
+  return sc;
+}
+
+// Adds the predicted <phase>_time_s, forward/backward/step_time_s and err_* to a measured row.
+void add_prediction(nlohmann::json& row, const ref::LayerSpec& spec, const config::ClusterConfig& cluster,
+                    const std::string& comm_kind) {
+  if (spec.ranks > cluster.devices)
+    throw UsageError(fmt::format("the profile's cluster {} has {} ranks but the layer runs on {}; calibrate with "
+                                 "--ranks {}",
+                                 cluster.name, cluster.devices, spec.ranks, spec.ranks));
+  auto comm = make_comm_model(cluster, comm_kind);
+  model::LayerPrediction p;
+  try {
+    p = model::predict_layer(scenario_of(spec), cluster, *comm);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  auto put = [&](const std::string& name, Picoseconds t) {
+    const double predicted = t.seconds();
+    row[name + "_time_s"] = predicted;
+    const auto measured = row.value("measured_" + name + "_time_s", 0.0);
+    const auto err = report::relative_error(predicted, measured);
+    row["err_" + name + (name == "step" ? "_time" : "")] = err ? nlohmann::json(*err) : nlohmann::json(nullptr);
+  };
+  for (auto phase : ref::kLayerPhases) put(std::string(phase), p.phase.at(std::string(phase)));
+  put("forward", p.forward);
+  put("backward", p.backward);
+  put("step", p.step);
+  row["predicted_capacity"] = p.capacity;
+  row["predicted_dropped_token_frac"] = p.dropped_token_frac;
+}
+
+ref::LayerSpec spec_of_row(const nlohmann::json& row, const std::string& file, const std::string& pointer) {
+  config::ObjectReader r(row, file, pointer);
+  ref::LayerSpec s;
+  s.target = r.string_or("target", "cpu");
+  s.ranks = r.positive_int("ranks");
+  s.experts = r.positive_int("experts");
+  s.capacity_factor = r.positive_number("capacity_factor");
+  s.tokens_per_rank = r.positive_int("tokens_per_rank");
+  s.d_model = r.positive_int("d_model");
+  s.d_ff = r.positive_int("d_ff");
+  s.ffn = r.choice_or("ffn", {"relu", "geglu"}, "relu");
+  s.top_k = r.positive_int_or("top_k", 1);
+  s.padding = r.choice_or("padding", {"capacity", "dropless"}, "capacity");
+  s.dtype = r.string_or("dtype", "fp32");
+  s.router_dtype = r.string_or("router_dtype", "fp32");
+  s.routing = r.string_or("routing", "uniform");
+  s.seed = static_cast<std::uint64_t>(r.non_negative_int_or("seed", 1));
+  s.min_capacity = r.positive_int_or("min_capacity", 4);
+  (void)r.positive_number("measured_step_time_s");
+  return s;
+}
+
+// ---- output ---------------------------------------------------------------------------------
+
+double at_or_nan(const nlohmann::json& row, const std::string& key) {
+  return row.contains(key) && row[key].is_number() ? row[key].get<double>() : std::nan("");
+}
+
+std::string text_report(const std::vector<nlohmann::json>& rows, const nlohmann::json& summary,
+                        const std::string& profile_line) {
+  std::string out = profile_line + "\n";
+  for (const auto& r : rows) {
+    out += fmt::format("experts {}, capacity_factor {}, tokens/rank {}, d_model {}, d_ff {}, {}, ranks {}, capacity {}\n",
+                       r["experts"].get<std::int64_t>(), r["capacity_factor"].get<double>(),
+                       r["tokens_per_rank"].get<std::int64_t>(), r["d_model"].get<std::int64_t>(),
+                       r["d_ff"].get<std::int64_t>(), r["ffn"].get<std::string>(), r["ranks"].get<std::int64_t>(),
+                       r["capacity"].get<std::int64_t>());
+    out += fmt::format("  {:<18} {:>14} {:>13} {:>9}\n", "phase (fwd+bwd)", "predicted_ms", "measured_ms", "err");
+    auto line = [&](const std::string& name, const std::string& err_key) {
+      out += fmt::format("  {:<18} {:>14.4f} {:>13.4f} {:>+9.3f}\n", name, at_or_nan(r, name + "_time_s") * 1e3,
+                         at_or_nan(r, "measured_" + name + "_time_s") * 1e3, at_or_nan(r, err_key));
+    };
+    for (auto phase : ref::kLayerPhases) line(std::string(phase), "err_" + std::string(phase));
+    line("forward", "err_forward");
+    line("backward", "err_backward");
+    line("step", "err_step_time");
+  }
+  out += fmt::format("step time over {} configs: median |err| {:.3f}, max |err| {:.3f} ({})\n",
+                     summary["configs"].get<std::size_t>(), summary["median_abs_err_step_time"].get<double>(),
+                     summary["max_abs_err_step_time"].get<double>(), summary["max_abs_err_config"].get<std::string>());
+  std::string phases;
+  for (const auto& [phase, median] : summary["median_abs_err_phase"].items())
+    phases += fmt::format(" {} {:.3f}", phase, median.get<double>());
+  out += "median |err| per phase:" + phases + "\n";
+  return out;
+}
+
+nlohmann::json summarize(const std::vector<nlohmann::json>& rows) {
+  std::vector<double> step;
+  for (const auto& r : rows) step.push_back(at_or_nan(r, "err_step_time"));
+  const auto s = report::summarize_errors(step);
+  const auto& worst = rows[s.max_index];
+  nlohmann::json j{{"configs", s.count},
+                   {"median_abs_err_step_time", s.median_abs},
+                   {"max_abs_err_step_time", s.max_abs},
+                   {"max_abs_err_config", fmt::format("experts {} cf {} tokens/rank {}", worst["experts"].get<std::int64_t>(),
+                                                      worst["capacity_factor"].get<double>(),
+                                                      worst["tokens_per_rank"].get<std::int64_t>())}};
+  nlohmann::json per_phase = nlohmann::json::object();
+  for (auto phase : ref::kLayerPhases) {
+    std::vector<double> errs;
+    for (const auto& r : rows) errs.push_back(at_or_nan(r, "err_" + std::string(phase)));
+    per_phase[std::string(phase)] = report::summarize_errors(errs).median_abs;
+  }
+  j["median_abs_err_phase"] = per_phase;
+  return j;
+}
+
+void write_output(const ValidateOptions& o, nlohmann::json context, const std::vector<nlohmann::json>& rows,
+                  const std::string& profile_line) {
+  const auto summary = summarize(rows);
+  context["profile"] = profile_line;
+  context["comm_model"] = o.comm;
+  context["prediction"] = "model::predict_layer on the profile's device and cluster; err_* = predicted / measured - 1";
+  const std::string text = o.json ? nlohmann::json{{"context", context}, {"summary", summary}, {"results", rows}}.dump(2) + "\n"
+                                  : text_report(rows, summary, profile_line);
+  if (o.out.empty()) {
+    fmt::print("{}", text);
+  } else {
+    write_file_atomically(o.out, text);
+  }
+}
+
+// ---- the three ways to run ------------------------------------------------------------------
+
+std::filesystem::path cluster_path(const ValidateOptions& o, const std::filesystem::path& device, std::int64_t ranks) {
+  return cpu_calibration_files(device, o.cluster, profile_name(device), ranks).cluster;
+}
+
+int run_offline(const ValidateOptions& o, const std::filesystem::path& device) {
+  if (!std::filesystem::exists(device))
+    throw UsageError("--measured needs an existing --profile; " + device.string() + " does not exist");
+  const auto document = config::load_json_file(o.measured);
+  config::ObjectReader top(document, o.measured);
+  const auto& results = top.array("results");
+  if (results.empty()) throw UsageError(o.measured + " has no results");
+  std::vector<nlohmann::json> rows;
+  std::optional<Profile> profile;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto spec = spec_of_row(results[i], o.measured, "/results/" + std::to_string(i));
+    if (!profile) profile = load_profile(device, cluster_path(o, device, spec.ranks));
+    auto row = results[i];
+    add_prediction(row, spec, profile->cluster, o.comm);
+    rows.push_back(row);
+  }
+  const auto age = profile_age_hours(device);
+  nlohmann::json context = top.has("context") ? top.raw("context") : nlohmann::json::object();
+  context["measured_file"] = o.measured;
+  write_output(o, context, rows,
+               fmt::format("profile {} (calibrated {:.1f} h ago); measurements from {} (not re-measured)",
+                           device.string(), age.value_or(0), o.measured));
+  return 0;
+}
+
+int run_cuda(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, const std::filesystem::path& device) {
+  require_cuda_device();
+  if (!std::filesystem::exists(device))
+    throw UsageError("--target cuda needs a calibrated --profile (switchsim calibrate --target cuda --out " +
+                     device.string() + ")");
+  const auto catalog = config::Catalog::from_environment();
+  auto cluster = catalog.cluster(o.cluster.empty() ? "dgx-h100-8" : o.cluster);
+  cluster.device = catalog.device(device.string());
+  const auto context = cuda_context();
+  std::vector<nlohmann::json> rows;
+  for (const auto& s : specs) {
+    const auto spec = cuda_spec(s);
+    auto row = measure_cuda_row(spec, o.warmup, o.repeats);
+    add_prediction(row, spec, cluster, o.comm);
+    rows.push_back(row);
+  }
+  write_output(o, context, rows, fmt::format("profile {} on cluster {}", device.string(), cluster.name));
+  return 0;
+}
+
+int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, const std::filesystem::path& device) {
+  if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
+  ref::cpu::ensure_mpi_initialized();
+  if (ref::cpu::world_size() != o.ranks)
+    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", o.ranks, ref::cpu::world_size()));
+  const bool root = ref::cpu::world_rank() == 0;
+  const auto files = cpu_calibration_files(device, o.cluster, profile_name(device), o.ranks);
+
+  // Rank 0 decides whether to calibrate first; every rank takes part in the calibration.
+  std::string reason;
+  if (root) {
+    if (o.recalibrate) {
+      reason = "--recalibrate";
+    } else if (!std::filesystem::exists(files.device)) {
+      reason = "no profile at " + files.device.string();
+    } else if (!std::filesystem::exists(files.cluster)) {
+      reason = "no cluster file " + files.cluster.string();
+    } else if (const auto age = profile_age_hours(files.device); age && *age > o.max_age_h) {
+      reason = fmt::format("profile calibrated {:.1f} h ago (more than {} h)", *age, o.max_age_h);
+    }
+  }
+  int calibrate = reason.empty() ? 0 : 1;
+  MPI_Bcast(&calibrate, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::string profile_line;
+  if (calibrate) {
+    calibrate_cpu(o.calibration == "quick", profile_name(device), files);
+    profile_line = fmt::format("profile {} calibrated now ({} calibration; {})", files.device.string(), o.calibration,
+                               reason);
+  } else if (root) {
+    profile_line = fmt::format("profile {} (calibrated {:.1f} h ago, reused)", files.device.string(),
+                               profile_age_hours(files.device).value_or(0));
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+
+  const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
+  openblas_set_num_threads(static_cast<int>(std::max<std::int64_t>(1, cores / o.ranks)));
+  const auto context = measure_context(o.ranks);  // before the runs: "load" says how busy it was
+  std::vector<nlohmann::json> rows;
+  for (const auto& s : specs) rows.push_back(measure_cpu_row(s, ref::cpu::RunOptions{o.warmup, o.repeats}, false));
+  if (!root) return 0;
+  const auto profile = load_profile(files.device, files.cluster);
+  for (std::size_t i = 0; i < rows.size(); ++i) add_prediction(rows[i], specs[i], profile.cluster, o.comm);
+  auto ctx = context;
+  ctx["load_average_after"] = ref::cpu::host_info().load_average;
+  write_output(o, ctx, rows, profile_line);
+  return 0;
+}
+
+int run_validate(const ValidateOptions& o) {
+  if (o.target != "cpu" && o.target != "cuda")
+    throw UsageError("--target must be cpu or cuda, got \"" + o.target + "\"");
+  if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
+  if (o.repeats < 1) throw UsageError("--repeats must be at least 1, got " + std::to_string(o.repeats));
+  if (o.comm != "closed-form" && o.comm != "flow")
+    throw UsageError("--comm must be closed-form or flow, got \"" + o.comm + "\"");
+  if (o.calibration != "quick" && o.calibration != "full")
+    throw UsageError("--calibration must be quick or full, got \"" + o.calibration + "\"");
+  if (!(o.max_age_h > 0)) throw UsageError("--max-profile-age-h must be positive");
+  const auto specs = grid(o);
+  check_layer_specs(specs, /*any_target=*/true);
+  if (!o.out.empty()) require_output_directory(o.out);
+  const std::filesystem::path device =
+      o.profile.empty() ? (o.target == "cuda" ? "traces/measured/cuda-calibrated-device.json" : "hardware/host-cpu.json")
+                        : o.profile;
+  if (!o.measured.empty()) return run_offline(o, device);
+  if (o.target == "cuda") return run_cuda(o, specs, device);
+  return run_cpu(o, specs, device);
+}
+
+}  // namespace
+
+void setup_validate(CLI::App& app, Action& action) {
+  auto o = std::make_shared<ValidateOptions>();
+  auto* cmd = app.add_subcommand(
+      "validate",
+      "Measure a Switch layer with a reference implementation (like `measure`) and predict it with the\n"
+      "simulator's layer model on a calibrated profile; print per-phase predicted and measured times and\n"
+      "err = predicted / measured - 1, then the median and max |err| of the step time over the grid.\n"
+      "--target cpu: profile --profile (default hardware/host-cpu.json) and its cluster file\n"
+      "NAME-cluster-RANKS.json; calibrated first (--calibration full or quick) when missing or older than\n"
+      "--max-profile-age-h; the output says which. Runs under mpirun like `measure`.\n"
+      "--target cuda: bf16 on RANKS GPUs, --profile from `calibrate --target cuda`; exit 3 without a GPU.\n"
+      "--measured FILE: predict the rows of an earlier `measure --json` file instead of measuring.\n"
+      "JSON rows (--json) are measure's rows plus <phase>_time_s, step_time_s, err_<phase>, err_step_time,\n"
+      "readable by `switchsim report DIR --measured FILE`. Timings: not byte-identical between runs.\n"
+      "Example: switchsim validate --target cpu --experts 4,8 --capacity-factor 1.0,2.0 --json\n"
+      "         switchsim validate --measured traces/measured/host-vm.json --profile hardware/host-vm.json");
+  cmd->add_option("--target", o->target, "cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
+  cmd->add_option("--ranks", o->ranks, "MPI ranks (cpu) or GPUs (cuda); experts are sharded over them (default 2)");
+  cmd->add_option("--experts", o->experts, "Experts E, comma-separated list (default 4,8)")->delimiter(',');
+  cmd->add_option("--capacity-factor", o->capacity_factor, "Capacity factors, list (default 1.0,2.0)")->delimiter(',');
+  cmd->add_option("--tokens", o->tokens, "Tokens per rank T, list (default 2048)")->delimiter(',');
+  cmd->add_option("--d-model", o->d_model, "Model width d_model in elements, list (default 256)")->delimiter(',');
+  cmd->add_option("--d-ff", o->d_ff, "Expert hidden width d_ff in elements, list (default 512)")->delimiter(',');
+  cmd->add_option("--ffn", o->ffn, "Expert FFN: relu or geglu (default relu)");
+  cmd->add_option("--top-k", o->top_k, "Experts per token k (default 1)");
+  cmd->add_option("--padding", o->padding, "capacity or dropless (default capacity)");
+  cmd->add_option("--seed", o->seed, "Seed of inputs, weights and predicted loads (default 1)");
+  cmd->add_option("--min-capacity", o->min_capacity, "Minimum expert capacity in tokens (default 4)");
+  cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
+  cmd->add_option("--repeats", o->repeats, "Timed iterations (default 8)");
+  cmd->add_option("--profile", o->profile,
+                  "Calibrated device file (default hardware/host-cpu.json; cuda: "
+                  "traces/measured/cuda-calibrated-device.json)");
+  cmd->add_option("--cluster", o->cluster,
+                  "Cluster file (default cpu: NAME-cluster-RANKS.json next to the profile; cuda: dgx-h100-8)");
+  cmd->add_option("--calibration", o->calibration, "quick or full, when calibrating first (default full)");
+  cmd->add_option("--max-profile-age-h", o->max_age_h, "Recalibrate a profile older than this, hours (default 24)");
+  cmd->add_flag("--recalibrate", o->recalibrate, "Calibrate first even when the profile is recent");
+  cmd->add_option("--comm", o->comm, "All-to-all model: closed-form or flow (default closed-form)");
+  cmd->add_option("--measured", o->measured, "Predict the rows of this measure/validate JSON file, do not measure");
+  cmd->add_flag("--json", o->json, "Print JSON {context, summary, results} instead of a text table");
+  cmd->add_option("--out", o->out, "Write the output to FILE (atomically) instead of stdout");
+  cmd->callback([o, &action] { action = [o] { return run_validate(*o); }; });
+}
+
+}  // namespace switchsim::cli

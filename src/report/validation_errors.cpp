@@ -1,0 +1,33 @@
+#include "report/validation_errors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace switchsim::report {
+
+std::optional<double> relative_error(double predicted_s, double measured_s) {
+  if (!(measured_s > 0) || !std::isfinite(predicted_s) || !std::isfinite(measured_s)) return std::nullopt;
+  return predicted_s / measured_s - 1.0;
+}
+
+ErrorSummary summarize_errors(const std::vector<double>& errors) {
+  if (errors.empty()) throw std::invalid_argument("summarize_errors: no errors to summarize");
+  ErrorSummary s;
+  s.count = errors.size();
+  std::vector<double> abs;
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    const double a = std::fabs(errors[i]);
+    abs.push_back(a);
+    if (i == 0 || a > s.max_abs) {
+      s.max_abs = a;
+      s.max_index = i;
+    }
+  }
+  std::sort(abs.begin(), abs.end());
+  const std::size_t n = abs.size();
+  s.median_abs = n % 2 == 1 ? abs[n / 2] : 0.5 * (abs[n / 2 - 1] + abs[n / 2]);
+  return s;
+}
+
+}  // namespace switchsim::report

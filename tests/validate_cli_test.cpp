@@ -1,0 +1,127 @@
+// `switchsim validate` end to end (2 MPI ranks, tiny layer, quick calibration into a temporary
+// profile), its offline mode, the --target cuda paths on a machine without a GPU, and bad args.
+
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "ref/cuda/api.hpp"
+#include "report/measured_row.hpp"
+
+namespace fs = std::filesystem;
+using switchsim::test::run_cli;
+using switchsim::test::source_path;
+
+namespace {
+std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+fs::path temp_dir(const std::string& what) {
+  const auto dir = fs::temp_directory_path() / fmt::format("switchsim_validate_{}_{}", what, ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+bool has_gpu() {
+  std::string why;
+  return switchsim::ref::cuda::cuda_available(why);
+}
+}  // namespace
+
+TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a finite error for every phase") {
+  const auto dir = temp_dir("e2e");
+  const auto profile = dir / "tiny-host.json";
+  const auto out = dir / "validate.json";
+  const auto r = run_cli(fmt::format(
+      "validate --target cpu --ranks 2 --experts 2,4 --capacity-factor 1.0 --tokens 64 --d-model 16 --d-ff 32 "
+      "--warmup 1 --repeats 2 --profile '{}' --calibration quick --json --out '{}'",
+      profile.string(), out.string()));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(fs::exists(profile));
+  CHECK(fs::exists(dir / "tiny-host-cluster-2.json"));
+  std::ifstream in(out);
+  const auto j = nlohmann::json::parse(in);
+  CHECK_THAT(j["context"]["profile"].get<std::string>(), Catch::Contains("calibrated now (quick calibration"));
+  CHECK(j["context"].contains("load_average_1_5_15min"));
+  REQUIRE(j["results"].size() == 2);
+  for (const auto& row : j["results"]) {
+    for (const char* phase : {"router", "dispatch", "alltoall_dispatch", "expert_ffn", "alltoall_combine", "combine"}) {
+      INFO(phase);
+      CHECK(row[std::string(phase) + "_time_s"].get<double>() > 0);
+      const double err = row[std::string("err_") + phase].get<double>();
+      CHECK(std::isfinite(err));
+      CHECK(err == Approx(row[std::string(phase) + "_time_s"].get<double>() /
+                              row[std::string("measured_") + phase + "_time_s"].get<double>() -
+                          1.0));
+    }
+    CHECK(std::isfinite(row["err_step_time"].get<double>()));
+    CHECK(row["predicted_capacity"] == row["capacity"]);  // max(ceil(64 / E), 4): the same rule on both sides
+  }
+  CHECK(j["summary"]["configs"] == 2);
+  const double e0 = std::fabs(j["results"][0]["err_step_time"].get<double>());
+  const double e1 = std::fabs(j["results"][1]["err_step_time"].get<double>());
+  CHECK(j["summary"]["max_abs_err_step_time"].get<double>() == Approx(std::max(e0, e1)));
+  CHECK(j["summary"]["median_abs_err_step_time"].get<double>() == Approx((e0 + e1) / 2));
+
+  // The report module reads it as a measured file.
+  const auto file = switchsim::report::read_measured_file(out);
+  REQUIRE(file.results.size() == 2);
+  CHECK(file.results[0].error() == Approx(j["results"][0]["err_step_time"].get<double>()));
+
+  // A recent profile is reused; offline mode predicts the rows just written without measuring.
+  const auto again = run_cli(fmt::format("validate --measured '{}' --profile '{}'", out.string(), profile.string()));
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains("not re-measured"));
+  CHECK_THAT(again.out, Catch::Contains("step time over 2 configs: median |err|"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("validate's JSON is accepted by switchsim report --measured") {
+  const auto dir = temp_dir("report");
+  fs::copy_file(source_path("tests/data/sweep-small/results.json"), dir / "results.json");
+  // Offline validation of the committed host measurements on the committed host profile.
+  const auto out = dir / "validate.json";
+  const auto v = run_cli(fmt::format("validate --measured '{}' --profile '{}' --json --out '{}'",
+                                     source_path("traces/measured/host-vm.json"),
+                                     source_path("hardware/host-vm.json"), out.string()));
+  INFO(v.err);
+  REQUIRE(v.exit_code == 0);
+  const auto r = run_cli(fmt::format("report '{}' --measured '{}'", dir.string(), out.string()));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(fs::exists(dir / "plot-measured.svg"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("--target cuda without a GPU exits 3 with one line naming the missing device") {
+  if (has_gpu()) return;  // the message only exists where there is no device
+  for (const char* args : {"measure --target cuda --ranks 1 --experts 8", "calibrate --target cuda --out /tmp/x.json",
+                           "validate --target cuda --ranks 1 --experts 8,16 --capacity-factor 1.0,1.25"}) {
+    INFO(args);
+    const auto r = run_cli(args);
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::StartsWith("no CUDA device: "));
+    CHECK(lines(r.err) == 1);
+  }
+}
+
+TEST_CASE("validate rejects bad arguments with exit 2 and one line") {
+  for (const char* args : {"validate --target tpu", "validate --comm magic", "validate --calibration slow",
+                           "validate --repeats 0", "validate --experts 3 --ranks 2",
+                           "validate --measured /nonexistent/m.json --profile /nonexistent/p.json"}) {
+    INFO(args);
+    const auto r = run_cli(args);
+    CHECK(r.exit_code == 2);
+    CHECK(lines(r.err) == 1);
+  }
+}
