@@ -103,7 +103,7 @@ TEST_CASE("validate's JSON is accepted by switchsim report --measured") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("--target cuda without a GPU exits 3 with one line naming the missing device") {
+TEST_CASE("measure, calibrate and validate for cuda without a GPU exit 3 with one line naming the missing device") {
   if (has_gpu()) return;  // the message only exists where there is no device
   for (const char* args : {"measure --target cuda --ranks 1 --experts 8", "calibrate --target cuda --out /tmp/x.json",
                            "validate --target cuda --ranks 1 --experts 8,16 --capacity-factor 1.0,1.25"}) {

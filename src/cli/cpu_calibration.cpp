@@ -36,7 +36,7 @@ std::optional<ref::cpu::CalibrationResult> calibrate_cpu(bool quick, const std::
   r.threads_per_rank = threads;
   openblas_set_num_threads(static_cast<int>(threads));
   MPI_Barrier(MPI_COMM_WORLD);
-  r.gemm = ref::cpu::benchmark_gemm(quick);
+  r.gemm = ref::cpu::benchmark_gemm(quick, MPI_COMM_WORLD);
   MPI_Barrier(MPI_COMM_WORLD);
   r.tiny_gemm_us = ref::cpu::benchmark_tiny_gemm(quick);
   MPI_Barrier(MPI_COMM_WORLD);

@@ -30,7 +30,7 @@ double round_to(double v, double digits) {
 }
 }  // namespace
 
-std::vector<GemmSample> benchmark_gemm(bool quick) {
+std::vector<GemmSample> benchmark_gemm(bool quick, MPI_Comm comm) {
   std::vector<std::int64_t> ms = quick ? std::vector<std::int64_t>{32, 128} : std::vector<std::int64_t>{64, 256, 1024};
   std::vector<std::int64_t> ns = quick ? std::vector<std::int64_t>{128} : std::vector<std::int64_t>{256, 1024};
   std::vector<std::int64_t> ks = ns;
@@ -48,13 +48,20 @@ std::vector<GemmSample> benchmark_gemm(bool quick) {
         const double window = quick ? 0.002 : 0.025;
         std::vector<double> rates;
         for (int r = 0; r < repeats; ++r) {
+          if (comm != MPI_COMM_NULL) MPI_Barrier(comm);
           std::int64_t calls = 0;
           double s = 0;
           while (s < window) {
             s += seconds_of([&] { sgemm(false, false, m, n, k, 1.0F, a.data(), b.data(), 0.0F, c.data()); });
             ++calls;
           }
-          rates.push_back(2.0 * double(m) * double(n) * double(k) * double(calls) / s / 1e9);
+          double rate = 2.0 * double(m) * double(n) * double(k) * double(calls) / s / 1e9;
+          if (comm != MPI_COMM_NULL) {  // the slowest rank's rate, as the layer's phases report the slowest rank
+            double slowest = rate;
+            MPI_Allreduce(&rate, &slowest, 1, MPI_DOUBLE, MPI_MIN, comm);
+            rate = slowest;
+          }
+          rates.push_back(rate);
         }
         out.push_back({m, n, k, spread_of(rates)});
       }

@@ -49,7 +49,9 @@ struct CalibrationResult {
 // Compute benchmarks (one rank alone, or every rank at once: see cli/cpu_calibration.hpp).
 // Each GEMM sample is back-to-back calls over at least 25 ms (quick: 2 ms), so that on a shared
 // machine it measures this process's share of the cores, not one lucky time slice.
-std::vector<GemmSample> benchmark_gemm(bool quick);
+// With `comm`, every rank of it runs the grid at once (collective), each sample starts after a
+// barrier, and a sample's rate is the slowest rank's (MPI_MIN).
+std::vector<GemmSample> benchmark_gemm(bool quick, MPI_Comm comm = MPI_COMM_NULL);
 Spread benchmark_tiny_gemm(bool quick);
 Spread benchmark_stream(bool quick, std::int64_t& bytes);
 // Collective over `comm` (needs >= 2 ranks); results valid on every rank.
