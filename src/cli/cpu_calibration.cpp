@@ -65,10 +65,10 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
                      r.stream_GBps.lo, r.stream_GBps.hi);
   out += fmt::format("  MPI {} ranks: latency {:.3f} us one-way, bandwidth {:.3f} GB/s\n", r.ranks,
                      r.mpi_latency_us.median, r.mpi_bandwidth_GBps.median);
-  out += fmt::format("  alltoall after a compute burst: {} B/peer {:.1f} us (p10 {:.1f}, p90 {:.1f}), {} B/peer {:.1f} us "
-                     "(p10 {:.1f}, p90 {:.1f})\n",
-                     r.mpi_alltoall_small_bytes, r.alltoall_small_us.median, r.alltoall_small_us.lo,
-                     r.alltoall_small_us.hi, r.mpi_alltoall_bytes, r.alltoall_us.median, r.alltoall_us.lo,
+  out += fmt::format("  alltoall after a compute burst (mean, p10, p90): {} B/peer {:.1f} us ({:.1f}, {:.1f}), {} B/peer "
+                     "{:.1f} us ({:.1f}, {:.1f})\n",
+                     r.mpi_alltoall_small_bytes, r.alltoall_small_us.mean, r.alltoall_small_us.lo,
+                     r.alltoall_small_us.hi, r.mpi_alltoall_bytes, r.alltoall_us.mean, r.alltoall_us.lo,
                      r.alltoall_us.hi);
   out += fmt::format("  wrote {} and {}\n", files.device.string(), files.cluster.string());
   return out;

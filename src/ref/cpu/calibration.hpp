@@ -19,6 +19,7 @@ struct Spread {  // of repeated measurements of one quantity
   double median = 0;
   double lo = 0;  // p10
   double hi = 0;  // p90
+  double mean = 0;
 };
 
 struct GemmSample {
