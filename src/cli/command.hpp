@@ -35,5 +35,6 @@ void setup_report(CLI::App& app, Action& action);
 void setup_collective(CLI::App& app, Action& action);
 void setup_measure(CLI::App& app, Action& action);
 void setup_calibrate(CLI::App& app, Action& action);
+void setup_advise(CLI::App& app, Action& action);
 
 }  // namespace switchsim::cli
