@@ -29,9 +29,10 @@ std::string slurp(const std::filesystem::path& path) {
 std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 
 // A small search on one DGX: 8 and 16 experts, two capacity factors, top-1, tp 1..8.
-const std::string kSmall =
-    "advise --family switch-base --cluster dgx-h100-8 --batch-tokens 8192 --min-experts 8 --max-experts 16 "
-    "--capacity-factor 1.0,2.0 --top-k 1 --quiet";
+std::string small(const std::string& cluster = "dgx-h100-8", const std::string& batch_tokens = "8192") {
+  return "advise --family switch-base --cluster " + cluster + " --batch-tokens " + batch_tokens +
+         " --min-experts 8 --max-experts 16 --capacity-factor 1.0,2.0 --top-k 1 --quiet";
+}
 
 nlohmann::json fat_tree(double oversubscription) {
   return {{"name", "ft"},
@@ -53,7 +54,7 @@ nlohmann::json fat_tree(double oversubscription) {
 
 TEST_CASE("advise prints the frontier and three recommendations and writes advice.json, .md and .html") {
   const auto dir = fresh_dir("out");
-  const auto r = run_cli(kSmall + " --threads 2 --out " + dir.string());
+  const auto r = run_cli(small() + " --threads 2 --out " + dir.string());
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("Pareto frontier"));
   CHECK_THAT(r.out, Catch::Contains("Fastest step:"));
@@ -68,35 +69,35 @@ TEST_CASE("advise prints the frontier and three recommendations and writes advic
   CHECK_THAT(slurp(dir / "advice.html"), Catch::Contains("<table"));
   // Same inputs on one thread: byte-identical advice.
   const auto dir1 = fresh_dir("out1");
-  REQUIRE(run_cli(kSmall + " --threads 1 --out " + dir1.string()).exit_code == 0);
+  REQUIRE(run_cli(small() + " --threads 1 --out " + dir1.string()).exit_code == 0);
   CHECK(slurp(dir / "advice.json") == slurp(dir1 / "advice.json"));
 }
 
 TEST_CASE("advise with a malformed sample-efficiency file exits 2 with one line naming the pointer") {
   const auto dir = fresh_dir("bad_se");
-  auto se = nlohmann::json::parse(slurp(std::string(SWITCHSIM_SOURCE_DIR) + "/models/sample-efficiency/switch-base.json"));
+  auto se = nlohmann::json::parse(slurp(switchsim::test::source_path("models/sample-efficiency/switch-base.json")));
   se["points"][0]["speedup"] = -1;
   std::ofstream(dir / "se.json") << se.dump();
-  const auto r = run_cli(kSmall + " --sample-efficiency " + (dir / "se.json").string());
+  const auto r = run_cli(small() + " --sample-efficiency " + (dir / "se.json").string());
   CHECK(r.exit_code == 2);
   CHECK(lines(r.err) == 1);
   CHECK_THAT(r.err, Catch::Contains("/points/0/speedup"));
 }
 
 TEST_CASE("advise exits 2 with one line when no point fits: batch splits over no layout, or every point is out of memory") {
-  const auto bad_batch = run_cli(kSmall + " --batch-tokens 1000");
+  const auto bad_batch = run_cli(small("dgx-h100-8", "1000"));
   CHECK(bad_batch.exit_code == 2);
   CHECK(lines(bad_batch.err) == 1);
   CHECK_THAT(bad_batch.err, Catch::Contains("no feasible configuration") && Catch::Contains("invalid"));
 
   const auto dir = fresh_dir("oom");
-  auto device = nlohmann::json::parse(slurp(std::string(SWITCHSIM_SOURCE_DIR) + "/hardware/h100-sxm.json"));
+  auto device = nlohmann::json::parse(slurp(switchsim::test::source_path("hardware/h100-sxm.json")));
   device["memory_GiB"] = 0.25;
   std::ofstream(dir / "tiny.json") << device.dump();
-  auto cluster = nlohmann::json::parse(slurp(std::string(SWITCHSIM_SOURCE_DIR) + "/hardware/dgx-h100-8.json"));
+  auto cluster = nlohmann::json::parse(slurp(switchsim::test::source_path("hardware/dgx-h100-8.json")));
   cluster["device"] = (dir / "tiny.json").string();
   std::ofstream(dir / "tiny-dgx.json") << cluster.dump();
-  const auto oom = run_cli(kSmall + " --cluster " + (dir / "tiny-dgx.json").string());
+  const auto oom = run_cli(small((dir / "tiny-dgx.json").string()));
   CHECK(oom.exit_code == 2);
   CHECK(lines(oom.err) == 1);
   CHECK_THAT(oom.err, Catch::Contains("out of memory"));
@@ -106,13 +107,13 @@ TEST_CASE("advise exits 2 with one line when no point fits: batch splits over no
   CHECK(lines(family.err) == 1);
 }
 
-TEST_CASE("on a 4:1 oversubscribed fat tree (flow network) the all-to-all share grows and time to quality worsens") {
+TEST_CASE("on a 4:1 oversubscribed fat tree (flow network) the all-to-all share grows and time to quality picks fewer experts") {
   const auto dir = fresh_dir("oversub");
   std::ofstream(dir / "ft1.json") << fat_tree(1.0).dump();
   std::ofstream(dir / "ft4.json") << fat_tree(4.0).dump();
   auto advise = [&](const std::string& file, const std::string& out) {
     const auto r = run_cli("advise --family switch-base --cluster " + (dir / file).string() +
-                           " --network flow --batch-tokens 32768 --min-experts 32 --max-experts 256 "
+                           " --network flow --batch-tokens 32768 --min-experts 8 --max-experts 256 "
                            "--capacity-factor 1.25 --top-k 1 --quiet --threads 2 --out " + (dir / out).string());
     REQUIRE(r.exit_code == 0);
     return nlohmann::json::parse(slurp(dir / out / "advice.json"));
@@ -124,6 +125,7 @@ TEST_CASE("on a 4:1 oversubscribed fat tree (flow network) the all-to-all share 
   CHECK(fb["alltoall_share_frac"].get<double>() > fa["alltoall_share_frac"].get<double>());
   const auto& ta = a["recommendations"][2]["point"];
   const auto& tb = b["recommendations"][2]["point"];
-  CHECK(tb["experts"].get<int>() <= ta["experts"].get<int>());
+  // Non-blocking: 128 experts win; 4:1: the spine makes 128 experts' all-to-all too dear, 64 win.
+  CHECK(tb["experts"].get<int>() < ta["experts"].get<int>());
   CHECK(tb["estimated_time_to_quality_s"].get<double>() > ta["estimated_time_to_quality_s"].get<double>());
 }

@@ -53,7 +53,8 @@ std::string explain_capacity(const std::vector<Candidate>& all, std::size_t pick
                                  100 * p.dropped_token_frac, routing);
   if (!lower) return text + ", and is the lowest capacity factor that passes.";
   text += fmt::format("; cf {:g} drops {:.2f}%", lower->capacity_factor, 100 * lower->dropped_token_frac);
-  if (!lower->feasible()) text += fmt::format(" ({})", lower->rejected);
+  if (!lower->feasible())
+    text += lower->rejected.rfind("drops", 0) == 0 ? ", over the limit" : fmt::format(" ({})", lower->rejected);
   else text += fmt::format(" and takes {}", ms(lower->step_time_s));
   return text + ".";
 }

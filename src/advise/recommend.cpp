@@ -76,7 +76,8 @@ Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_st
                        [](const Candidate& c) { return c.time_to_quality_s.has_value(); });
     if (r3.pick) {
       r3.reasons = {explain_time_to_quality(all, *r3.pick, *efficiency), explain_capacity(all, *r3.pick, routing)};
-      if (efficiency->top2_same_as_top1) r3.reasons.push_back("Top-2 points: " + efficiency->top2_reason + ".");
+      const bool top2_searched = std::any_of(all.begin(), all.end(), [](const Candidate& c) { return c.top_k == 2; });
+      if (efficiency->top2_same_as_top1 && top2_searched) r3.reasons.push_back("Top-2 points: " + efficiency->top2_reason + ".");
     } else {
       r3.reasons = {"No feasible point has an expert count inside the sample-efficiency file's range."};
     }
