@@ -22,13 +22,20 @@ Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_st
     if (all[i].feasible()) {
       feasible.push_back(i);
     } else {
-      const auto& r = all[i].rejected;
-      reasons[r.substr(0, r.find(':'))] += 1;
+      reasons[all[i].rejected_kind] += 1;
     }
   }
   if (feasible.empty()) {
     std::string why;
     for (const auto& [reason, count] : reasons) why += fmt::format("{}{} {}", why.empty() ? "" : ", ", count, reason);
+    // The nearest miss on dropped tokens, so the user knows which limit to relax.
+    const Candidate* least_drop = nullptr;
+    for (const auto& c : all)
+      if (c.rejected_kind == "too many dropped tokens" && (!least_drop || c.dropped_token_frac < least_drop->dropped_token_frac))
+        least_drop = &c;
+    if (least_drop)
+      why += fmt::format("; the fewest dropped tokens, {:.2f}%, at {} experts cf {:g}: raise --max-drop-frac or the capacity factors",
+                         100 * least_drop->dropped_token_frac, least_drop->experts, least_drop->capacity_factor);
     throw std::invalid_argument(fmt::format("no feasible configuration among {} points ({})", all.size(), why));
   }
 

@@ -53,6 +53,7 @@ namespace {
 void judge(Candidate& c, const sweep::PointOutcome& out, const Limits& limits, const SampleEfficiency* efficiency) {
   if (!out.result || !out.inputs) {
     c.rejected = "invalid: " + out.invalid_reason;
+    c.rejected_kind = "invalid";
     return;
   }
   const auto& r = *out.result;
@@ -75,12 +76,15 @@ void judge(Candidate& c, const sweep::PointOutcome& out, const Limits& limits, c
   if (r.memory.oom()) {
     c.rejected = fmt::format("out of memory: needs {:.1f} GiB of {:.1f} GiB", c.memory_used_bytes / kGiB,
                              c.memory_capacity_bytes / kGiB);
+    c.rejected_kind = "out of memory";
   } else if (c.headroom_frac < limits.memory_headroom) {
     c.rejected = fmt::format("only {:.1f}% of device memory free, below the {:.0f}% headroom", 100 * c.headroom_frac,
                              100 * limits.memory_headroom);
+    c.rejected_kind = "below memory headroom";
   } else if (c.dropped_token_frac > limits.max_drop_frac) {
     c.rejected = fmt::format("drops {:.2f}% of tokens, above the {:.2f}% limit", 100 * c.dropped_token_frac,
                              100 * limits.max_drop_frac);
+    c.rejected_kind = "too many dropped tokens";
   }
 }
 

@@ -56,7 +56,8 @@ struct Candidate {
   std::optional<double> dense_step_time_s;
   std::optional<double> steps_to_quality;    // estimate, from the sample-efficiency file
   std::optional<double> time_to_quality_s;   // estimate: steps_to_quality x step_time_s
-  std::string rejected;  // empty: feasible
+  std::string rejected;       // empty: feasible; else one line saying why
+  std::string rejected_kind;  // invalid, out of memory, below memory headroom, too many dropped tokens
 
   bool feasible() const { return rejected.empty(); }
 };

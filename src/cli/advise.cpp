@@ -74,6 +74,7 @@ int run_advise(const AdviseOptions& o) {
   } else if (const auto shipped = advise::shipped_sample_efficiency(catalog.data_dir(), o.family);
              std::filesystem::exists(shipped)) {
     efficiency = advise::load_sample_efficiency(shipped);
+    efficiency->file = "models/sample-efficiency/" + o.family + ".json";  // same text on every machine
   }
   if (!o.out.empty()) {
     std::error_code ec;
@@ -137,7 +138,8 @@ void setup_advise(CLI::App& app, Action& action) {
       "model family, drop invalid, out-of-memory and token-dropping points, print the Pareto frontier (step time\n"
       "vs parameters vs memory headroom) and a recommendation per goal: fastest step, most parameters within\n"
       "--max-step-time, best estimated time to quality (published sample efficiency x simulated step time).\n"
-      "Example: switchsim advise --family switch-base --cluster h100-fat-tree-1024 --routing zipf:1.1 --out runs/advice");
+      "Example: switchsim advise --family switch-base --cluster h100-fat-tree-1024 --out runs/advice\n"
+      "         switchsim advise --family switch-base --cluster dgx-h100-8 --routing zipf:1.1 --max-drop-frac 0.05");
   auto o = std::make_shared<AdviseOptions>();
   cmd->add_option("--family", o->family, "Model family, e.g. switch-base (uses models/<family>-128.json, experts overridden)")
       ->required();
