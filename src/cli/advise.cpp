@@ -139,7 +139,8 @@ void setup_advise(CLI::App& app, Action& action) {
       "vs parameters vs memory headroom) and a recommendation per goal: fastest step, most parameters within\n"
       "--max-step-time, best estimated time to quality (published sample efficiency x simulated step time).\n"
       "Example: switchsim advise --family switch-base --cluster h100-fat-tree-1024 --out runs/advice\n"
-      "         switchsim advise --family switch-base --cluster dgx-h100-8 --routing zipf:1.1 --max-drop-frac 0.05");
+      "         switchsim advise --family switch-base --cluster dgx-h100-8 --batch-tokens 65536 \\\n"
+      "           --routing zipf:1.1 --max-drop-frac 0.25");
   auto o = std::make_shared<AdviseOptions>();
   cmd->add_option("--family", o->family, "Model family, e.g. switch-base (uses models/<family>-128.json, experts overridden)")
       ->required();
@@ -162,7 +163,9 @@ void setup_advise(CLI::App& app, Action& action) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--sample-efficiency", o->sample_efficiency,
                   "Sample-efficiency JSON (default: models/sample-efficiency/<family>.json when shipped)");
-  cmd->add_option("--network", o->network, "closed-form or flow (default: closed-form)")
+  cmd->add_option("--network", o->network,
+                  "closed-form (per-device NIC bandwidth; blind to oversubscription and in-node all-to-all) or flow "
+                  "(shared links; slower to run) (default: closed-form)")
       ->check(CLI::IsMember({"closed-form", "flow"}));
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", o->out, "Directory for advice.json, advice.md, advice.html (default: print only)");
