@@ -229,3 +229,17 @@ TEST_CASE("less device memory makes the most-parameters recommendation smaller")
   CHECK(little.params < big.params);
   CHECK(little.memory_used_bytes <= 0.9 * 8 * 1024.0 * 1024 * 1024);
 }
+
+TEST_CASE("a --devices count cuts a fat tree to whole nodes and an NVSwitch node to fewer endpoints") {
+  const auto big = catalog().cluster("h100-fat-tree-1024");  // 128 nodes of 8, 32 nodes a leaf
+  const auto cut = advise::first_devices(big, 64);
+  const auto& f = std::get<config::FatTreeSpec>(cut.topology);
+  CHECK(cut.devices == 64);
+  CHECK(f.nodes == 8);
+  CHECK(f.nodes_per_leaf == 8);  // 32 does not divide 8 nodes; the largest that does is 8
+  CHECK(advise::devices_per_node(cut) == 8);
+  const auto dgx = advise::first_devices(catalog().cluster("dgx-h100-8"), 4);
+  CHECK(std::get<config::NvSwitchSpec>(dgx.topology).endpoints == 4);
+  CHECK_THROWS_WITH(advise::first_devices(big, 12), Catch::Contains("whole nodes of 8"));
+  CHECK_THROWS_AS(advise::first_devices(big, 2048), std::invalid_argument);
+}

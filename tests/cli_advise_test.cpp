@@ -102,6 +102,10 @@ TEST_CASE("advise exits 2 with one line when no point fits: batch splits over no
   CHECK(lines(oom.err) == 1);
   CHECK_THAT(oom.err, Catch::Contains("out of memory"));
 
+  const auto partial_node = run_cli("advise --family switch-base --cluster h100-fat-tree-1024 --devices 12 --quiet");
+  CHECK(partial_node.exit_code == 2);
+  CHECK(lines(partial_node.err) == 1);
+
   const auto family = run_cli("advise --family no-such-family --cluster dgx-h100-8 --quiet");
   CHECK(family.exit_code == 2);
   CHECK(lines(family.err) == 1);

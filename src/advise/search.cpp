@@ -25,6 +25,28 @@ std::string family_model(const config::Catalog& catalog, const std::string& fami
   return first;
 }
 
+config::ClusterConfig first_devices(const config::ClusterConfig& cluster, std::int64_t devices) {
+  if (devices == cluster.devices) return cluster;
+  if (devices <= 0 || devices > cluster.devices)
+    throw std::invalid_argument(fmt::format("--devices {}: the cluster {} has {} devices", devices, cluster.name,
+                                            cluster.devices));
+  auto out = cluster;
+  out.devices = devices;
+  out.name = fmt::format("{}-first-{}", cluster.name, devices);
+  if (auto* s = std::get_if<config::NvSwitchSpec>(&out.topology)) {
+    s->endpoints = devices;
+  } else if (auto* f = std::get_if<config::FatTreeSpec>(&out.topology)) {
+    if (devices % f->endpoints_per_node != 0)
+      throw std::invalid_argument(fmt::format("--devices {}: must be whole nodes of {} devices", devices,
+                                              f->endpoints_per_node));
+    f->nodes = devices / f->endpoints_per_node;
+    while (f->nodes % f->nodes_per_leaf != 0) --f->nodes_per_leaf;
+  } else {
+    throw std::invalid_argument("--devices: only nvswitch and fat-tree clusters can be cut down; write a cluster file");
+  }
+  return out;
+}
+
 std::int64_t devices_per_node(const config::ClusterConfig& cluster) {
   const auto& t = cluster.topology;
   if (const auto* f = std::get_if<config::FatTreeSpec>(&t)) return f->intra_node ? f->endpoints_per_node : 1;

@@ -66,6 +66,11 @@ struct Candidate {
 // shipped "<family>-<n>" (experts are overridden per point). Throws std::invalid_argument.
 std::string family_model(const config::Catalog& catalog, const std::string& family);
 
+// The first `devices` devices of a cluster, for --devices: an NVSwitch node with fewer
+// endpoints, or a fat tree with fewer whole nodes (nodes per leaf shrunk to divide them).
+// Other topologies, or a count that is not whole nodes, throw std::invalid_argument.
+config::ClusterConfig first_devices(const config::ClusterConfig& cluster, std::int64_t devices);
+
 // Devices that share one node's fast interconnect (tp stays inside it).
 std::int64_t devices_per_node(const config::ClusterConfig& cluster);
 

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <unistd.h>
+
 #include "advise/advice_output.hpp"
 #include "advise/recommend.hpp"
 #include "advise/sample_efficiency.hpp"
@@ -19,6 +21,7 @@
 #include "cli/mpi_launch.hpp"
 #include "cli/output.hpp"
 #include "config/catalog.hpp"
+#include "config/cluster_config.hpp"
 #include "report/document.hpp"
 #include "sweep/grid.hpp"
 #include "sweep/progress.hpp"
@@ -29,6 +32,7 @@ namespace {
 struct AdviseOptions {
   std::string family;
   std::string cluster;
+  std::optional<std::int64_t> devices;
   std::int64_t batch_tokens = 1 << 20;
   std::string routing = "uniform";
   std::int64_t min_experts = 8;
@@ -65,6 +69,26 @@ int run_advise(const AdviseOptions& o) {
     throw UsageError(fmt::format("no power of two between --min-experts {} and --max-experts {}", o.min_experts,
                                  o.max_experts));
   spec.cluster = o.cluster;
+  // --devices: a cut-down copy of the cluster, written to a temporary file the points load.
+  std::optional<std::filesystem::path> cut_file;
+  if (o.devices) {
+    config::ClusterConfig cut;
+    try {
+      cut = advise::first_devices(catalog.cluster(o.cluster), *o.devices);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    cut_file = std::filesystem::temp_directory_path() / fmt::format("switchsim_advise_{}_{}.json", ::getpid(), cut.name);
+    write_file_atomically(*cut_file, config::to_json(cut).dump(2));
+    spec.cluster = cut_file->string();
+  }
+  struct RemoveOnExit {
+    const std::optional<std::filesystem::path>& path;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      if (path) std::filesystem::remove(*path, ec);
+    }
+  } remove_cut{cut_file};
   spec.batch_tokens = o.batch_tokens;
   spec.routing = o.routing;
 
@@ -110,6 +134,7 @@ int run_advise(const AdviseOptions& o) {
                                   {"family", o.family},
                                   {"model_file", spec.model},
                                   {"cluster", o.cluster},
+                                  {"devices", o.devices ? std::to_string(*o.devices) : "all"},
                                   {"batch_tokens", std::to_string(o.batch_tokens)},
                                   {"routing", o.routing},
                                   {"network", o.network},
@@ -145,6 +170,10 @@ void setup_advise(CLI::App& app, Action& action) {
   cmd->add_option("--family", o->family, "Model family, e.g. switch-base (uses models/<family>-128.json, experts overridden)")
       ->required();
   cmd->add_option("--cluster", o->cluster, "Cluster name or file, e.g. dgx-h100-8")->required();
+  cmd->add_option("--devices", o->devices,
+                  "Use only the first N devices of the cluster: whole nodes of a fat tree, or part of an NVSwitch "
+                  "node (default: all)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--batch-tokens", o->batch_tokens, "Input tokens per step (default: 1048576)")->check(CLI::PositiveNumber);
   cmd->add_option("--routing", o->routing, "Routing, e.g. uniform, zipf:1.1, hot:0.3 (default: uniform)");
   cmd->add_option("--min-experts", o->min_experts, "Smallest expert count searched, powers of two (default: 8)")
