@@ -104,6 +104,9 @@ std::string explain_time_to_quality(const std::vector<Candidate>& all, std::size
                         hours(*more->time_to_quality_s), pct(more->alltoall_share), p.experts);
   } else if (searched(all, p.experts * 2, p.top_k)) {
     text += fmt::format(" {} experts has no feasible point ({}).", p.experts * 2, why_none(all, p.experts * 2, p.top_k));
+  } else {
+    text += fmt::format(" {} experts is the largest count searched (--max-experts; the sample-efficiency file stops at {}).",
+                        p.experts, se.points.back().experts);
   }
   return text;
 }
