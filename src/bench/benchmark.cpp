@@ -13,7 +13,7 @@ double time_seconds(const std::function<void()>& fn) {
 
 std::vector<Benchmark> all_benchmarks() {
   return {engine_benchmark(), fuzz_benchmark(), net_benchmark(), kernels_benchmark(), sweep_benchmark(),
-          simulate_benchmark()};
+          simulate_benchmark(), advise_benchmark()};
 }
 
 }  // namespace switchsim::bench

@@ -26,5 +26,6 @@ Benchmark sweep_benchmark();
 Benchmark net_benchmark();
 Benchmark kernels_benchmark();
 Benchmark simulate_benchmark();
+Benchmark advise_benchmark();
 
 }  // namespace switchsim::bench

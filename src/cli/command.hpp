@@ -36,5 +36,6 @@ void setup_collective(CLI::App& app, Action& action);
 void setup_measure(CLI::App& app, Action& action);
 void setup_calibrate(CLI::App& app, Action& action);
 void setup_validate(CLI::App& app, Action& action);
+void setup_advise(CLI::App& app, Action& action);
 
 }  // namespace switchsim::cli

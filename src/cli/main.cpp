@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cli::setup_measure(app, action);
   cli::setup_calibrate(app, action);
   cli::setup_validate(app, action);
+  cli::setup_advise(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,37 @@
+#pragma once
+// The advice: the Pareto frontier of the feasible points and one recommendation per goal
+// (fastest step; most parameters within a step-time limit; best estimated time to quality).
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "advise/sample_efficiency.hpp"
+#include "advise/search.hpp"
+
+namespace switchsim::advise {
+
+struct Recommendation {
+  std::string goal;   // fastest_step, most_params, time_to_quality
+  std::string title;  // one line for people
+  std::optional<std::size_t> pick;  // index into Advice::candidates; none when no point qualifies
+  std::vector<std::string> reasons;
+};
+
+struct Advice {
+  std::vector<Candidate> candidates;  // every point, feasible or not, in search order
+  std::vector<std::size_t> frontier;  // feasible, non-dominated; sorted by step time
+  std::vector<Recommendation> recommendations;
+  double max_step_time_s = 0;
+  bool max_step_time_default = false;  // true: 2x the fastest step, as no limit was given
+};
+
+// Default step-time limit for the most-parameters goal: this multiple of the fastest step.
+inline constexpr double kDefaultStepTimeMultiple = 2.0;
+
+// Throws std::invalid_argument when no candidate is feasible (the message counts the reasons).
+Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_step_time_s,
+                 const SampleEfficiency* efficiency, const std::string& routing);
+
+}  // namespace switchsim::advise

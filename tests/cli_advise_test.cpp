@@ -1,0 +1,135 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using switchsim::test::run_cli;
+
+namespace {
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("switchsim_cli_advise_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+// A small search on one DGX: 8 and 16 experts, two capacity factors, top-1, tp 1..8.
+std::string small(const std::string& cluster = "dgx-h100-8", const std::string& batch_tokens = "8192") {
+  return "advise --family switch-base --cluster " + cluster + " --batch-tokens " + batch_tokens +
+         " --min-experts 8 --max-experts 16 --capacity-factor 1.0,2.0 --top-k 1 --quiet";
+}
+
+nlohmann::json fat_tree(double oversubscription) {
+  return {{"name", "ft"},
+          {"type", "cluster"},
+          {"device", "h100-sxm"},
+          {"devices", 32},
+          {"topology",
+           {{"kind", "fat_tree"},
+            {"nodes", 4},
+            {"endpoints_per_node", 8},
+            {"intra_node", {{"bandwidth_GBps", 450}, {"latency_us", 0.5}}},
+            {"nic_bandwidth_Gbps", 400},
+            {"nic_latency_us", 1.0},
+            {"nodes_per_leaf", 1},
+            {"oversubscription", oversubscription},
+            {"switch_latency_us", 1.0}}}};
+}
+}  // namespace
+
+TEST_CASE("advise prints the frontier and three recommendations and writes advice.json, .md and .html") {
+  const auto dir = fresh_dir("out");
+  const auto r = run_cli(small() + " --threads 2 --out " + dir.string());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Pareto frontier"));
+  CHECK_THAT(r.out, Catch::Contains("Fastest step:"));
+  CHECK_THAT(r.out, Catch::Contains("Best estimated time to quality:"));
+  CHECK_THAT(r.out, Catch::Contains("all-to-all is"));
+  const auto doc = nlohmann::json::parse(slurp(dir / "advice.json"));
+  REQUIRE(doc["recommendations"].size() == 3);
+  CHECK(doc["recommendations"][0]["goal"] == "fastest_step");
+  CHECK(!doc["frontier"].empty());
+  CHECK(doc["points"].size() > doc["frontier"].size());
+  CHECK(std::filesystem::exists(dir / "advice.md"));
+  CHECK_THAT(slurp(dir / "advice.html"), Catch::Contains("<table"));
+  // Same inputs on one thread: byte-identical advice.
+  const auto dir1 = fresh_dir("out1");
+  REQUIRE(run_cli(small() + " --threads 1 --out " + dir1.string()).exit_code == 0);
+  CHECK(slurp(dir / "advice.json") == slurp(dir1 / "advice.json"));
+}
+
+TEST_CASE("advise with a malformed sample-efficiency file exits 2 with one line naming the pointer") {
+  const auto dir = fresh_dir("bad_se");
+  auto se = nlohmann::json::parse(slurp(switchsim::test::source_path("models/sample-efficiency/switch-base.json")));
+  se["points"][0]["speedup"] = -1;
+  std::ofstream(dir / "se.json") << se.dump();
+  const auto r = run_cli(small() + " --sample-efficiency " + (dir / "se.json").string());
+  CHECK(r.exit_code == 2);
+  CHECK(lines(r.err) == 1);
+  CHECK_THAT(r.err, Catch::Contains("/points/0/speedup"));
+}
+
+TEST_CASE("advise exits 2 with one line when no point fits: batch splits over no layout, or every point is out of memory") {
+  const auto bad_batch = run_cli(small("dgx-h100-8", "1000"));
+  CHECK(bad_batch.exit_code == 2);
+  CHECK(lines(bad_batch.err) == 1);
+  CHECK_THAT(bad_batch.err, Catch::Contains("no feasible configuration") && Catch::Contains("invalid"));
+
+  const auto dir = fresh_dir("oom");
+  auto device = nlohmann::json::parse(slurp(switchsim::test::source_path("hardware/h100-sxm.json")));
+  device["memory_GiB"] = 0.25;
+  std::ofstream(dir / "tiny.json") << device.dump();
+  auto cluster = nlohmann::json::parse(slurp(switchsim::test::source_path("hardware/dgx-h100-8.json")));
+  cluster["device"] = (dir / "tiny.json").string();
+  std::ofstream(dir / "tiny-dgx.json") << cluster.dump();
+  const auto oom = run_cli(small((dir / "tiny-dgx.json").string()));
+  CHECK(oom.exit_code == 2);
+  CHECK(lines(oom.err) == 1);
+  CHECK_THAT(oom.err, Catch::Contains("out of memory"));
+
+  const auto partial_node = run_cli("advise --family switch-base --cluster h100-fat-tree-1024 --devices 12 --quiet");
+  CHECK(partial_node.exit_code == 2);
+  CHECK(lines(partial_node.err) == 1);
+
+  const auto family = run_cli("advise --family no-such-family --cluster dgx-h100-8 --quiet");
+  CHECK(family.exit_code == 2);
+  CHECK(lines(family.err) == 1);
+}
+
+TEST_CASE("on a 4:1 oversubscribed fat tree (flow network) the all-to-all share grows and time to quality picks fewer experts") {
+  const auto dir = fresh_dir("oversub");
+  std::ofstream(dir / "ft1.json") << fat_tree(1.0).dump();
+  std::ofstream(dir / "ft4.json") << fat_tree(4.0).dump();
+  auto advise = [&](const std::string& file, const std::string& out) {
+    const auto r = run_cli("advise --family switch-base --cluster " + (dir / file).string() +
+                           " --network flow --batch-tokens 32768 --min-experts 8 --max-experts 256 "
+                           "--capacity-factor 1.25 --top-k 1 --quiet --threads 2 --out " + (dir / out).string());
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(slurp(dir / out / "advice.json"));
+  };
+  const auto a = advise("ft1.json", "a");
+  const auto b = advise("ft4.json", "b");
+  const auto& fa = a["recommendations"][0]["point"];
+  const auto& fb = b["recommendations"][0]["point"];
+  CHECK(fb["alltoall_share_frac"].get<double>() > fa["alltoall_share_frac"].get<double>());
+  const auto& ta = a["recommendations"][2]["point"];
+  const auto& tb = b["recommendations"][2]["point"];
+  // Non-blocking: 128 experts win; 4:1: the spine makes 128 experts' all-to-all too dear, 64 win.
+  CHECK(tb["experts"].get<int>() < ta["experts"].get<int>());
+  CHECK(tb["estimated_time_to_quality_s"].get<double>() > ta["estimated_time_to_quality_s"].get<double>());
+}
