@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -98,4 +101,19 @@ TEST_CASE("simulate times collectives on the flow network unless told closed-for
       run_cli("simulate --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 4096 --network closed-form --json");
   REQUIRE(closed.exit_code == 0);
   CHECK(nlohmann::json::parse(closed.out)["network"] == "closed-form");
+}
+
+TEST_CASE("the trace has a track per device stream and per link class the collectives loaded") {
+  const std::string path = "/tmp/switchsim_trace_links_" + std::to_string(::getpid()) + ".json";
+  const auto r = run_cli("simulate --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 4096 --network flow --trace " + path);
+  REQUIRE(r.exit_code == 0);
+  const auto trace = nlohmann::json::parse(slurp(path));
+  std::vector<std::string> tracks;
+  for (const auto& e : trace["traceEvents"])
+    if (e["name"] == "thread_name") tracks.push_back(e["args"]["name"]);
+  CHECK(std::find(tracks.begin(), tracks.end(), "device0/compute") != tracks.end());
+  CHECK(std::find(tracks.begin(), tracks.end(), "device0/comm") != tracks.end());
+  // On one NVSwitch node every collective crosses NVLink, at full load for an all-to-all.
+  CHECK(std::find(tracks.begin(), tracks.end(), "links/nvlink") != tracks.end());
+  std::remove(path.c_str());
 }

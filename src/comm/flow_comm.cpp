@@ -1,5 +1,7 @@
 #include "comm/flow_comm.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -35,7 +37,13 @@ std::string cache_key(const model::CommRequest& r) {
 FlowComm::FlowComm(const config::ClusterConfig& cluster, topology::RoutingOptions routing, net::ConcurrentOptions options)
     : topology_(topology::build_topology(cluster, routing)), options_(options) {}
 
-Picoseconds FlowComm::time(const model::CommRequest& request) {
+Picoseconds FlowComm::time(const model::CommRequest& request) { return run(request).time; }
+
+std::map<std::string, double> FlowComm::link_class_peaks(const model::CommRequest& request) {
+  return run(request).class_peaks;
+}
+
+const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {
   const auto key = cache_key(request);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   const auto algorithm = net::parse_algorithm(request.algorithm);
@@ -52,10 +60,16 @@ Picoseconds FlowComm::time(const model::CommRequest& request) {
     specs.push_back(std::move(spec));
   }
   const auto result = net::concurrent_collectives_time(topology_, specs, options_);
-  const Picoseconds end = result.time;
   solves_ += result.solves;
-  cache_.emplace(key, end);
-  return end;
+  Outcome outcome{result.time, {}};
+  for (std::size_t link = 0; link < result.peak_utilization.size(); ++link) {
+    const double peak = result.peak_utilization[link];
+    if (peak <= 0) continue;
+    const auto& name = topology_.link_classes().at(static_cast<std::size_t>(topology_.links()[link].link_class));
+    auto& slot = outcome.class_peaks[name];
+    slot = std::max(slot, peak);
+  }
+  return cache_.emplace(key, std::move(outcome)).first->second;
 }
 
 }  // namespace switchsim::comm

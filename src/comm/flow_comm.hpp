@@ -22,13 +22,19 @@ class FlowComm final : public model::CommModel {
                     net::ConcurrentOptions options = {});
   Picoseconds time(const model::CommRequest& request) override;
   std::string name() const override { return "flow"; }
+  std::map<std::string, double> link_class_peaks(const model::CommRequest& request) override;
   // Max-min solves so far (cache hits cost none), for benchmarks.
   std::uint64_t solves() const { return solves_; }
 
  private:
   topology::Topology topology_;
   net::ConcurrentOptions options_;
-  std::map<std::string, Picoseconds> cache_;
+  struct Outcome {
+    Picoseconds time;
+    std::map<std::string, double> class_peaks;
+  };
+  const Outcome& run(const model::CommRequest& request);
+  std::map<std::string, Outcome> cache_;
   std::uint64_t solves_ = 0;
 };
 

@@ -5,6 +5,7 @@
 // network simulation, or closed forms).
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ class CommModel {
   virtual ~CommModel() = default;
   virtual Picoseconds time(const CommRequest& request) = 0;
   virtual std::string name() const = 0;
+  // Peak utilization (load / bandwidth) per link class (nvlink, nic, leaf-spine, ...) while
+  // `request` runs, for traces; empty when the model does not see links.
+  virtual std::map<std::string, double> link_class_peaks(const CommRequest& /*request*/) { return {}; }
 };
 
 // Closed forms on a non-blocking fabric where each device injects at `bandwidth` with a per

@@ -1,5 +1,7 @@
 #include "model/simulate.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
 #include <random>
@@ -153,17 +155,23 @@ class StepBuilder {
     return chain(graph_.add_task(name, category, compute_, duration));
   }
   engine::TaskId communicate(const std::string& name, const std::string& category, const CommRequest& request) {
-    return chain(graph_.add_task(name, category, network_, time_of(request)));
+    const auto id = chain(graph_.add_task(name, category, network_, time_of(request)));
+    remember(id, request);
+    return id;
   }
   // A task on the comm stream that does not hold up the compute chain (overlapped).
   engine::TaskId communicate_aside(const std::string& name, const std::string& category, const CommRequest& request,
                                    engine::TaskId after) {
     const auto id = graph_.add_task(name, category, network_, time_of(request));
+    remember(id, request);
     graph_.add_dependency(after, id);
     aside_.push_back(id);
     return id;
   }
   engine::TaskId last() const { return *last_; }
+  // Link classes each communication task loaded, and how much (only when tracing).
+  const std::map<engine::TaskId, std::map<std::string, double>>& link_peaks() const { return link_peaks_; }
+  void record_links(bool on) { record_links_ = on; }
 
   // "auto" picks the fastest algorithm for this request, as NCCL's tuner does per size and scale.
   Picoseconds time_of(const CommRequest& request) {
@@ -193,8 +201,28 @@ class StepBuilder {
   engine::TaskGraph graph_;
   engine::ResourceId compute_{};
   engine::ResourceId network_{};
+  void remember(engine::TaskId id, const CommRequest& request) {
+    if (!record_links_) return;
+    CommRequest chosen = request;
+    if (chosen.algorithm == "auto") {
+      // The trace shows the links of the algorithm auto picked.
+      for (const char* algorithm : auto_candidates(request.op)) {
+        CommRequest candidate = request;
+        candidate.algorithm = algorithm;
+        if (comm_.time(candidate) == graph_.task(id).duration) {
+          chosen = candidate;
+          break;
+        }
+      }
+    }
+    auto peaks = comm_.link_class_peaks(chosen);
+    if (!peaks.empty()) link_peaks_.emplace(id, std::move(peaks));
+  }
+
   std::optional<engine::TaskId> last_;
   std::vector<engine::TaskId> aside_;
+  bool record_links_ = false;
+  std::map<engine::TaskId, std::map<std::string, double>> link_peaks_;
 };
 
 struct LayerPlan {
@@ -281,6 +309,7 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
   };
 
   StepBuilder builder(in, comm, costs);
+  builder.record_links(record_trace);
   const std::int64_t T_enc = shape.encoder_tokens;
   const std::int64_t T_dec = shape.decoder_tokens;
   const PhaseCost embedding = costs.embedding(T_enc + T_dec);
@@ -423,6 +452,11 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
     if (record_trace) {
       const std::string track = task.resource ? builder.graph().resource(*task.resource).name : "device";
       result.trace.push_back(engine::TraceSpan{task.name, task.category, "device0/" + track, rec.start, rec.end});
+      // One track per link class: which collective loaded it, and to what peak utilization.
+      if (auto it = builder.link_peaks().find(rec.task); it != builder.link_peaks().end())
+        for (const auto& [link_class, peak] : it->second)
+          result.trace.push_back(engine::TraceSpan{fmt::format("{} ({:.0f}% peak)", task.name, peak * 100.0),
+                                                   task.category, "links/" + link_class, rec.start, rec.end});
     }
   }
   result.overlap_hidden_time = busy > result.step_time ? busy - result.step_time : Picoseconds(0);
