@@ -12,7 +12,9 @@ struct CliResult {
 };
 
 // `args` is appended to the binary path verbatim (shell-quoted by the caller when needed).
-CliResult run_cli(const std::string& args);
+// With `timeout_s` > 0 the run is killed after that many seconds (exit code 124): for tests of
+// runs that used to hang.
+CliResult run_cli(const std::string& args, int timeout_s = 0);
 
 std::string source_path(const std::string& relative);
 

@@ -115,10 +115,27 @@ TEST_CASE("measure, calibrate and validate for cuda without a GPU exit 3 with on
   }
 }
 
+TEST_CASE("a rank that fails inside the MPI run ends the run with its exit code instead of leaving its peer waiting") {
+  // Rank 0 alone writes the calibrated profile; a directory in its place makes only rank 0
+  // fail, while rank 1 waits in the next collective. Before MPI_Abort on failure, this hung.
+  const auto dir = temp_dir("rank_failure");
+  fs::create_directories(dir / "profile.json");
+  const auto r = run_cli(fmt::format("validate --target cpu --ranks 2 --experts 2 --tokens 32 --d-model 8 --d-ff 16 "
+                                     "--warmup 0 --repeats 1 --calibration quick --profile '{}'",
+                                     (dir / "profile.json").string()),
+                         /*timeout_s=*/120);
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("profile.json"));
+  CHECK(lines(r.err) == 1);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("validate rejects bad arguments with exit 2 and one line") {
   for (const char* args : {"validate --target tpu", "validate --comm magic", "validate --calibration slow",
                            "validate --repeats 0", "validate --experts 3 --ranks 2",
-                           "validate --measured /nonexistent/m.json --profile /nonexistent/p.json"}) {
+                           "validate --measured /nonexistent/m.json --profile /nonexistent/p.json",
+                           "validate --target cpu --profile /nonexistent/dir/p.json"}) {
     INFO(args);
     const auto r = run_cli(args);
     CHECK(r.exit_code == 2);

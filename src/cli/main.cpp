@@ -9,6 +9,7 @@
 
 #include "cli/command.hpp"
 #include "config/error.hpp"
+#include "ref/cpu/mpi_session.hpp"
 #include "units/units.hpp"
 
 int main(int argc, char** argv) {
@@ -57,22 +58,28 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!action) return 0;
+  // A rank of a multi-rank MPI run that fails must take its peers down with it (they may be
+  // waiting for it in a collective); mpirun then exits with the same code.
+  auto fail = [](int code) {
+    ref::cpu::abort_world_if_parallel(code);
+    return code;
+  };
   try {
     return action();
   } catch (const config::ConfigError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
-    return 2;
+    return fail(2);
   } catch (const cli::UsageError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
-    return 2;
+    return fail(2);
   } catch (const cli::NoDeviceError& e) {
     fmt::print(stderr, "no CUDA device: {}\n", e.what());
-    return 3;
+    return fail(3);
   } catch (const OverflowError& e) {
     fmt::print(stderr, "error: arithmetic overflow: {}\n", e.what());
-    return 2;
+    return fail(2);
   } catch (const std::exception& e) {
     fmt::print(stderr, "internal error: {}\n", e.what());
-    return 1;
+    return fail(1);
   }
 }

@@ -408,6 +408,9 @@ int run_validate(const ValidateOptions& o) {
                         : o.profile;
   if (!o.measured.empty()) return run_offline(o, device);
   if (o.target == "cuda") return run_cuda(o, specs, device);
+  // Checked here, before mpirun starts the ranks: calibration may have to write the profile.
+  require_output_directory(device.string());
+  if (!o.cluster.empty()) require_output_directory(o.cluster);
   return run_cpu(o, specs, device);
 }
 

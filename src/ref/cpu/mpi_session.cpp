@@ -37,4 +37,14 @@ int world_size() {
   return n;
 }
 
+void abort_world_if_parallel(int code) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (!initialized || finalized) return;
+  int n = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  if (n > 1) MPI_Abort(MPI_COMM_WORLD, code);
+}
+
 }  // namespace switchsim::ref::cpu

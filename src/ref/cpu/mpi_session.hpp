@@ -13,4 +13,10 @@ void ensure_mpi_initialized();
 int world_rank();
 int world_size();
 
+// For a process that is failing: when it is one rank of a running MPI world of more than one
+// rank, ends the whole world with MPI_Abort(code) (mpirun then exits with `code`). Without
+// this, the failing rank's MPI_Finalize at exit waits forever for peers blocked in a
+// collective it will never join. Does nothing in a 1-rank world or when MPI is not running.
+void abort_world_if_parallel(int code);
+
 }  // namespace switchsim::ref::cpu
