@@ -52,20 +52,30 @@ void expert_forward(const ExpertShape& s, const ExpertWeights& w, ExpertActivati
 }
 
 void expert_backward(const ExpertShape& s, const ExpertWeights& w, const ExpertActivations& act,
-                     const std::vector<float>& dy, std::vector<float>& dx, ExpertWeights& grad) {
+                     const std::vector<float>& dy, std::vector<float>& dx, ExpertWeights& grad,
+                     ExpertScratch& scratch) {
   const std::int64_t n = act.rows;
   const auto hidden = static_cast<std::size_t>(n * s.d_ff);
-  grad.wo.assign(w.wo.size(), 0.0F);
-  grad.wi.assign(w.wi.size(), 0.0F);
-  if (s.geglu) grad.wi1.assign(w.wi1.size(), 0.0F);
-  dx.assign(static_cast<std::size_t>(n * s.d_model), 0.0F);
-  if (n == 0) return;
+  if (n == 0) {  // no tokens reached this expert: zero gradients
+    grad.wo.assign(w.wo.size(), 0.0F);
+    grad.wi.assign(w.wi.size(), 0.0F);
+    if (s.geglu) grad.wi1.assign(w.wi1.size(), 0.0F);
+    dx.clear();
+    return;
+  }
+  // Every output below is written by an sgemm with beta = 0 first: no zero-fill needed.
+  grad.wo.resize(w.wo.size());
+  grad.wi.resize(w.wi.size());
+  if (s.geglu) grad.wi1.resize(w.wi1.size());
+  dx.resize(static_cast<std::size_t>(n * s.d_model));
+  auto& dh = scratch.dh;
+  dh.resize(hidden);
   // dWo = H^T dY, dH = dY Wo^T
   sgemm(true, false, s.d_ff, s.d_model, n, 1.0F, act.h.data(), dy.data(), 0.0F, grad.wo.data());
-  std::vector<float> dh(hidden);
   sgemm(false, true, n, s.d_ff, s.d_model, 1.0F, dy.data(), w.wo.data(), 0.0F, dh.data());
   if (s.geglu) {
-    std::vector<float> db(hidden);
+    auto& db = scratch.db;
+    db.resize(hidden);
     for (std::size_t i = 0; i < hidden; ++i) {
       db[i] = dh[i] * gelu(act.a[i]);
       dh[i] = dh[i] * act.b[i] * gelu_derivative(act.a[i]);  // now dA
@@ -77,7 +87,7 @@ void expert_backward(const ExpertShape& s, const ExpertWeights& w, const ExpertA
       if (act.a[i] <= 0.0F) dh[i] = 0.0F;
   }
   sgemm(true, false, s.d_model, s.d_ff, n, 1.0F, act.x.data(), dh.data(), 0.0F, grad.wi.data());
-  sgemm(false, true, n, s.d_model, s.d_ff, 1.0F, dh.data(), w.wi.data(), 1.0F, dx.data());
+  sgemm(false, true, n, s.d_model, s.d_ff, 1.0F, dh.data(), w.wi.data(), s.geglu ? 1.0F : 0.0F, dx.data());
 }
 
 }  // namespace switchsim::ref::cpu

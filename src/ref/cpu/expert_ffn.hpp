@@ -23,6 +23,13 @@ struct ExpertActivations {
   std::vector<float> h;  // [n, d_ff] hidden after the nonlinearity
 };
 
+// Backward's temporaries, kept between calls so that a timed iteration measures arithmetic,
+// not the allocator (a real implementation preallocates its workspaces).
+struct ExpertScratch {
+  std::vector<float> dh;  // [n, d_ff] gradient of the hidden activations (then of x Wi)
+  std::vector<float> db;  // [n, d_ff] gradient of x Wi1 (GEGLU)
+};
+
 struct ExpertShape {
   std::int64_t d_model = 0;
   std::int64_t d_ff = 0;
@@ -33,7 +40,8 @@ struct ExpertShape {
 void expert_forward(const ExpertShape& s, const ExpertWeights& w, ExpertActivations& act, std::vector<float>& y);
 // Given dy [rows, d]: writes dx [rows, d] and the weight gradients (overwritten).
 void expert_backward(const ExpertShape& s, const ExpertWeights& w, const ExpertActivations& act,
-                     const std::vector<float>& dy, std::vector<float>& dx, ExpertWeights& grad);
+                     const std::vector<float>& dy, std::vector<float>& dx, ExpertWeights& grad,
+                     ExpertScratch& scratch);
 
 // Row-major C[m,n] = alpha * op(A) op(B) + beta * C; a thin wrapper over cblas_sgemm.
 void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,

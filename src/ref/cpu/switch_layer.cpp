@@ -158,7 +158,7 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
   x_ = x;
 
   timed(times, true, Phase::router, [&] {
-    probs_.assign(static_cast<std::size_t>(T * E), 0.0F);
+    probs_.resize(static_cast<std::size_t>(T * E));  // written by the sgemm (beta = 0)
     sgemm(false, false, T, E, d, 1.0F, x_.data(), router_.data(), 0.0F, probs_.data());
     for (std::int64_t t = 0; t < T; ++t)
       for (std::int64_t e = 0; e < E; ++e) probs_[static_cast<std::size_t>(t * E + e)] += bias_[static_cast<std::size_t>(e)];
@@ -166,7 +166,7 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
     plan_ = route_tokens(probs_, T, E, spec_.top_k, dropless_ ? -1 : capacity_, kAuxAlpha);
   });
 
-  std::vector<float> send;
+  auto& send = send_;
   timed(times, true, Phase::dispatch, [&] {
     plan_segments();
     send.assign(static_cast<std::size_t>(send_rows_ * d), 0.0F);  // capacity padding is zeros
@@ -177,7 +177,7 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
     }
   });
 
-  std::vector<float> recv;
+  auto& recv = recv_;
   barrier(comm_);
   timed(times, true, Phase::alltoall_dispatch, [&] {
     recv_segments_.assign(static_cast<std::size_t>(ranks_ * local_experts_), {});
@@ -195,9 +195,10 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
     exchange(send, recv, true);
   });
 
-  std::vector<float> ret(recv.size());
+  auto& ret = expert_out_;
   timed(times, true, Phase::expert_ffn, [&] {
-    std::vector<float> y;
+    ret.resize(recv.size());  // every row is written: the segments cover the buffer
+    auto& y = expert_rows_;
     for (std::int64_t l = 0; l < local_experts_; ++l) {
       auto& act = acts_[static_cast<std::size_t>(l)];
       gather_expert_rows(recv, l, act.x);
@@ -210,7 +211,7 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
   barrier(comm_);
   timed(times, true, Phase::alltoall_combine, [&] { exchange(ret, combine_in_, false); });
 
-  std::vector<float> out;
+  auto& out = out_;
   timed(times, true, Phase::combine, [&] {
     out = x_;  // residual: dropped tokens leave unchanged
     for (const auto& a : plan_.assignments) {
@@ -228,10 +229,11 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
   if (x_.empty()) throw std::logic_error("backward called before forward");
   if (static_cast<std::int64_t>(dout.size()) != T * d) throw std::invalid_argument("backward: dout must be [tokens, d_model]");
 
-  std::vector<float> dx;
-  std::vector<float> dcombine;
-  std::vector<float> dgate(plan_.assignments.size(), 0.0F);
+  auto& dx = dx_;
+  auto& dcombine = dcombine_;
+  auto& dgate = dgate_;
   timed(times, false, Phase::combine, [&] {
+    dgate.assign(plan_.assignments.size(), 0.0F);
     dx = dout;  // residual path
     dcombine.assign(static_cast<std::size_t>(send_rows_ * d), 0.0F);
     for (std::size_t i = 0; i < plan_.assignments.size(); ++i) {
@@ -250,22 +252,23 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
     }
   });
 
-  std::vector<float> drecv;
+  auto& drecv = recv_;  // the forward's received rows are no longer needed (acts_ keep copies)
   barrier(comm_);
   timed(times, false, Phase::alltoall_combine, [&] { exchange(dcombine, drecv, true); });
 
-  std::vector<float> dret(drecv.size());
+  auto& dret = expert_out_;
   timed(times, false, Phase::expert_ffn, [&] {
-    std::vector<float> dy, dxe;
+    dret.resize(drecv.size());
+    auto& dy = expert_rows_;
     for (std::int64_t l = 0; l < local_experts_; ++l) {
       const auto li = static_cast<std::size_t>(l);
       gather_expert_rows(drecv, l, dy);
-      expert_backward(shape_, experts_[li], acts_[li], dy, dxe, expert_grads_[li]);
-      scatter_expert_rows(dxe, l, dret);
+      expert_backward(shape_, experts_[li], acts_[li], dy, expert_dx_, expert_grads_[li], scratch_);
+      scatter_expert_rows(expert_dx_, l, dret);
     }
   });
 
-  std::vector<float> dsend;
+  auto& dsend = send_;
   barrier(comm_);
   timed(times, false, Phase::alltoall_dispatch, [&] { exchange(dret, dsend, false); });
 
@@ -279,7 +282,8 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
   });
 
   timed(times, false, Phase::router, [&] {
-    std::vector<float> dlogits(static_cast<std::size_t>(T * E), 0.0F);  // first d(probs), then d(logits)
+    auto& dlogits = dlogits_;  // first d(probs), then d(logits)
+    dlogits.assign(static_cast<std::size_t>(T * E), 0.0F);
     for (std::size_t i = 0; i < plan_.assignments.size(); ++i) {
       const auto& a = plan_.assignments[i];
       if (a.kept) dlogits[static_cast<std::size_t>(a.token * E + a.expert)] += dgate[i];
@@ -297,7 +301,7 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
       for (std::int64_t e = 0; e < E; ++e) s += static_cast<double>(dl[e]) * p[e];
       for (std::int64_t e = 0; e < E; ++e) dl[e] = p[e] * (dl[e] - static_cast<float>(s));
     }
-    router_grad_.assign(router_.size(), 0.0F);
+    router_grad_.resize(router_.size());  // written by the sgemm (beta = 0)
     sgemm(true, false, d, E, T, 1.0F, x_.data(), dlogits.data(), 0.0F, router_grad_.data());
     sgemm(false, true, T, d, E, 1.0F, dlogits.data(), router_.data(), 1.0F, dx.data());
   });

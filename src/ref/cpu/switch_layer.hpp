@@ -91,6 +91,21 @@ class SwitchLayer {
   std::int64_t recv_rows_ = 0;
   std::vector<ExpertActivations> acts_;
   std::vector<float> combine_in_;  // expert outputs back on this rank, send-buffer layout
+
+  // Buffers reused by every iteration (sized on first use), as a real implementation keeps
+  // its all-to-all buffers and workspaces: the timed phases then measure the work, not page
+  // faults and zero-filling of fresh allocations.
+  std::vector<float> send_;         // [E, C, d] dispatch buffer; backward: gradients coming back
+  std::vector<float> recv_;         // rows received by the local experts; backward: their gradients
+  std::vector<float> expert_out_;   // local experts' outputs (backward: input gradients), recv layout
+  std::vector<float> expert_rows_;  // one expert's output rows (backward: its incoming gradients)
+  std::vector<float> expert_dx_;    // one expert's input gradients
+  ExpertScratch scratch_;
+  std::vector<float> out_;
+  std::vector<float> dx_;
+  std::vector<float> dcombine_;
+  std::vector<float> dgate_;
+  std::vector<float> dlogits_;
 };
 
 }  // namespace switchsim::ref::cpu
