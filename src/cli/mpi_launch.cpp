@@ -16,21 +16,14 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "ref/cpu/blas_core.hpp"
 
 namespace switchsim::cli {
 
 bool under_mpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr; }
 
-std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
-  if (under_mpirun()) {
-    const long world = std::strtol(std::getenv("OMPI_COMM_WORLD_SIZE"), nullptr, 10);
-    if (world != ranks)
-      throw UsageError("--ranks " + std::to_string(ranks) + " but mpirun started " + std::to_string(world) +
-                       " ranks (use mpirun -np " + std::to_string(ranks) + ")");
-    return std::nullopt;
-  }
-  if (ranks == 1) return std::nullopt;  // a plain process is a 1-rank MPI world (singleton)
-
+namespace {
+std::vector<std::string> own_arguments() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::string> args;
@@ -40,12 +33,63 @@ std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
     if (end == std::string::npos) break;
     start = end + 1;
   }
+  return args;
+}
+
+std::string own_executable() {
   std::array<char, 4096> exe{};
   const ssize_t len = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
-  if (len <= 0 || args.empty()) throw std::runtime_error("cannot find this program's path to relaunch it under mpirun");
+  if (len <= 0) throw std::runtime_error("cannot find this program's path to start it again");
+  return std::string(exe.data(), static_cast<std::size_t>(len));
+}
+
+// When OpenBLAS fell back to generic kernels on a CPU it did not recognize and the user did not
+// choose a core, the processes switchsim starts ask for the CPU's own (OPENBLAS_CORETYPE is
+// read when the library loads, so only a new process can change it). Returns whether it set it.
+bool request_fast_blas_core() {
+  const auto core = ref::cpu::blas_core();
+  if (!core.requested.empty() || core.suggested.empty()) return false;
+  ::setenv("OPENBLAS_CORETYPE", core.suggested.c_str(), 1);
+  ::setenv(ref::cpu::kBlasCoreDetectedVariable, core.running.c_str(), 1);
+  return true;
+}
+}  // namespace
+
+std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
+  if (under_mpirun()) {
+    const long world = std::strtol(std::getenv("OMPI_COMM_WORLD_SIZE"), nullptr, 10);
+    if (world != ranks)
+      throw UsageError("--ranks " + std::to_string(ranks) + " but mpirun started " + std::to_string(world) +
+                       " ranks (use mpirun -np " + std::to_string(ranks) + ")");
+    const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+    const auto core = ref::cpu::blas_core();
+    if (rank != nullptr && std::string(rank) == "0" && core.requested.empty() && !core.suggested.empty())
+      std::fprintf(stderr,
+                   "warning: OpenBLAS runs its generic %s kernels on this CPU; export OPENBLAS_CORETYPE=%s for its "
+                   "own (several times faster sgemm; switchsim sets it when it starts mpirun itself)\n",
+                   core.running.c_str(), core.suggested.c_str());
+    return std::nullopt;
+  }
+  const auto args = own_arguments();
+  if (args.empty()) throw std::runtime_error("cannot read this program's arguments to start it again");
+  if (ranks == 1) {  // a plain process is a 1-rank MPI world (singleton)
+    if (request_fast_blas_core()) {
+      std::vector<std::string> same = args;
+      std::vector<char*> argv;
+      for (auto& a : same) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      std::fflush(stdout);
+      std::fflush(stderr);
+      const std::string exe = own_executable();
+      ::execv(exe.c_str(), argv.data());
+      throw std::runtime_error("cannot start " + exe + " again with OPENBLAS_CORETYPE set");
+    }
+    return std::nullopt;
+  }
+  request_fast_blas_core();
 
   std::vector<std::string> command{"mpirun", "-np", std::to_string(ranks), "--oversubscribe", "--quiet",
-                                   std::string(exe.data(), static_cast<std::size_t>(len))};
+                                   own_executable()};
   command.insert(command.end(), args.begin() + 1, args.end());
   std::vector<char*> argv;
   for (auto& a : command) argv.push_back(a.data());

@@ -1,10 +1,13 @@
 #include "ref/cpu/host_info.hpp"
 
+#include "ref/cpu/blas_core.hpp"
+
 #include <cblas.h>
 #include <mpi.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -42,6 +45,18 @@ HostInfo host_info() {
   const std::string mem = proc_field("/proc/meminfo", "MemTotal");  // "131072 kB"
   h.memory_gib = mem == "unknown" ? 0.0 : std::stod(mem) / (1024.0 * 1024.0);
   h.blas = trim(openblas_get_config());
+  const auto core = blas_core();
+  h.blas_core = core.running;
+  if (const char* detected = std::getenv(kBlasCoreDetectedVariable); detected != nullptr && !core.requested.empty()) {
+    h.blas_core_source = "OPENBLAS_CORETYPE=" + core.requested + " set by switchsim: OpenBLAS chose " + detected +
+                         " on its own, generic kernels for this CPU";
+  } else if (!core.requested.empty()) {
+    h.blas_core_source = "OPENBLAS_CORETYPE=" + core.requested + " from the environment";
+  } else if (!core.suggested.empty()) {
+    h.blas_core_source = "OpenBLAS's own choice, generic kernels: OPENBLAS_CORETYPE=" + core.suggested + " would be faster";
+  } else {
+    h.blas_core_source = "OpenBLAS's own choice for this CPU";
+  }
   char version[MPI_MAX_LIBRARY_VERSION_STRING] = {};
   int len = 0;
   MPI_Get_library_version(version, &len);
@@ -66,7 +81,8 @@ HostInfo host_info() {
 nlohmann::json to_json(const HostInfo& h) {
   return nlohmann::json{{"host", h.host},         {"cpu_model", h.cpu_model},
                         {"cores", h.cores},       {"memory_GiB", h.memory_gib},
-                        {"blas", h.blas},         {"mpi_library", h.mpi_library},
+                        {"blas", h.blas},         {"blas_core", h.blas_core},
+                        {"blas_core_source", h.blas_core_source},   {"mpi_library", h.mpi_library},
                         {"load_average_1_5_15min", h.load_average}, {"date_utc", h.date_utc}};
 }
 

@@ -15,6 +15,8 @@ struct HostInfo {
   std::int64_t cores = 0;    // online logical CPUs
   double memory_gib = 0;     // /proc/meminfo MemTotal
   std::string blas;          // openblas_get_config()
+  std::string blas_core;     // openblas_get_corename(): the kernels sgemm runs
+  std::string blas_core_source;  // who chose them (OpenBLAS itself, OPENBLAS_CORETYPE, switchsim)
   std::string mpi_library;   // MPI_Get_library_version (first line)
   std::string load_average;  // /proc/loadavg, first three fields
   std::string date_utc;      // ISO 8601, seconds
