@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -46,7 +47,9 @@ void expert_forward(const ExpertShape& s, const ExpertWeights& w, ExpertActivati
     sgemm(false, false, n, s.d_ff, s.d_model, 1.0F, act.x.data(), w.wi1.data(), 0.0F, act.b.data());
     for (std::size_t i = 0; i < hidden; ++i) act.h[i] = gelu(act.a[i]) * act.b[i];
   } else {
-    for (std::size_t i = 0; i < hidden; ++i) act.h[i] = act.a[i] > 0.0F ? act.a[i] : 0.0F;
+    // A select, not a branch: with random signs a branch mispredicts half the time and made the
+    // ReLU as slow as a third of the expert's GEMMs; this form vectorizes (max).
+    for (std::size_t i = 0; i < hidden; ++i) act.h[i] = std::max(act.a[i], 0.0F);
   }
   sgemm(false, false, n, s.d_model, s.d_ff, 1.0F, act.h.data(), w.wo.data(), 0.0F, y.data());
 }
@@ -83,8 +86,7 @@ void expert_backward(const ExpertShape& s, const ExpertWeights& w, const ExpertA
     sgemm(true, false, s.d_model, s.d_ff, n, 1.0F, act.x.data(), db.data(), 0.0F, grad.wi1.data());
     sgemm(false, true, n, s.d_model, s.d_ff, 1.0F, db.data(), w.wi1.data(), 0.0F, dx.data());
   } else {
-    for (std::size_t i = 0; i < hidden; ++i)
-      if (act.a[i] <= 0.0F) dh[i] = 0.0F;
+    for (std::size_t i = 0; i < hidden; ++i) dh[i] = act.a[i] > 0.0F ? dh[i] : 0.0F;  // a select (see forward)
   }
   sgemm(true, false, s.d_model, s.d_ff, n, 1.0F, act.x.data(), dh.data(), 0.0F, grad.wi.data());
   sgemm(false, true, n, s.d_model, s.d_ff, 1.0F, dh.data(), w.wi.data(), s.geglu ? 1.0F : 0.0F, dx.data());

@@ -82,11 +82,15 @@ RoutingPlan route_tokens(const std::vector<float>& probs, std::int64_t tokens, s
   std::vector<std::int64_t> order(E);
   for (std::int64_t t = 0; t < tokens; ++t) {
     const float* row = probs.data() + t * experts;
-    std::iota(order.begin(), order.end(), 0);
     // Highest probability first; ties go to the lower expert index (deterministic).
-    std::partial_sort(order.begin(), order.begin() + top_k, order.end(), [row](std::int64_t a, std::int64_t b) {
-      return row[a] > row[b] || (row[a] == row[b] && a < b);
-    });
+    if (top_k == 1) {  // Switch routing: an argmax (the first maximum), no sort
+      order[0] = std::max_element(row, row + experts) - row;
+    } else {
+      std::iota(order.begin(), order.end(), 0);
+      std::partial_sort(order.begin(), order.begin() + top_k, order.end(), [row](std::int64_t a, std::int64_t b) {
+        return row[a] > row[b] || (row[a] == row[b] && a < b);
+      });
+    }
     for (std::int64_t c = 0; c < top_k; ++c) {
       auto& a = plan.assignments[static_cast<std::size_t>(c * tokens + t)];
       a.token = t;
