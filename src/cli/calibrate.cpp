@@ -35,7 +35,7 @@ int run_calibrate_cpu(const CalibrateOptions& o) {
   if (!o.cluster_out.empty()) require_output_directory(o.cluster_out);
   if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
   const auto files = cpu_calibration_files(out, o.cluster_out, name, o.ranks);
-  const auto r = calibrate_cpu(o.quick, name, files);
+  const auto r = calibrate_cpu(ref::cpu::default_plan(o.quick), name, files);
   if (r) fmt::print("{}", calibration_summary(*r, files));
   return 0;
 }

@@ -21,40 +21,45 @@ CpuCalibrationFiles cpu_calibration_files(const std::filesystem::path& device, c
   return f;
 }
 
-std::optional<ref::cpu::CalibrationResult> calibrate_cpu(bool quick, const std::string& name,
-                                                         const CpuCalibrationFiles& files) {
-  ref::cpu::ensure_mpi_initialized();
-  const int rank = ref::cpu::world_rank();
-  const int ranks = ref::cpu::world_size();
-  ref::cpu::CalibrationResult r;
-  r.quick = quick;
-  openblas_set_num_threads(1);
-  ref::cpu::benchmark_mpi(MPI_COMM_WORLD, quick, r);
-  r.host = ref::cpu::host_info();
-  // Every rank computes at once, as in `measure`: the rates are one rank's share of the host.
-  const auto threads = std::max<std::int64_t>(1, r.host.cores / ranks);
-  r.threads_per_rank = threads;
+std::int64_t set_rank_blas_threads(std::int64_t ranks) {
+  const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
+  const auto threads = std::max<std::int64_t>(1, cores / std::max<std::int64_t>(1, ranks));
   openblas_set_num_threads(static_cast<int>(threads));
-  MPI_Barrier(MPI_COMM_WORLD);
-  r.gemm = ref::cpu::benchmark_gemm(quick, MPI_COMM_WORLD);
-  MPI_Barrier(MPI_COMM_WORLD);
-  r.tiny_gemm_us = ref::cpu::benchmark_tiny_gemm(quick);
-  MPI_Barrier(MPI_COMM_WORLD);
-  r.stream_GBps = ref::cpu::benchmark_stream(quick, r.stream_bytes);
-  MPI_Barrier(MPI_COMM_WORLD);
-  if (rank != 0) return std::nullopt;
+  return threads;
+}
+
+std::optional<ref::cpu::CalibrationResult> write_cpu_calibration(const ref::cpu::Calibrator& calibrator,
+                                                                 const std::string& name,
+                                                                 const CpuCalibrationFiles& files) {
+  auto r = calibrator.result();
+  r.host = ref::cpu::host_info();
+  r.threads_per_rank = std::max<std::int64_t>(1, r.host.cores / r.ranks);
+  if (ref::cpu::world_rank() != 0) return std::nullopt;
   write_file_atomically(files.device, ref::cpu::device_json(r, name).dump(2) + "\n");
   const std::string cluster_name = files.cluster.stem().string();
   write_file_atomically(files.cluster, ref::cpu::cluster_json(r, cluster_name, name).dump(2) + "\n");
   return r;
 }
 
+std::optional<ref::cpu::CalibrationResult> calibrate_cpu(const ref::cpu::CalibrationPlan& plan, const std::string& name,
+                                                         const CpuCalibrationFiles& files) {
+  ref::cpu::ensure_mpi_initialized();
+  // Every rank computes at once, as in `measure`: the rates are one rank's share of the host.
+  set_rank_blas_threads(ref::cpu::world_size());
+  ref::cpu::Calibrator calibrator(plan, MPI_COMM_WORLD);
+  calibrator.run_point_to_point();
+  calibrator.run_round(/*record=*/false);
+  for (std::int64_t i = 0; i < plan.rounds; ++i) calibrator.run_round();
+  return write_cpu_calibration(calibrator, name, files);
+}
+
 std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuCalibrationFiles& files) {
   double peak = 0;
   for (const auto& g : r.gemm) peak = std::max(peak, g.gflops.median);
   std::string out;
-  out += fmt::format("calibrated {} ({}, {} ranks x {} BLAS threads, all ranks computing at once){}\n", r.host.host,
-                     r.host.cpu_model, r.ranks, r.threads_per_rank, r.quick ? " [quick]" : "");
+  out += fmt::format("calibrated {} ({}, {} ranks x {} BLAS threads, all ranks computing at once, OpenBLAS {} kernels, {} rounds){}\n",
+                     r.host.host, r.host.cpu_model, r.ranks, r.threads_per_rank, r.host.blas_core, r.rounds,
+                     r.quick ? " [quick]" : "");
   out += fmt::format("  {:>6} {:>6} {:>6} {:>14} {:>10}\n", "m", "n", "k", "sgemm_GFLOPps", "efficiency");
   for (const auto& g : r.gemm)
     out += fmt::format("  {:>6} {:>6} {:>6} {:>14.2f} {:>10.3f}\n", g.m, g.n, g.k, g.gflops.median,
@@ -65,11 +70,14 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
                      r.stream_GBps.lo, r.stream_GBps.hi);
   out += fmt::format("  MPI {} ranks: latency {:.3f} us one-way, bandwidth {:.3f} GB/s\n", r.ranks,
                      r.mpi_latency_us.median, r.mpi_bandwidth_GBps.median);
-  out += fmt::format("  alltoall after a compute burst (mean, p10, p90): {} B/peer {:.1f} us ({:.1f}, {:.1f}), {} B/peer "
-                     "{:.1f} us ({:.1f}, {:.1f})\n",
-                     r.mpi_alltoall_small_bytes, r.alltoall_small_us.mean, r.alltoall_small_us.lo,
-                     r.alltoall_small_us.hi, r.mpi_alltoall_bytes, r.alltoall_us.mean, r.alltoall_us.lo,
-                     r.alltoall_us.hi);
+  const auto fit = ref::cpu::fit_alltoall(r.alltoall, r.ranks);
+  out += fmt::format("  alltoall after a compute burst ({} rounds), median (p10, p90) vs the fitted line "
+                     "{:.1f} us + {:.4f} us/KiB x (ranks-1):\n",
+                     r.rounds, fit.fixed_us, fit.per_byte_us * 1024.0);
+  for (const auto& a : r.alltoall)
+    out += fmt::format("  {:>10} B/peer {:>10.1f} us ({:.1f}, {:.1f}) fit {:.1f}\n", a.bytes_per_peer, a.us.median,
+                       a.us.lo, a.us.hi,
+                       fit.fixed_us + fit.per_byte_us * double(r.ranks - 1) * double(a.bytes_per_peer));
   out += fmt::format("  wrote {} and {}\n", files.device.string(), files.cluster.string());
   return out;
 }

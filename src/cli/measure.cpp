@@ -2,20 +2,21 @@
 // and report per-phase times. Lists in --experts, --capacity-factor, --tokens, --d-model and
 // --d-ff measure the whole grid.
 
-#include <cblas.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 
 #include "cli/command.hpp"
+#include "cli/cpu_calibration.hpp"
 #include "cli/cuda_rows.hpp"
+#include "cli/layer_grid.hpp"
 #include "cli/measure_context.hpp"
 #include "cli/measure_rows.hpp"
 #include "cli/mpi_launch.hpp"
 #include "cli/output.hpp"
+#include "ref/cpu/host_info.hpp"
 #include "ref/cpu/layer_runner.hpp"
 #include "ref/cpu/mpi_session.hpp"
 #include "ref/cpu/switch_layer.hpp"
@@ -24,53 +25,13 @@ namespace switchsim::cli {
 namespace {
 
 struct MeasureOptions {
-  std::string target = "cpu";
-  std::int64_t ranks = 2;
-  std::vector<std::int64_t> experts{8};
-  std::vector<double> capacity_factor{1.0};
-  std::vector<std::int64_t> tokens{1024};
-  std::vector<std::int64_t> d_model{256};
-  std::vector<std::int64_t> d_ff{1024};
-  std::string ffn = "relu";
-  std::int64_t top_k = 1;
-  std::string padding = "capacity";
-  std::string routing = "uniform";
-  std::uint64_t seed = 1;
-  std::int64_t min_capacity = 4;
-  bool no_aux_loss = false;
+  LayerGridOptions layer;  // measure's defaults: LayerGridOptions' own
   std::int64_t warmup = 2;
   std::int64_t repeats = 10;
   bool json = false;
   bool check = false;
   std::string out;
 };
-
-std::vector<ref::LayerSpec> grid(const MeasureOptions& o) {
-  std::vector<ref::LayerSpec> specs;
-  for (auto e : o.experts)
-    for (auto cf : o.capacity_factor)
-      for (auto t : o.tokens)
-        for (auto d : o.d_model)
-          for (auto ff : o.d_ff) {
-            ref::LayerSpec s;
-            s.target = o.target;
-            s.ranks = o.ranks;
-            s.experts = e;
-            s.capacity_factor = cf;
-            s.tokens_per_rank = t;
-            s.d_model = d;
-            s.d_ff = ff;
-            s.ffn = o.ffn;
-            s.top_k = o.top_k;
-            s.padding = o.padding;
-            s.routing = o.routing;
-            s.seed = o.seed;
-            s.min_capacity = o.min_capacity;
-            s.aux_loss = !o.no_aux_loss;
-            specs.push_back(s);
-          }
-  return specs;
-}
 
 std::string text_table(const std::vector<nlohmann::json>& rows) {
   std::string out;
@@ -122,28 +83,29 @@ int run_measure_cuda(const MeasureOptions& o, const std::vector<ref::LayerSpec>&
 }
 
 int run_measure(const MeasureOptions& o) {
-  if (o.target != "cpu" && o.target != "cuda")
-    throw UsageError("--target must be cpu or cuda, got \"" + o.target + "\"");
+  if (o.layer.target != "cpu" && o.layer.target != "cuda")
+    throw UsageError("--target must be cpu or cuda, got \"" + o.layer.target + "\"");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
   if (o.repeats < 1) throw UsageError("--repeats must be at least 1, got " + std::to_string(o.repeats));
-  const auto specs = grid(o);
+  const auto specs = layer_spec_grid(o.layer);
   check_layer_specs(specs, /*any_target=*/true);
   if (!o.out.empty()) require_output_directory(o.out);
-  if (o.target == "cuda") return run_measure_cuda(o, specs);
-  if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
+  if (o.layer.target == "cuda") return run_measure_cuda(o, specs);
+  if (auto code = relaunch_under_mpirun(o.layer.ranks)) return *code;
 
   ref::cpu::ensure_mpi_initialized();
-  if (ref::cpu::world_size() != o.ranks)
-    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", o.ranks, ref::cpu::world_size()));
+  if (ref::cpu::world_size() != o.layer.ranks)
+    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", o.layer.ranks, ref::cpu::world_size()));
   const bool root = ref::cpu::world_rank() == 0;
-  const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
-  openblas_set_num_threads(static_cast<int>(std::max<std::int64_t>(1, cores / o.ranks)));
+  set_rank_blas_threads(o.layer.ranks);
 
   // The context is taken before the runs so that "load" says how busy the machine was.
-  const auto context = measure_context(o.ranks);
-  std::vector<nlohmann::json> rows;
-  for (const auto& s : specs) rows.push_back(measure_cpu_row(s, ref::cpu::RunOptions{o.warmup, o.repeats}, o.check));
+  auto context = measure_context(o.layer.ranks);
+  const auto schedule = measure_schedule(specs);
+  context["schedule"] = schedule.description;
+  const auto rows = measure_cpu_rows(specs, ref::cpu::RunOptions{o.warmup, o.repeats}, schedule, o.check);
   if (!root) return 0;
+  context["load_average_after"] = ref::cpu::host_info().load_average;
   write_output(o, context, rows);
   return 0;
 }
@@ -156,34 +118,16 @@ void setup_measure(CLI::App& app, Action& action) {
       "measure",
       "Run a real Switch layer (router, dispatch, all-to-all, expert FFN, all-to-all, combine; forward and\n"
       "backward, fp32 OpenBLAS + MPI) and report per-phase times: median and p10/p90 over the repeats of\n"
-      "the slowest rank. Starts itself under `mpirun -np RANKS --oversubscribe` unless already under mpirun.\n"
+      "the slowest rank. A grid is measured in interleaved rounds (one iteration of every config per round) so\n"
+      "that a machine whose speed drifts affects every config alike. Starts itself under `mpirun -np RANKS --oversubscribe` unless already under mpirun.\n"
       "Results carry the date, host and load and are timings: they are NOT byte-identical between runs.\n"
       "--target cuda runs the CUDA/NCCL reference instead (bf16, fp32 router; one process, RANKS GPUs) with the\n"
       "same options and JSON schema; without a usable GPU it prints `no CUDA device: ...` and exits 3.\n"
       "Example: switchsim measure --target cpu --ranks 2 --experts 4,8 --capacity-factor 1.0,2.0 --json\n"
       "         switchsim measure --target cuda --ranks 1 --experts 8,64 --tokens 8192 --d-model 768 --d-ff 2048\n"
       "         mpirun -np 2 switchsim measure --target cpu --ranks 2 --tokens 256 --d-model 64 --d-ff 128");
-  cmd->add_option("--target", o->target, "Where to run: cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
-  cmd->add_option("--ranks", o->ranks, "MPI ranks; experts are sharded over them (default 2)");
-  cmd->add_option("--experts", o->experts, "Experts E, comma-separated list for a grid (default 8)")->delimiter(',');
-  cmd->add_option("--capacity-factor", o->capacity_factor,
-                  "Capacity factor cf, list allowed; C = max(ceil(cf*k*T/E), min capacity) (default 1.0)")
-      ->delimiter(',');
-  cmd->add_option("--tokens", o->tokens, "Tokens per rank T, list allowed (default 1024)")->delimiter(',');
-  cmd->add_option("--d-model", o->d_model, "Model width d_model in elements, list allowed (default 256)")
-      ->delimiter(',');
-  cmd->add_option("--d-ff", o->d_ff, "Expert hidden width d_ff in elements, list allowed (default 1024)")
-      ->delimiter(',');
-  cmd->add_option("--ffn", o->ffn, "Expert FFN: relu or geglu (default relu)");
-  cmd->add_option("--top-k", o->top_k, "Experts per token k (default 1, Switch routing)");
-  cmd->add_option("--padding", o->padding,
-                  "capacity (MPI_Alltoall of [E, C, d]) or dropless (MPI_Alltoallv of actual counts) (default capacity)");
-  cmd->add_option("--routing", o->routing,
-                  "Router skew: uniform, zipf:S (logit bias -S ln(e+1)) or hot:F (expert 0 softmax mass F) "
-                  "(default uniform)");
-  cmd->add_option("--seed", o->seed, "Seed of inputs and weights (default 1)");
-  cmd->add_option("--min-capacity", o->min_capacity, "Minimum expert capacity in tokens (default 4)");
-  cmd->add_flag("--no-aux-loss", o->no_aux_loss, "Leave the load-balancing loss out of the backward pass");
+  cmd->add_option("--target", o->layer.target, "Where to run: cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
+  add_layer_grid_options(cmd, o->layer, /*skew_and_aux=*/true);
   cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
   cmd->add_option("--repeats", o->repeats, "Timed iterations, forward + backward each (default 10)");
   cmd->add_flag("--check", o->check,

@@ -1,7 +1,8 @@
 #pragma once
-// Shared by `measure` and (later) `validate`: check layer specs as command-line input, and
-// measure one spec into a result row. Both run on every MPI rank (collective).
+// Shared by `measure` and `validate`: check layer specs as command-line input, and measure a
+// grid of specs into result rows. Both run on every MPI rank (collective).
 
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,9 +17,23 @@ namespace switchsim::cli {
 // not checked: the caller sets them).
 void check_layer_specs(const std::vector<ref::LayerSpec>& specs, bool any_target = false);
 
-// ref::to_row of the CPU measurement plus expert_tokens, dropped_assignments, warmup and,
-// with `check`, check_max_abs_diff (distributed vs 1-rank layer). MPI must be initialized
-// with spec.ranks ranks in MPI_COMM_WORLD.
-nlohmann::json measure_cpu_row(const ref::LayerSpec& spec, const ref::cpu::RunOptions& options, bool check);
+// ref::to_row of the CPU measurement plus expert_tokens, dropped_assignments and warmup.
+nlohmann::json cpu_row(const ref::cpu::CpuRunResult& result, std::int64_t warmup);
+
+// How a grid is measured: every layer alive at once in interleaved rounds (each round one
+// iteration of every layer; on a machine whose speed drifts, every layer then sees the same mix
+// of its states), unless the layers together would hold more than a quarter of the host's
+// memory; then one layer after another.
+struct MeasureSchedule {
+  bool interleaved = true;
+  std::string description;  // for the context block
+};
+MeasureSchedule measure_schedule(const std::vector<ref::LayerSpec>& specs);
+
+// Measures the grid on MPI_COMM_WORLD (spec.ranks ranks) with `schedule`; with `check` each row
+// adds check_max_abs_diff (distributed vs 1-rank layer).
+std::vector<nlohmann::json> measure_cpu_rows(const std::vector<ref::LayerSpec>& specs,
+                                             const ref::cpu::RunOptions& options, const MeasureSchedule& schedule,
+                                             bool check);
 
 }  // namespace switchsim::cli

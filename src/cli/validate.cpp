@@ -4,7 +4,6 @@
 // |err_step_time| over the grid. `--measured FILE` predicts the rows of an earlier `measure`
 // (or `validate`) file instead of measuring again.
 
-#include <cblas.h>
 #include <fmt/format.h>
 #include <mpi.h>
 
@@ -23,6 +22,7 @@
 #include "cli/command.hpp"
 #include "cli/cpu_calibration.hpp"
 #include "cli/cuda_rows.hpp"
+#include "cli/layer_grid.hpp"
 #include "cli/measure_context.hpp"
 #include "cli/measure_rows.hpp"
 #include "cli/mpi_launch.hpp"
@@ -31,25 +31,30 @@
 #include "config/json_file.hpp"
 #include "config/object_reader.hpp"
 #include "model/layer_prediction.hpp"
+#include "ref/cpu/calibrator.hpp"
+#include "ref/cpu/host_info.hpp"
+#include "ref/cpu/layer_runner.hpp"
 #include "ref/cpu/mpi_session.hpp"
 #include "report/validation_errors.hpp"
 
 namespace switchsim::cli {
 namespace {
 
+LayerGridOptions validate_grid_defaults() {
+  LayerGridOptions g;
+  g.experts = {4, 8};
+  g.capacity_factor = {1.0, 2.0};
+  g.tokens = {2048};
+  g.d_ff = {512};
+  // Routing stays uniform and the aux loss on: the reference's skew knobs are logit biases, the
+  // layer model's are load shares, so a skewed comparison would compare two different inputs.
+  g.routing = "uniform";
+  g.aux_loss = true;
+  return g;
+}
+
 struct ValidateOptions {
-  std::string target = "cpu";
-  std::int64_t ranks = 2;
-  std::vector<std::int64_t> experts{4, 8};
-  std::vector<double> capacity_factor{1.0, 2.0};
-  std::vector<std::int64_t> tokens{2048};
-  std::vector<std::int64_t> d_model{256};
-  std::vector<std::int64_t> d_ff{512};
-  std::string ffn = "relu";
-  std::int64_t top_k = 1;
-  std::string padding = "capacity";
-  std::uint64_t seed = 1;
-  std::int64_t min_capacity = 4;
+  LayerGridOptions layer = validate_grid_defaults();
   std::int64_t warmup = 2;
   std::int64_t repeats = 8;
   std::string profile;  // default per target
@@ -62,31 +67,6 @@ struct ValidateOptions {
   bool json = false;
   std::string out;
 };
-
-std::vector<ref::LayerSpec> grid(const ValidateOptions& o) {
-  std::vector<ref::LayerSpec> specs;
-  for (auto e : o.experts)
-    for (auto cf : o.capacity_factor)
-      for (auto t : o.tokens)
-        for (auto d : o.d_model)
-          for (auto ff : o.d_ff) {
-            ref::LayerSpec s;
-            s.target = o.target;
-            s.ranks = o.ranks;
-            s.experts = e;
-            s.capacity_factor = cf;
-            s.tokens_per_rank = t;
-            s.d_model = d;
-            s.d_ff = ff;
-            s.ffn = o.ffn;
-            s.top_k = o.top_k;
-            s.padding = o.padding;
-            s.seed = o.seed;
-            s.min_capacity = o.min_capacity;
-            specs.push_back(s);
-          }
-  return specs;
-}
 
 // ---- the profile ----------------------------------------------------------------------------
 
@@ -342,15 +322,67 @@ int run_cuda(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs,
   return 0;
 }
 
-int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, const std::filesystem::path& device) {
-  if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
-  ref::cpu::ensure_mpi_initialized();
-  if (ref::cpu::world_size() != o.ranks)
-    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", o.ranks, ref::cpu::world_size()));
-  const bool root = ref::cpu::world_rank() == 0;
-  const auto files = cpu_calibration_files(device, o.cluster, profile_name(device), o.ranks);
+// What a calibration for `specs` must measure besides the base grid: every GEMM shape the layer
+// model asks about, every all-to-all message size, and streaming arrays the size of a typical
+// [tokens, d_model] activation; and which shapes each config's prediction uses, so that they are
+// sampled right before that config runs.
+struct ValidationCalibration {
+  ref::cpu::CalibrationPlan plan;
+  std::vector<std::vector<std::size_t>> shapes_of_config;  // indices into plan.gemm
+  std::vector<std::size_t> other_shapes;                   // the base grid's, used by no config
+};
 
-  // Rank 0 decides whether to calibrate first; every rank takes part in the calibration.
+ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, bool quick, std::int64_t rounds) {
+  ValidationCalibration c;
+  c.plan = ref::cpu::default_plan(quick);
+  c.plan.rounds = rounds;
+  std::vector<std::vector<ref::cpu::GemmDims>> config_shapes;
+  std::vector<std::int64_t> sizes, activations;
+  for (const auto& s : specs) {
+    const auto scenario = scenario_of(s);
+    std::vector<ref::cpu::GemmDims> shapes;
+    for (const auto& g : model::layer_gemm_shapes(scenario, ref::cpu::kCpuGemmTile)) shapes.push_back({g.m, g.n, g.k});
+    ref::cpu::add_gemm_shapes(c.plan, shapes);
+    config_shapes.push_back(std::move(shapes));
+    const auto work = model::plan_layer(scenario);
+    const std::int64_t peer_bytes =
+        work.alltoall.op == model::CommOp::alltoall
+            ? work.alltoall.bytes_per_rank.count() / s.ranks
+            : s.tokens_per_rank * s.top_k * s.d_model * static_cast<std::int64_t>(sizeof(float)) / s.ranks;
+    sizes.push_back(std::max<std::int64_t>(1, peer_bytes));
+    activations.push_back(s.tokens_per_rank * s.d_model * static_cast<std::int64_t>(sizeof(float)));
+  }
+  ref::cpu::add_alltoall_sizes(c.plan, sizes);
+  std::nth_element(activations.begin(), activations.begin() + static_cast<std::ptrdiff_t>(activations.size() / 2),
+                   activations.end());
+  c.plan.stream_bytes = std::max<std::int64_t>(64 << 10, activations[activations.size() / 2]);
+  auto index_of = [&](const ref::cpu::GemmDims& g) {
+    return static_cast<std::size_t>(std::find(c.plan.gemm.begin(), c.plan.gemm.end(), g) - c.plan.gemm.begin());
+  };
+  std::vector<bool> used(c.plan.gemm.size(), false);
+  for (const auto& shapes : config_shapes) {
+    std::vector<std::size_t> indices;
+    for (const auto& g : shapes) {
+      indices.push_back(index_of(g));
+      used[indices.back()] = true;
+    }
+    c.shapes_of_config.push_back(std::move(indices));
+  }
+  for (std::size_t i = 0; i < used.size(); ++i)
+    if (!used[i]) c.other_shapes.push_back(i);
+  return c;
+}
+
+int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, const std::filesystem::path& device) {
+  const std::int64_t ranks = o.layer.ranks;
+  if (auto code = relaunch_under_mpirun(ranks)) return *code;
+  ref::cpu::ensure_mpi_initialized();
+  if (ref::cpu::world_size() != ranks)
+    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", ranks, ref::cpu::world_size()));
+  const bool root = ref::cpu::world_rank() == 0;
+  const auto files = cpu_calibration_files(device, o.cluster, profile_name(device), ranks);
+
+  // Rank 0 decides whether to calibrate; every rank takes part in the calibration.
   std::string reason;
   if (root) {
     if (o.recalibrate) {
@@ -365,34 +397,60 @@ int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, 
   }
   int calibrate = reason.empty() ? 0 : 1;
   MPI_Bcast(&calibrate, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::string profile_line;
+
+  set_rank_blas_threads(ranks);
+  auto context = measure_context(ranks);  // before the runs: "load" says how busy it was
+  // The calibration alternates with the measurement: each config's GEMM shapes are sampled right
+  // before each of its timed iterations, the rest once a round. On a machine whose speed drifts
+  // over seconds, a calibration taken before the measurement describes another machine.
+  std::optional<ValidationCalibration> plan;
+  std::optional<ref::cpu::Calibrator> calibrator;
   if (calibrate) {
-    calibrate_cpu(o.calibration == "quick", profile_name(device), files);
-    profile_line = fmt::format("profile {} calibrated now ({} calibration; {})", files.device.string(), o.calibration,
-                               reason);
+    plan = calibration_for(specs, o.calibration == "quick", o.repeats);
+    calibrator.emplace(plan->plan, MPI_COMM_WORLD);
+    calibrator->run_point_to_point();
+    calibrator->run_round(/*record=*/false);
+  }
+  ref::cpu::LayerBench bench(specs, MPI_COMM_WORLD);
+  for (std::int64_t i = 0; i < o.warmup; ++i) bench.run_round(false);
+  for (std::int64_t r = 0; r < o.repeats; ++r) {
+    if (calibrator) {
+      calibrator->run_gemm_shapes(plan->other_shapes);
+      calibrator->run_memory_and_network();
+    }
+    for (std::size_t i = 0; i < bench.size(); ++i) {
+      if (calibrator) calibrator->run_gemm_shapes(plan->shapes_of_config[i]);
+      bench.run_one(i, true);
+    }
+  }
+  std::string profile_line;
+  if (calibrator) {
+    write_cpu_calibration(*calibrator, profile_name(device), files);
+    const auto& plan = calibrator->plan();
+    profile_line = fmt::format(
+        "profile {} calibrated now ({} calibration: {} GEMM shapes, {} all-to-all sizes, {}-byte streaming arrays, "
+        "{} rounds interleaved with the measurement, each config's shapes sampled next to its runs; {})",
+        files.device.string(), o.calibration, plan.gemm.size(), plan.alltoall_bytes.size(), plan.stream_bytes,
+        o.repeats, reason);
   } else if (root) {
     profile_line = fmt::format("profile {} (calibrated {:.1f} h ago, reused)", files.device.string(),
                                profile_age_hours(files.device).value_or(0));
   }
-  MPI_Barrier(MPI_COMM_WORLD);
-
-  const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
-  openblas_set_num_threads(static_cast<int>(std::max<std::int64_t>(1, cores / o.ranks)));
-  const auto context = measure_context(o.ranks);  // before the runs: "load" says how busy it was
   std::vector<nlohmann::json> rows;
-  for (const auto& s : specs) rows.push_back(measure_cpu_row(s, ref::cpu::RunOptions{o.warmup, o.repeats}, false));
+  for (const auto& r : bench.results()) rows.push_back(cpu_row(r, o.warmup));
   if (!root) return 0;
+  context["schedule"] = fmt::format("{} configs in interleaved rounds{}", specs.size(),
+                                    calibrator ? ", alternating with the calibration's" : "");
+  context["load_average_after"] = ref::cpu::host_info().load_average;
   const auto profile = load_profile(files.device, files.cluster);
   for (std::size_t i = 0; i < rows.size(); ++i) add_prediction(rows[i], specs[i], profile.cluster, o.comm);
-  auto ctx = context;
-  ctx["load_average_after"] = ref::cpu::host_info().load_average;
-  write_output(o, ctx, rows, profile_line);
+  write_output(o, context, rows, profile_line);
   return 0;
 }
 
 int run_validate(const ValidateOptions& o) {
-  if (o.target != "cpu" && o.target != "cuda")
-    throw UsageError("--target must be cpu or cuda, got \"" + o.target + "\"");
+  if (o.layer.target != "cpu" && o.layer.target != "cuda")
+    throw UsageError("--target must be cpu or cuda, got \"" + o.layer.target + "\"");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
   if (o.repeats < 1) throw UsageError("--repeats must be at least 1, got " + std::to_string(o.repeats));
   if (o.comm != "closed-form" && o.comm != "flow")
@@ -400,14 +458,14 @@ int run_validate(const ValidateOptions& o) {
   if (o.calibration != "quick" && o.calibration != "full")
     throw UsageError("--calibration must be quick or full, got \"" + o.calibration + "\"");
   if (!(o.max_age_h > 0)) throw UsageError("--max-profile-age-h must be positive");
-  const auto specs = grid(o);
+  const auto specs = layer_spec_grid(o.layer);
   check_layer_specs(specs, /*any_target=*/true);
   if (!o.out.empty()) require_output_directory(o.out);
   const std::filesystem::path device =
-      o.profile.empty() ? (o.target == "cuda" ? "traces/measured/cuda-calibrated-device.json" : "hardware/host-cpu.json")
+      o.profile.empty() ? (o.layer.target == "cuda" ? "traces/measured/cuda-calibrated-device.json" : "hardware/host-cpu.json")
                         : o.profile;
   if (!o.measured.empty()) return run_offline(o, device);
-  if (o.target == "cuda") return run_cuda(o, specs, device);
+  if (o.layer.target == "cuda") return run_cuda(o, specs, device);
   // Checked here, before mpirun starts the ranks: calibration may have to write the profile.
   require_output_directory(device.string());
   if (!o.cluster.empty()) require_output_directory(o.cluster);
@@ -424,26 +482,18 @@ void setup_validate(CLI::App& app, Action& action) {
       "simulator's layer model on a calibrated profile; print per-phase predicted and measured times and\n"
       "err = predicted / measured - 1, then the median and max |err| of the step time over the grid.\n"
       "--target cpu: profile --profile (default hardware/host-cpu.json) and its cluster file\n"
-      "NAME-cluster-RANKS.json; calibrated first (--calibration full or quick) when missing or older than\n"
-      "--max-profile-age-h; the output says which. Runs under mpirun like `measure`.\n"
+      "NAME-cluster-RANKS.json; (re)calibrated when missing or older than --max-profile-age-h (--calibration\n"
+      "full or quick): the calibration measures the base grid plus every GEMM shape and all-to-all size the\n"
+      "predictions need, in rounds that alternate with the layer's timed rounds, so that a machine whose\n"
+      "speed drifts is the same machine for both. The output says which. Runs under mpirun like `measure`.\n"
       "--target cuda: bf16 on RANKS GPUs, --profile from `calibrate --target cuda`; exit 3 without a GPU.\n"
       "--measured FILE: predict the rows of an earlier `measure --json` file instead of measuring.\n"
       "JSON rows (--json) are measure's rows plus <phase>_time_s, step_time_s, err_<phase>, err_step_time,\n"
       "readable by `switchsim report DIR --measured FILE`. Timings: not byte-identical between runs.\n"
       "Example: switchsim validate --target cpu --experts 4,8 --capacity-factor 1.0,2.0 --json\n"
       "         switchsim validate --measured traces/measured/host-vm.json --profile hardware/host-vm.json");
-  cmd->add_option("--target", o->target, "cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
-  cmd->add_option("--ranks", o->ranks, "MPI ranks (cpu) or GPUs (cuda); experts are sharded over them (default 2)");
-  cmd->add_option("--experts", o->experts, "Experts E, comma-separated list (default 4,8)")->delimiter(',');
-  cmd->add_option("--capacity-factor", o->capacity_factor, "Capacity factors, list (default 1.0,2.0)")->delimiter(',');
-  cmd->add_option("--tokens", o->tokens, "Tokens per rank T, list (default 2048)")->delimiter(',');
-  cmd->add_option("--d-model", o->d_model, "Model width d_model in elements, list (default 256)")->delimiter(',');
-  cmd->add_option("--d-ff", o->d_ff, "Expert hidden width d_ff in elements, list (default 512)")->delimiter(',');
-  cmd->add_option("--ffn", o->ffn, "Expert FFN: relu or geglu (default relu)");
-  cmd->add_option("--top-k", o->top_k, "Experts per token k (default 1)");
-  cmd->add_option("--padding", o->padding, "capacity or dropless (default capacity)");
-  cmd->add_option("--seed", o->seed, "Seed of inputs, weights and predicted loads (default 1)");
-  cmd->add_option("--min-capacity", o->min_capacity, "Minimum expert capacity in tokens (default 4)");
+  cmd->add_option("--target", o->layer.target, "cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
+  add_layer_grid_options(cmd, o->layer, /*skew_and_aux=*/false);
   cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
   cmd->add_option("--repeats", o->repeats, "Timed iterations (default 8)");
   cmd->add_option("--profile", o->profile,

@@ -19,7 +19,8 @@ Bytes gemm_bytes(const GemmShape& g) {
   return Bytes(elements) * (dtype_bytes(g.dtype) * g.batch);
 }
 
-KernelModel::KernelModel(config::DeviceConfig device) : device_(std::move(device)) {}
+KernelModel::KernelModel(config::DeviceConfig device, GemmObserver observer)
+    : device_(std::move(device)), observer_(std::move(observer)) {}
 
 const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmShape& g) const {
   const config::GemmEfficiencyPoint* best = nullptr;
@@ -62,6 +63,7 @@ double KernelModel::gemm_efficiency(const GemmShape& g) const {
 }
 
 Picoseconds KernelModel::gemm_time(const GemmShape& g) const {
+  if (observer_) observer_(g);
   const Picoseconds compute = gemm_flops(g) / (device_.peak(g.dtype) * gemm_efficiency(g));
   const Picoseconds memory = gemm_bytes(g) / (device_.memory_bandwidth * device_.memory_efficiency);
   return std::max(compute, memory) + device_.kernel_overhead;

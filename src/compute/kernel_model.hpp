@@ -17,6 +17,7 @@
 // that shape, each at the table's rate).
 
 #include <cstdint>
+#include <functional>
 
 #include "config/device_config.hpp"
 #include "config/dtype.hpp"
@@ -35,9 +36,13 @@ struct GemmShape {
 Flops gemm_flops(const GemmShape& g);
 Bytes gemm_bytes(const GemmShape& g);
 
+// Told of every GEMM shape a model asks the time of (calibration uses it to measure exactly
+// the shapes a prediction needs).
+using GemmObserver = std::function<void(const GemmShape&)>;
+
 class KernelModel {
  public:
-  explicit KernelModel(config::DeviceConfig device);
+  explicit KernelModel(config::DeviceConfig device, GemmObserver observer = {});
 
   double gemm_efficiency(const GemmShape& g) const;
   // The table entry gemm_efficiency uses for `g`, or nullptr without a table.
@@ -52,6 +57,7 @@ class KernelModel {
 
  private:
   config::DeviceConfig device_;
+  GemmObserver observer_;
 };
 
 }  // namespace switchsim::compute

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "compute/kernel_model.hpp"
 #include "config/cluster_config.hpp"
 #include "config/model_config.hpp"
 #include "model/comm_model.hpp"
@@ -43,8 +45,32 @@ struct LayerPrediction {
   double aux_loss = 0;
 };
 
+// What the layer asks of the critical rank, whatever the device: the routed load (sampled from
+// the scenario's routing with its seed) and the rows, bytes and messages of each phase.
+struct LayerWork {
+  std::int64_t tokens = 0;     // per rank
+  std::int64_t capacity = 0;
+  double dropped_token_frac = 0;
+  double aux_loss = 0;
+  CommRequest alltoall;        // one exchange (dispatch; combine is the same reversed)
+  std::int64_t dispatch_rows = 0;                  // rows each rank writes into its send buffer
+  std::vector<std::int64_t> rows_per_local_expert;  // on the critical rank
+  std::int64_t received_rows = 0;                   // on the critical rank
+};
+
+// Throws std::invalid_argument when experts are not divisible by ranks.
+LayerWork plan_layer(const LayerScenario& scenario);
+
 // Uses the first `ranks` devices of `cluster`; throws std::invalid_argument when the
 // scenario does not fit (experts not divisible by ranks, more ranks than devices...).
+// The expert phase includes the reference's regrouping of received rows: each local expert's
+// rows arrive from every rank (source-major) and are copied into one slab before its GEMMs and
+// back after them (read + write of the rows, twice per direction).
 LayerPrediction predict_layer(const LayerScenario& scenario, const config::ClusterConfig& cluster, CommModel& comm);
+
+// Every GEMM shape (m, n, k; batch 1, deduplicated, in first-use order) that predict_layer asks
+// the kernel model about for `scenario`, on a device whose GEMM tile is `gemm_tile` (it pads
+// ragged experts): what a calibration must measure for the prediction to use measured rates only.
+std::vector<compute::GemmShape> layer_gemm_shapes(const LayerScenario& scenario, std::int64_t gemm_tile);
 
 }  // namespace switchsim::model

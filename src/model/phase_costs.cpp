@@ -124,8 +124,15 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
 
 PhaseCost PhaseCosts::combine(std::int64_t tokens, std::int64_t slots) const {
   const std::int64_t b = dtype_bytes(model_.compute_dtype);
-  // Read the expert outputs and the residual, write the combined tokens.
-  return memory(Bytes((slots + 2 * tokens * model_.top_k) * model_.d_model * b));
+  const std::int64_t row = model_.d_model * b;
+  const std::int64_t assignments = tokens * model_.top_k;
+  PhaseCost c;
+  // Forward: read the expert outputs and the residual, write the combined tokens.
+  c.forward = kernels_.memory_time(Bytes((slots + 2 * assignments) * row));
+  // Backward: read d(out) and write the residual's gradient; write d(expert outputs) into every
+  // slot (padding zeroed); read d(out) and the expert output of each assignment for d(gate).
+  c.backward = kernels_.memory_time(Bytes((2 * tokens + slots + 2 * assignments) * row));
+  return c;
 }
 
 PhaseCost PhaseCosts::embedding(std::int64_t tokens) const {

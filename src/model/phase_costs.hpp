@@ -37,7 +37,8 @@ class PhaseCosts {
   // Expert FFNs on this device: one GEMM chain per local expert, `rows` rows each
   // (capacity-padded: all equal; dropless: the actual counts), batched/grouped.
   PhaseCost expert_ffn(const std::vector<std::int64_t>& rows_per_expert) const;
-  // Gather the expert outputs back to token order and scale by the gate.
+  // Gather the expert outputs back to token order and scale by the gate; backward also
+  // produces the gate gradients (a dot product per assignment) and the residual's gradient.
   PhaseCost combine(std::int64_t tokens, std::int64_t slots) const;
   // Input embedding lookups of encoder and decoder tokens.
   PhaseCost embedding(std::int64_t tokens) const;

@@ -8,6 +8,7 @@
 
 #include "compute/kernel_model.hpp"
 #include "engine/executor.hpp"
+#include "model/expert_placement.hpp"
 #include "model/model_stats.hpp"
 #include "model/phase_costs.hpp"
 
@@ -65,29 +66,10 @@ SwitchLoad plan_switch_load(const StepInputs& in, std::int64_t tokens, std::mt19
   }
   // Dropless: member j hosts experts [j*local, (j+1)*local) and receives every token routed there.
   load.dispatch_rows = tokens * m.top_k;
-  load.matrix.assign(static_cast<std::size_t>(ep), std::vector<Bytes>(static_cast<std::size_t>(ep), Bytes(0)));
-  std::vector<std::vector<std::int64_t>> rows(static_cast<std::size_t>(ep),
-                                              std::vector<std::int64_t>(static_cast<std::size_t>(local), 0));
-  for (std::int64_t i = 0; i < ep; ++i) {
-    const auto& counts = member_counts[static_cast<std::size_t>(i)];
-    for (std::int64_t e = 0; e < experts; ++e) {
-      const std::int64_t c = counts[static_cast<std::size_t>(e)];
-      const auto j = static_cast<std::size_t>(e / local);
-      rows[j][static_cast<std::size_t>(e % local)] += c;
-      load.matrix[static_cast<std::size_t>(i)][j] += Bytes(c * m.d_model * b);
-    }
-  }
-  std::size_t critical = 0;
-  std::int64_t most = -1;
-  for (std::size_t j = 0; j < rows.size(); ++j) {
-    const std::int64_t total = std::accumulate(rows[j].begin(), rows[j].end(), std::int64_t{0});
-    if (total > most) {
-      most = total;
-      critical = j;
-    }
-  }
-  load.rows_per_local_expert = rows[critical];
-  load.received_rows = most;
+  auto placement = place_dropless(member_counts, Bytes(m.d_model * b));
+  load.matrix = std::move(placement.matrix);
+  load.rows_per_local_expert = std::move(placement.critical_rows);
+  load.received_rows = placement.critical_received;
   return load;
 }
 

@@ -1,9 +1,6 @@
 #pragma once
-// Micro-benchmarks behind `switchsim calibrate --target cpu`: sgemm rate over a grid of
-// shapes, streaming memory bandwidth, MPI point-to-point latency/bandwidth and all-to-all,
-// and the device/cluster files (hardware/*.json schema) built from them.
-
-#include <mpi.h>
+// What `switchsim calibrate --target cpu` measured on this host (ref/cpu/calibrator.hpp takes
+// the samples) and the device/cluster files (hardware/*.json schema) built from it.
 
 #include <cstdint>
 #include <string>
@@ -21,50 +18,63 @@ struct Spread {  // of repeated measurements of one quantity
   double hi = 0;  // p90
   double mean = 0;
 };
+Spread spread_of(const std::vector<double>& samples);
+
+struct GemmDims {
+  std::int64_t m = 0, n = 0, k = 0;
+  friend bool operator==(const GemmDims&, const GemmDims&) = default;
+};
 
 struct GemmSample {
   std::int64_t m = 0, n = 0, k = 0;
   Spread gflops;  // achieved GFLOP/s (2 m n k per call)
 };
 
+struct AlltoallSample {
+  std::int64_t bytes_per_peer = 0;
+  Spread us;  // MPI_Alltoall right after a compute burst, the slowest rank's time
+};
+
+// GEMM output tile edge written into CPU device files (OpenBLAS blocks are of the order of 64
+// rows; CPUs have no wave quantization). Predictions pad ragged experts to it.
+inline constexpr std::int64_t kCpuGemmTile = 64;
+
 struct CalibrationResult {
   HostInfo host;
   bool quick = false;
+  std::int64_t rounds = 0;  // samples per drifting quantity, taken in interleaved rounds
   // BLAS threads of each rank while every rank ran the compute benchmarks at once (the
   // conditions of `measure`); 0 when rank 0 ran them alone on all cores.
   std::int64_t threads_per_rank = 0;
   std::vector<GemmSample> gemm;
   Spread tiny_gemm_us;          // a 1x1x1 sgemm call: per-kernel overhead
   Spread stream_GBps;           // copy and scale kernels, bytes read + written per second
-  std::int64_t stream_bytes = 0;
+  std::int64_t stream_bytes = 0;  // per array
   std::int64_t ranks = 0;
   Spread mpi_latency_us;        // one-way, from a pingpong of 8-byte messages, ranks 0 <-> 1
   Spread mpi_bandwidth_GBps;    // one-way, from a pingpong of large messages
   std::int64_t mpi_message_bytes = 0;
-  Spread alltoall_us;           // MPI_Alltoall after a compute burst, mpi_alltoall_bytes per peer
-  std::int64_t mpi_alltoall_bytes = 0;
-  Spread alltoall_small_us;     // the same with mpi_alltoall_small_bytes per peer (the fixed cost)
-  std::int64_t mpi_alltoall_small_bytes = 0;
+  std::vector<AlltoallSample> alltoall;  // by size, ascending
 };
 
-// Compute benchmarks (one rank alone, or every rank at once: see cli/cpu_calibration.hpp).
-// Each GEMM sample is back-to-back calls over at least 25 ms (quick: 2 ms), so that on a shared
-// machine it measures this process's share of the cores, not one lucky time slice.
-// With `comm`, every rank of it runs the grid at once (collective), each sample starts after a
-// barrier, and a sample's rate is the slowest rank's (MPI_MIN).
-std::vector<GemmSample> benchmark_gemm(bool quick, MPI_Comm comm = MPI_COMM_NULL);
-Spread benchmark_tiny_gemm(bool quick);
-Spread benchmark_stream(bool quick, std::int64_t& bytes);
-// Collective over `comm` (needs >= 2 ranks); results valid on every rank.
-void benchmark_mpi(MPI_Comm comm, bool quick, CalibrationResult& out);
+// All-to-all time t = fixed + per_byte * (ranks - 1) * bytes_per_peer (a crossbar's closed form),
+// fitted to the median times by least squares on the RELATIVE error (sum of ((fit - t) / t)^2):
+// small and large messages count alike, as they do in the layer's relative error. fixed >= 0;
+// per_byte > 0 (a fit that would make it <= 0 falls back to the largest message's rate).
+struct AlltoallFit {
+  double fixed_us = 0;
+  double per_byte_us = 0;
+};
+AlltoallFit fit_alltoall(const std::vector<AlltoallSample>& samples, std::int64_t ranks);
 
 // The device file: "type": "device", "kind": "cpu"; compute_units = threads_per_rank (or the
-// cores when 0); peak_tflops.fp32 = the best median sgemm
-// rate of the grid (a measured peak, not a datasheet one), gemm_efficiency_table relative to
-// it, spreads as *_lo / *_hi.
+// cores when 0); peak_tflops.fp32 = the best median sgemm rate of the shapes measured (a
+// measured peak, not a datasheet one), gemm_efficiency_table relative to it, spreads as
+// *_lo / *_hi.
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name);
 // The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind), the device inline;
-// link latency = half the small all-to-all's time, link bandwidth from the two sizes' difference.
+// link latency = half the fitted fixed cost (a message crosses two links), link bandwidth = 1 /
+// the fitted per-byte cost.
 nlohmann::json cluster_json(const CalibrationResult& r, const std::string& name, const std::string& device_name);
 
 }  // namespace switchsim::ref::cpu

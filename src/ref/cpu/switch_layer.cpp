@@ -100,6 +100,16 @@ void SwitchLayer::plan_segments() {
   send_rows_ = offset;
 }
 
+void SwitchLayer::zero_padding_rows(std::vector<float>& buffer) const {
+  const std::int64_t d = spec_.d_model;
+  for (std::size_t e = 0; e < send_segments_.size(); ++e) {
+    const auto& seg = send_segments_[e];
+    const std::int64_t kept = plan_.kept_per_expert[e];
+    if (seg.rows > kept)
+      std::memset(buffer.data() + (seg.offset + kept) * d, 0, static_cast<std::size_t>((seg.rows - kept) * d) * sizeof(float));
+  }
+}
+
 void SwitchLayer::exchange(const std::vector<float>& send, std::vector<float>& recv, bool to_experts) {
   const auto& from = to_experts ? send_segments_ : recv_segments_;
   const auto& to = to_experts ? recv_segments_ : send_segments_;
@@ -171,7 +181,9 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
   auto& send = send_;
   timed(times, true, Phase::dispatch, [&] {
     plan_segments();
-    send.assign(static_cast<std::size_t>(send_rows_ * d), 0.0F);  // capacity padding is zeros
+    // Every row is written once: kept tokens copied in, capacity padding zeroed.
+    send.resize(static_cast<std::size_t>(send_rows_ * d));
+    zero_padding_rows(send);
     for (const auto& a : plan_.assignments) {
       if (!a.kept) continue;
       const auto& seg = send_segments_[static_cast<std::size_t>(a.expert)];
@@ -215,10 +227,27 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
 
   auto& out = out_;
   timed(times, true, Phase::combine, [&] {
-    out = x_;  // residual: dropped tokens leave unchanged
-    for (const auto& a : plan_.assignments) {
+    // One pass over the tokens for their first choice (out = x + gate * y, or out = x for a
+    // dropped token: the residual), then the other choices are added.
+    out.resize(static_cast<std::size_t>(T * d));
+    auto expert_row = [&](const Assignment& a) {
+      return combine_in_.data() + (send_segments_[static_cast<std::size_t>(a.expert)].offset + a.slot) * d;
+    };
+    for (std::int64_t t = 0; t < T; ++t) {
+      const auto& a = plan_.assignments[static_cast<std::size_t>(t)];  // choice-major: choice 0 of token t
+      const float* xt = x_.data() + t * d;
+      float* o = out.data() + t * d;
+      if (!a.kept) {
+        std::memcpy(o, xt, static_cast<std::size_t>(d) * sizeof(float));
+        continue;
+      }
+      const float* y = expert_row(a);
+      for (std::int64_t j = 0; j < d; ++j) o[j] = xt[j] + a.gate * y[j];
+    }
+    for (std::size_t i = static_cast<std::size_t>(T); i < plan_.assignments.size(); ++i) {
+      const auto& a = plan_.assignments[i];
       if (!a.kept) continue;
-      const float* y = combine_in_.data() + (send_segments_[static_cast<std::size_t>(a.expert)].offset + a.slot) * d;
+      const float* y = expert_row(a);
       float* o = out.data() + a.token * d;
       for (std::int64_t j = 0; j < d; ++j) o[j] += a.gate * y[j];
     }
@@ -237,7 +266,8 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
   timed(times, false, Phase::combine, [&] {
     dgate.assign(plan_.assignments.size(), 0.0F);
     dx = dout;  // residual path
-    dcombine.assign(static_cast<std::size_t>(send_rows_ * d), 0.0F);
+    dcombine.resize(static_cast<std::size_t>(send_rows_ * d));  // kept rows written below, padding zeroed
+    zero_padding_rows(dcombine);
     for (std::size_t i = 0; i < plan_.assignments.size(); ++i) {
       const auto& a = plan_.assignments[i];
       if (!a.kept) continue;

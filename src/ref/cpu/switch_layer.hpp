@@ -62,6 +62,8 @@ class SwitchLayer {
     std::int64_t rows = 0;
   };
   void plan_segments();
+  // Zeroes the capacity padding of a buffer in send layout: rows past each expert's kept tokens.
+  void zero_padding_rows(std::vector<float>& buffer) const;
   void exchange(const std::vector<float>& send, std::vector<float>& recv, bool to_experts);
   void gather_expert_rows(const std::vector<float>& recv, std::int64_t local, std::vector<float>& out) const;
   void scatter_expert_rows(const std::vector<float>& rows, std::int64_t local, std::vector<float>& recv) const;

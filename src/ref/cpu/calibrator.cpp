@@ -1,0 +1,234 @@
+#include "ref/cpu/calibrator.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "ref/cpu/expert_ffn.hpp"
+
+namespace switchsim::ref::cpu {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+template <class F>
+double seconds_of(F&& body) {
+  const auto start = Clock::now();
+  body();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Matrices {
+  explicit Matrices(const GemmDims& g)
+      : a(static_cast<std::size_t>(g.m * g.k), 0.5F),
+        b(static_cast<std::size_t>(g.k * g.n), 0.25F),
+        c(static_cast<std::size_t>(g.m * g.n), 0.0F) {}
+  std::vector<float> a, b, c;
+};
+
+// Copies of a GEMM's operands that one sample cycles through: enough that together they
+// exceed four times the core's L2 cache, so that each call reads operands from beyond it, as
+// the layer's GEMMs read activations that earlier phases wrote (skinny GEMMs, bound by memory,
+// ran up to 2x slower on such operands than on ones left in cache by the previous call).
+std::size_t operand_copies(const GemmDims& g) {
+  long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
+  if (l2 <= 0) l2 = 2L << 20;
+  const double set = 4.0 * static_cast<double>(g.m * g.k + g.k * g.n + g.m * g.n);
+  return static_cast<std::size_t>(std::clamp(std::ceil(4.0 * static_cast<double>(l2) / set), 1.0, 32.0));
+}
+}  // namespace
+
+struct Calibrator::Buffers {
+  std::vector<std::vector<Matrices>> gemm;  // [shape][copy]
+  std::vector<float> stream_a, stream_b;
+  std::vector<char> send, recv;  // the largest all-to-all
+  Matrices burst{GemmDims{128, 128, 128}};
+};
+
+CalibrationPlan default_plan(bool quick) {
+  CalibrationPlan p;
+  p.quick = quick;
+  const std::vector<std::int64_t> ms = quick ? std::vector<std::int64_t>{32, 128} : std::vector<std::int64_t>{64, 256, 1024};
+  const std::vector<std::int64_t> nk = quick ? std::vector<std::int64_t>{128} : std::vector<std::int64_t>{256, 1024};
+  for (auto m : ms)
+    for (auto n : nk)
+      for (auto k : nk) p.gemm.push_back({m, n, k});
+  p.alltoall_bytes = quick ? std::vector<std::int64_t>{16 << 10, 256 << 10}
+                           : std::vector<std::int64_t>{16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20};
+  p.stream_bytes = quick ? (1 << 20) : (4 << 20);
+  p.gemm_window_s = quick ? 0.002 : 0.025;
+  p.burst_s = quick ? 0.001 : 0.005;
+  p.rounds = quick ? 3 : 12;
+  return p;
+}
+
+void add_gemm_shapes(CalibrationPlan& plan, const std::vector<GemmDims>& shapes) {
+  for (const auto& g : shapes) {
+    if (g.m < 1 || g.n < 1 || g.k < 1) throw std::invalid_argument("a GEMM shape to calibrate has an empty dimension");
+    if (std::find(plan.gemm.begin(), plan.gemm.end(), g) == plan.gemm.end()) plan.gemm.push_back(g);
+  }
+}
+
+void add_alltoall_sizes(CalibrationPlan& plan, const std::vector<std::int64_t>& bytes_per_peer) {
+  for (auto b : bytes_per_peer) {
+    if (b < 1) throw std::invalid_argument("an all-to-all size to calibrate must be positive");
+    if (std::find(plan.alltoall_bytes.begin(), plan.alltoall_bytes.end(), b) == plan.alltoall_bytes.end())
+      plan.alltoall_bytes.push_back(b);
+  }
+  std::sort(plan.alltoall_bytes.begin(), plan.alltoall_bytes.end());
+}
+
+Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
+    : plan_(std::move(plan)), comm_(comm), buffers_(std::make_unique<Buffers>()) {
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &ranks_);
+  if (ranks_ < 2) throw std::invalid_argument("CPU calibration needs at least 2 MPI ranks");
+  if (plan_.gemm.empty()) throw std::invalid_argument("CPU calibration needs at least one GEMM shape");
+  if (plan_.alltoall_bytes.empty()) throw std::invalid_argument("CPU calibration needs at least one all-to-all size");
+  for (const auto& g : plan_.gemm) buffers_->gemm.emplace_back(operand_copies(g), Matrices(g));
+  const auto floats = static_cast<std::size_t>(plan_.stream_bytes) / sizeof(float);
+  buffers_->stream_a.assign(floats, 1.0F);
+  buffers_->stream_b.assign(floats, 0.0F);
+  const auto largest = static_cast<std::size_t>(plan_.alltoall_bytes.back()) * static_cast<std::size_t>(ranks_);
+  buffers_->send.assign(largest, 1);
+  buffers_->recv.assign(largest, 0);
+  gemm_gflops_.resize(plan_.gemm.size());
+  alltoall_us_.resize(plan_.alltoall_bytes.size());
+  for (std::size_t i = 0; i < plan_.gemm.size(); ++i) {  // warm-up: first calls pay page faults, BLAS start-up
+    const auto& g = plan_.gemm[i];
+    for (auto& m : buffers_->gemm[i]) sgemm(false, false, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data());
+  }
+}
+
+Calibrator::~Calibrator() = default;
+
+void Calibrator::run_point_to_point() {
+  auto pingpong = [&](std::int64_t bytes, int iterations, int samples) {
+    std::vector<char> buf(static_cast<std::size_t>(bytes), 1);
+    std::vector<double> one_way;
+    for (int s = 0; s < samples + 1; ++s) {  // the first sample warms up
+      MPI_Barrier(comm_);
+      const double t = seconds_of([&] {
+        for (int i = 0; i < iterations; ++i) {
+          if (rank_ == 0) {
+            MPI_Send(buf.data(), static_cast<int>(bytes), MPI_CHAR, 1, 0, comm_);
+            MPI_Recv(buf.data(), static_cast<int>(bytes), MPI_CHAR, 1, 0, comm_, MPI_STATUS_IGNORE);
+          } else if (rank_ == 1) {
+            MPI_Recv(buf.data(), static_cast<int>(bytes), MPI_CHAR, 0, 0, comm_, MPI_STATUS_IGNORE);
+            MPI_Send(buf.data(), static_cast<int>(bytes), MPI_CHAR, 0, 0, comm_);
+          }
+        }
+      });
+      if (s > 0) one_way.push_back(t / (2.0 * iterations));
+    }
+    MPI_Bcast(one_way.data(), static_cast<int>(one_way.size()), MPI_DOUBLE, 0, comm_);
+    return one_way;
+  };
+  const bool quick = plan_.quick;
+  auto lat = pingpong(8, quick ? 100 : 2000, quick ? 3 : 9);
+  for (auto& v : lat) v *= 1e6;
+  point_to_point_.mpi_latency_us = spread_of(lat);
+  point_to_point_.mpi_message_bytes = 1 << 20;
+  auto bw = pingpong(point_to_point_.mpi_message_bytes, quick ? 2 : 10, quick ? 3 : 7);
+  for (auto& v : bw) v = double(point_to_point_.mpi_message_bytes) / v / 1e9;
+  point_to_point_.mpi_bandwidth_GBps = spread_of(bw);
+
+  float a = 1, b = 2, c = 0;
+  const int calls = quick ? 200 : 2000;
+  std::vector<double> us;
+  for (int r = 0; r < (quick ? 3 : 9); ++r) {
+    const double s = seconds_of([&] {
+      for (int i = 0; i < calls; ++i) sgemm(false, false, 1, 1, 1, 1.0F, &a, &b, 0.0F, &c);
+    });
+    us.push_back(s / calls * 1e6);
+  }
+  point_to_point_.tiny_gemm_us = spread_of(us);
+}
+
+void Calibrator::run_round(bool record) {
+  std::vector<std::size_t> all(plan_.gemm.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  run_gemm_shapes(all, record);
+  run_memory_and_network(record);
+}
+
+void Calibrator::run_gemm_shapes(const std::vector<std::size_t>& indices, bool record) {
+  MPI_Barrier(comm_);
+  // Every rank computes at once; a sample's rate is the slowest rank's (the layer's phases
+  // report the slowest rank).
+  for (const std::size_t i : indices) {
+    const auto& g = plan_.gemm.at(i);
+    auto& copies = buffers_->gemm[i];
+    std::int64_t calls = 0;
+    double s = 0;
+    while (s < plan_.gemm_window_s) {
+      auto& m = copies[static_cast<std::size_t>(calls) % copies.size()];
+      s += seconds_of([&] { sgemm(false, false, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data()); });
+      ++calls;
+    }
+    double rate = 2.0 * double(g.m) * double(g.n) * double(g.k) * double(calls) / s / 1e9;
+    double slowest = rate;
+    MPI_Allreduce(&rate, &slowest, 1, MPI_DOUBLE, MPI_MIN, comm_);
+    if (record) gemm_gflops_[i].push_back(slowest);
+  }
+}
+
+void Calibrator::run_memory_and_network(bool record) {
+  MPI_Barrier(comm_);
+  // Streaming: memcpy and a scale loop, bytes read + written.
+  {
+    auto& a = buffers_->stream_a;
+    auto& b = buffers_->stream_b;
+    const double bytes = 2.0 * static_cast<double>(a.size() * sizeof(float));
+    double s = seconds_of([&] { std::memcpy(b.data(), a.data(), a.size() * sizeof(float)); });
+    if (record) stream_GBps_.push_back(bytes / s / 1e9);
+    s = seconds_of([&] {
+      const float* src = b.data();
+      float* dst = a.data();
+      for (std::size_t j = 0; j < a.size(); ++j) dst[j] = 1.0001F * src[j];
+    });
+    if (record) stream_GBps_.push_back(bytes / s / 1e9);
+  }
+  // All-to-all as the layer meets it: right after a compute phase, then a barrier, then the timed
+  // MPI_Alltoall (slowest rank). On a shared machine a rank that just used up its time slice may
+  // be descheduled while its peer waits, and that cost belongs to the all-to-all.
+  auto& burst = buffers_->burst;
+  for (std::size_t i = 0; i < plan_.alltoall_bytes.size(); ++i) {
+    const auto bytes = plan_.alltoall_bytes[i];
+    double busy = 0;
+    while (busy < plan_.burst_s)
+      busy += seconds_of([&] { sgemm(false, false, 128, 128, 128, 1.0F, burst.a.data(), burst.b.data(), 0.0F, burst.c.data()); });
+    MPI_Barrier(comm_);
+    double t = seconds_of([&] {
+      MPI_Alltoall(buffers_->send.data(), static_cast<int>(bytes), MPI_CHAR, buffers_->recv.data(), static_cast<int>(bytes),
+                   MPI_CHAR, comm_);
+    });
+    double worst = 0;
+    MPI_Allreduce(&t, &worst, 1, MPI_DOUBLE, MPI_MAX, comm_);
+    if (record) alltoall_us_[i].push_back(worst * 1e6);
+  }
+  if (record) ++rounds_;
+}
+
+CalibrationResult Calibrator::result() const {
+  if (rounds_ == 0) throw std::logic_error("Calibrator::result before any round");
+  for (const auto& samples : gemm_gflops_)
+    if (samples.empty()) throw std::logic_error("Calibrator::result: a GEMM shape was never sampled");
+  CalibrationResult r = point_to_point_;
+  r.quick = plan_.quick;
+  r.rounds = rounds_;
+  r.ranks = ranks_;
+  for (std::size_t i = 0; i < plan_.gemm.size(); ++i)
+    r.gemm.push_back({plan_.gemm[i].m, plan_.gemm[i].n, plan_.gemm[i].k, spread_of(gemm_gflops_[i])});
+  r.stream_GBps = spread_of(stream_GBps_);
+  r.stream_bytes = plan_.stream_bytes;
+  for (std::size_t i = 0; i < plan_.alltoall_bytes.size(); ++i)
+    r.alltoall.push_back({plan_.alltoall_bytes[i], spread_of(alltoall_us_[i])});
+  return r;
+}
+
+}  // namespace switchsim::ref::cpu

@@ -1,0 +1,75 @@
+#pragma once
+// The micro-benchmarks of a CPU calibration, run the way the layer meets the host: on every
+// MPI rank at once (each rank's share of the cores), each GEMM sample's rate the slowest rank's.
+// The quantities that drift with the machine's speed (sgemm, streaming, all-to-all) are sampled
+// in ROUNDS, one sample of each per round, never one quantity for a stretch of time and then the
+// next: on a shared VM whose speed wanders by tens of percent over seconds, a per-quantity
+// stretch makes shape-to-shape differences out of time-to-time ones. `validate` interleaves
+// these rounds with the measured layer's (ref::cpu::LayerBench), so both see the same machine.
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ref/cpu/calibration.hpp"
+
+namespace switchsim::ref::cpu {
+
+struct CalibrationPlan {
+  bool quick = false;
+  std::vector<GemmDims> gemm;                // shapes timed each round, in this order
+  double gemm_window_s = 0.025;              // one sample = back-to-back calls for this long
+  std::int64_t stream_bytes = 4 << 20;       // per array of the copy/scale kernels
+  std::vector<std::int64_t> alltoall_bytes;  // per peer, ascending
+  double burst_s = 0.005;                    // sgemm calls right before each all-to-all sample
+  std::int64_t rounds = 12;
+};
+
+// m in {64, 256, 1024} x n, k in {256, 1024}; all-to-all of 16 KiB, 64 KiB, 256 KiB, 1 MiB and
+// 4 MiB per peer; 4 MiB streaming arrays (a layer's activations: cache-resident, as in the
+// layer, not DRAM-sized); 12 rounds. Quick: m in {32, 128}, n = k = 128, 16 KiB and 256 KiB,
+// 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
+CalibrationPlan default_plan(bool quick);
+// Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
+void add_gemm_shapes(CalibrationPlan& plan, const std::vector<GemmDims>& shapes);
+void add_alltoall_sizes(CalibrationPlan& plan, const std::vector<std::int64_t>& bytes_per_peer);
+
+class Calibrator {
+ public:
+  // Collective over `comm` (at least 2 ranks). Allocates every buffer the plan needs.
+  Calibrator(CalibrationPlan plan, MPI_Comm comm);
+  ~Calibrator();
+  Calibrator(const Calibrator&) = delete;
+  Calibrator& operator=(const Calibrator&) = delete;
+
+  // Once: MPI pingpong latency and bandwidth between ranks 0 and 1, and the 1x1x1 sgemm cost.
+  void run_point_to_point();
+  // One sample of every GEMM shape, of streaming and of every all-to-all size. Collective.
+  // `record` false: a warm-up round (first calls of each size pay page faults and start-up).
+  void run_round(bool record = true);
+  // The same, in parts, for callers that interleave finer: one sample of the GEMM shapes at
+  // these indices of plan().gemm, and one of streaming and of every all-to-all size.
+  void run_gemm_shapes(const std::vector<std::size_t>& indices, bool record = true);
+  void run_memory_and_network(bool record = true);
+  const CalibrationPlan& plan() const { return plan_; }
+  // Spreads over the rounds run so far (every rank gets the same). host and threads_per_rank
+  // are left for the caller to fill.
+  CalibrationResult result() const;
+
+ private:
+  struct Buffers;
+  CalibrationPlan plan_;
+  MPI_Comm comm_;
+  int rank_ = 0;
+  int ranks_ = 0;
+  std::unique_ptr<Buffers> buffers_;
+  std::vector<std::vector<double>> gemm_gflops_;     // [shape][round], slowest rank
+  std::vector<double> stream_GBps_;                  // two per round (copy, scale), this rank
+  std::vector<std::vector<double>> alltoall_us_;     // [size][round], slowest rank
+  CalibrationResult point_to_point_;                 // latency, bandwidth, tiny GEMM
+  std::int64_t rounds_ = 0;  // of run_memory_and_network
+};
+
+}  // namespace switchsim::ref::cpu
