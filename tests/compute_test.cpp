@@ -98,3 +98,19 @@ TEST_CASE("table entries of zero efficiency are skipped rather than dividing by 
   const compute::KernelModel k(d);
   CHECK(k.gemm_efficiency({128, 256, 256, 1, DType::fp32}) == Approx(0.8));
 }
+
+TEST_CASE("a kernel model's observer is told every GEMM shape it is asked the time of, in order") {
+  std::vector<compute::GemmShape> seen;
+  const compute::KernelModel k(round_device(), [&seen](const compute::GemmShape& g) { seen.push_back(g); });
+  (void)k.gemm_time({1280, 128, 1024, 1, DType::bf16});
+  (void)k.gemm_time({64, 32, 16, 4, DType::fp32});
+  (void)k.memory_time(Bytes(1024));  // not a GEMM
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].m == 1280);
+  CHECK(seen[1].n == 32);
+  CHECK(seen[1].k == 16);
+  CHECK(seen[1].batch == 4);
+  // The observer does not change the answer.
+  const compute::KernelModel plain(round_device());
+  CHECK(k.gemm_time({64, 32, 16, 4, DType::fp32}) == plain.gemm_time({64, 32, 16, 4, DType::fp32}));
+}

@@ -73,6 +73,14 @@ TEST_CASE("measure lists measure the whole grid and print a text table with unit
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 4 * 12);  // 4 configs x 12 lines
   CHECK_THAT(r.out, Catch::Contains("median_ms") && Catch::Contains("alltoall_dispatch"));
   CHECK_THAT(r.out, Catch::Contains("capacity 8 tokens/expert"));  // max(ceil(0.5 * 64 / 4), 4)
+  // A grid this small is measured in interleaved rounds, and the context says so.
+  const auto j = run_cli(
+      "measure --target cpu --ranks 2 --experts 2,4 --tokens 32 --d-model 8 --d-ff 16 --warmup 0 --repeats 2 --json");
+  INFO(j.err);
+  REQUIRE(j.exit_code == 0);
+  const auto doc = nlohmann::json::parse(j.out);
+  CHECK_THAT(doc["context"]["schedule"].get<std::string>(), Catch::StartsWith("2 configs in interleaved rounds"));
+  for (const auto& row : doc["results"]) CHECK(row["repeats"] == 2);
 }
 
 TEST_CASE("measure rejects impossible layers with one line and exit 2") {
@@ -125,5 +133,8 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
   const auto c = catalog.cluster((dir / "quick-cpu-cluster-2.json").string());
   CHECK(c.devices == 2);
   CHECK(c.device.name == "quick-cpu");
+  // The all-to-all of the quick plan's two sizes, each with its fitted value, in the sources.
+  CHECK_THAT(c.sources.at("alltoall"), Catch::Contains("16384 B/peer") && Catch::Contains("262144 B/peer") &&
+                                           Catch::Contains("fit"));
   std::filesystem::remove_all(dir);
 }

@@ -50,7 +50,18 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
   CHECK(fs::exists(dir / "tiny-host-cluster-2.json"));
   std::ifstream in(out);
   const auto j = nlohmann::json::parse(in);
-  CHECK_THAT(j["context"]["profile"].get<std::string>(), Catch::Contains("calibrated now (quick calibration"));
+  CHECK_THAT(j["context"]["profile"].get<std::string>(),
+             Catch::Contains("calibrated now (quick calibration") && Catch::Contains("interleaved with the measurement"));
+  // The calibration measured the predictions' own GEMM shapes, e.g. the router's [T, d] x [d, E]
+  // = (64, 2, 16) and the expert up-projection (R * C = 2 * 32 rows, d_ff 32, d_model 16).
+  const auto device = nlohmann::json::parse(std::ifstream(profile));
+  auto has_shape = [&](std::int64_t m, std::int64_t n, std::int64_t k) {
+    for (const auto& p : device["gemm_efficiency_table"])
+      if (p["m"] == m && p["n"] == n && p["k"] == k) return true;
+    return false;
+  };
+  CHECK(has_shape(64, 2, 16));
+  CHECK(has_shape(64, 32, 16));
   CHECK(j["context"].contains("load_average_1_5_15min"));
   REQUIRE(j["results"].size() == 2);
   for (const auto& row : j["results"]) {

@@ -4,6 +4,7 @@
 #include <numeric>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 
 #include "model/expert_placement.hpp"
 #include "model/phase_costs.hpp"
@@ -139,6 +140,10 @@ std::vector<compute::GemmShape> layer_gemm_shapes(const LayerScenario& s, std::i
   });
   NoComm none;
   (void)cost_layer(s, work, kernels, none);
+  // Sorted: the order of the calls inside an expression is the compiler's, the list must not be.
+  std::sort(shapes.begin(), shapes.end(), [](const compute::GemmShape& a, const compute::GemmShape& b) {
+    return std::tie(a.m, a.n, a.k) < std::tie(b.m, b.n, b.k);
+  });
   return shapes;
 }
 

@@ -1,0 +1,130 @@
+// The single-layer prediction validate uses: its plan (capacity, rows, messages), the GEMM
+// shapes it asks about, the dropless placement it shares with simulate, and the phase costs
+// it adds for the reference's regrouping and the combine backward, by hand.
+
+#include <catch2/catch.hpp>
+
+#include <array>
+
+#include "compute/kernel_model.hpp"
+#include "model/expert_placement.hpp"
+#include "model/layer_prediction.hpp"
+#include "model/phase_costs.hpp"
+
+using namespace switchsim;
+using namespace switchsim::model;
+
+namespace {
+LayerScenario small_layer() {
+  LayerScenario s;
+  s.d_model = 8;
+  s.d_ff = 16;
+  s.experts = 4;
+  s.ranks = 2;
+  s.tokens_per_rank = 16;
+  s.capacity_factor = 1.0;
+  s.min_capacity = 4;
+  return s;
+}
+
+// Streams 1 byte per ps, no overhead; GEMMs effectively free (1e30 FLOP/s) except for their bytes.
+config::ClusterConfig byte_per_ps_cluster(std::int64_t devices) {
+  config::ClusterConfig c;
+  c.name = "hand";
+  c.devices = devices;
+  auto& d = c.device;
+  d.name = "hand";
+  d.kind = "cpu";
+  d.peak_bf16 = d.peak_fp32 = d.peak_tf32 = FlopsPerSecond(1e30);
+  d.memory = Bytes(1LL << 40);
+  d.memory_bandwidth = BytesPerSecond(1e12);
+  d.memory_efficiency = 1.0;
+  d.gemm_efficiency = 1.0;
+  d.gemm_tile = 4;
+  d.kernel_overhead = Picoseconds(0);
+  return c;
+}
+
+class ZeroComm final : public CommModel {
+ public:
+  Picoseconds time(const CommRequest&) override { return Picoseconds(0); }
+  std::string name() const override { return "zero"; }
+};
+}  // namespace
+
+TEST_CASE("the layer plan: capacity max(ceil(cf T / E), 4), R*C rows per local expert, E*C*d*b bytes sent") {
+  const auto w = plan_layer(small_layer());
+  CHECK(w.capacity == 4);  // ceil(16 / 4) = 4
+  CHECK(w.rows_per_local_expert == std::vector<std::int64_t>{8, 8});  // 2 ranks x C
+  CHECK(w.received_rows == 16);
+  CHECK(w.dispatch_rows == 16);                                      // E x C
+  CHECK(w.alltoall.bytes_per_rank == Bytes(4 * 4 * 8 * 4));         // E x C x d x 4 B (fp32)
+  auto bad = small_layer();
+  bad.experts = 3;
+  CHECK_THROWS_AS(plan_layer(bad), std::invalid_argument);
+}
+
+TEST_CASE("the GEMM shapes a layer prediction asks about: router and expert FFN, forward and backward, sorted") {
+  // Router [T,d]x[d,E] = (16, 4, 8); backward (m,k,n) = (16, 8, 4) and (k,n,m) = (8, 4, 16).
+  // Expert up-projection (rows 8, d_ff 16, d 8); backward (8, 8, 16) and (8, 16, 8) again.
+  // Down-projection (8, 8, 16) again; backward (8, 16, 8) again and (16, 8, 8).
+  const auto shapes = layer_gemm_shapes(small_layer(), 64);
+  std::vector<std::array<std::int64_t, 3>> got;
+  for (const auto& g : shapes) {
+    got.push_back({g.m, g.n, g.k});
+    CHECK(g.batch == 1);
+  }
+  const std::vector<std::array<std::int64_t, 3>> expected{{8, 4, 16}, {8, 8, 16}, {8, 16, 8},
+                                                          {16, 4, 8}, {16, 8, 4}, {16, 8, 8}};
+  CHECK(got == expected);
+}
+
+TEST_CASE("the expert phase adds the regrouping copies: 4 x received rows x d x b each way") {
+  auto s = small_layer();
+  const auto cluster = byte_per_ps_cluster(2);
+  ZeroComm comm;
+  const auto p = predict_layer(s, cluster, comm);
+  const compute::KernelModel kernels(cluster.device);
+  config::ModelConfig m;
+  m.d_model = s.d_model;
+  m.d_ff = s.d_ff;
+  m.experts = s.experts;
+  m.ffn = config::FfnKind::relu;
+  m.compute_dtype = DType::fp32;
+  m.router_dtype = DType::fp32;
+  const PhaseCosts costs(kernels, m, 1);
+  const auto ffn = costs.expert_ffn({8, 8});
+  // 16 received rows x 8 x 4 B x 4 = 2048 B at 1 B/ps = 2048 ps, forward and backward.
+  CHECK(p.phase.at("expert_ffn") == ffn.forward + ffn.backward + Picoseconds(2 * 2048));
+}
+
+TEST_CASE("combine moves (slots + 2Tk) rows forward and (2T + slots + 2Tk) rows backward") {
+  const auto cluster = byte_per_ps_cluster(1);
+  const compute::KernelModel kernels(cluster.device);
+  config::ModelConfig m;
+  m.d_model = 8;
+  m.d_ff = 16;
+  m.experts = 4;
+  m.top_k = 1;
+  m.compute_dtype = DType::fp32;
+  const PhaseCosts costs(kernels, m, 1);
+  const auto c = costs.combine(16, 20);  // T = 16 tokens, 20 slots; a row is 8 x 4 = 32 B
+  CHECK(c.forward == Picoseconds((20 + 32) * 32));
+  CHECK(c.backward == Picoseconds((32 + 20 + 32) * 32));
+}
+
+TEST_CASE("dropless placement: bytes member to member and the most loaded member's rows") {
+  // Member 0 hosts experts 0, 1; member 1 hosts 2, 3. Rows: member 0 gets 3+2, 1+2 = 8;
+  // member 1 gets 0+5, 4+1 = 10, the critical one.
+  const std::vector<std::vector<std::int64_t>> counts{{3, 1, 0, 4}, {2, 2, 5, 1}};
+  const auto p = place_dropless(counts, Bytes(4));
+  CHECK(p.critical_rows == std::vector<std::int64_t>{5, 5});
+  CHECK(p.critical_received == 10);
+  CHECK(p.matrix[0][0] == Bytes(16));  // (3 + 1) rows x 4 B
+  CHECK(p.matrix[0][1] == Bytes(16));  // (0 + 4)
+  CHECK(p.matrix[1][0] == Bytes(16));  // (2 + 2)
+  CHECK(p.matrix[1][1] == Bytes(24));  // (5 + 1)
+  // Ties go to the first member.
+  CHECK(place_dropless({{1, 1}, {1, 1}}, Bytes(1)).critical_rows == std::vector<std::int64_t>{2});
+  CHECK_THROWS_AS(place_dropless({{1, 2, 3}, {1, 2, 3}}, Bytes(1)), std::invalid_argument);
+}

@@ -1,0 +1,125 @@
+// The CPU calibration's arithmetic (the all-to-all fit, the plan) and the files it writes, on
+// synthetic samples computed by hand; and the interleaved layer measurement on one rank.
+
+#include <catch2/catch.hpp>
+
+#include "config/cluster_config.hpp"
+#include "config/device_config.hpp"
+#include "ref/cpu/calibration.hpp"
+#include "ref/cpu/calibrator.hpp"
+#include "ref/cpu/layer_runner.hpp"
+#include "ref/cpu/mpi_session.hpp"
+
+using namespace switchsim;
+using namespace switchsim::ref::cpu;
+
+namespace {
+AlltoallSample at(std::int64_t bytes, double us) {
+  AlltoallSample s;
+  s.bytes_per_peer = bytes;
+  s.us.median = us;
+  return s;
+}
+
+CalibrationResult synthetic_result() {
+  CalibrationResult r;
+  r.host.host = "testhost";
+  r.host.cores = 2;
+  r.host.memory_gib = 8;
+  r.host.date_utc = "2026-12-02T00:00:00Z";
+  r.rounds = 3;
+  r.threads_per_rank = 1;
+  r.ranks = 2;
+  GemmSample g1{64, 64, 64, {50, 45, 55, 50}};
+  GemmSample g2{256, 256, 256, {100, 90, 110, 100}};
+  r.gemm = {g1, g2};
+  r.stream_GBps = {20, 18, 25, 21};
+  r.stream_bytes = 1 << 20;
+  r.tiny_gemm_us = {0.02, 0.02, 0.03, 0.02};
+  // t = 20 us + 0.0005 us/B x (2 - 1) x bytes: latency 10 us per link, 2 GB/s.
+  r.alltoall = {at(1000, 20.5), at(100000, 70), at(1000000, 520)};
+  return r;
+}
+}  // namespace
+
+TEST_CASE("the all-to-all fit recovers an exact line: fixed cost and per-byte cost") {
+  // t = 10 us + 0.001 us/B x (3 - 1) x bytes
+  const auto f = fit_alltoall({at(1000, 12), at(10000, 30), at(100000, 210)}, 3);
+  CHECK(f.fixed_us == Approx(10.0));
+  CHECK(f.per_byte_us == Approx(0.001));
+}
+
+TEST_CASE("a fit that wants a negative fixed cost goes through the origin, weighted by 1/t^2") {
+  // Unconstrained: slope 0.002, intercept -1. Through the origin with w = 1/t^2:
+  // b = sum(w x t) / sum(w x^2) = (1000 + 2000 * 3 / 9) / (1e6 + 4e6 / 9) = 45000 / 39e6.
+  const auto f = fit_alltoall({at(1000, 1.0), at(2000, 3.0)}, 2);
+  CHECK(f.fixed_us == 0.0);
+  CHECK(f.per_byte_us == Approx(45000.0 / 39e6));
+  // Falling times (noise): the largest message's own rate, no fixed cost.
+  const auto g = fit_alltoall({at(1000, 5.0), at(2000, 4.0)}, 2);
+  CHECK(g.fixed_us == 0.0);
+  CHECK(g.per_byte_us == Approx(4.0 / 2000.0));
+  CHECK_THROWS_AS(fit_alltoall({}, 2), std::invalid_argument);
+}
+
+TEST_CASE("the cluster file turns the fit into link latency (half the fixed cost) and bandwidth") {
+  const auto r = synthetic_result();
+  const auto cluster = cluster_json(r, "testhost-cluster-2", "testhost");
+  CHECK(cluster["topology"]["link_latency_us"].get<double>() == Approx(10.0));
+  CHECK(cluster["topology"]["link_bandwidth_GBps"].get<double>() == Approx(2.0));
+  // Both files read back through the config parsers.
+  auto device_file = device_json(r, "testhost");
+  CHECK(device_file["type"] == "device");
+  device_file.erase("type");  // the catalog reads it; parse_device takes the device object
+  const auto device = config::parse_device(device_file, "testhost.json");
+  CHECK(device.peak_fp32.value() == Approx(100e9));                 // the best median rate
+  REQUIRE(device.gemm_efficiency_table.size() == 2);
+  CHECK(device.gemm_efficiency_table[0].efficiency == Approx(0.5));  // 50 / 100
+  CHECK(device.gemm_tile == kCpuGemmTile);
+  const auto parsed = config::parse_cluster(cluster, "testhost-cluster-2.json",
+                                            [](const std::string&) -> config::DeviceConfig { throw std::logic_error("inline"); });
+  CHECK(parsed.devices == 2);
+}
+
+TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {
+  auto plan = default_plan(/*quick=*/true);
+  const auto base = plan.gemm.size();
+  CHECK(base == 2);  // m in {32, 128} x n = k = 128
+  add_gemm_shapes(plan, {{32, 128, 128}, {7, 5, 3}, {7, 5, 3}});
+  REQUIRE(plan.gemm.size() == base + 1);
+  CHECK(plan.gemm.back() == GemmDims{7, 5, 3});
+  add_alltoall_sizes(plan, {300, 16 << 10, 100});
+  CHECK(plan.alltoall_bytes == std::vector<std::int64_t>{100, 300, 16 << 10, 256 << 10});
+  CHECK_THROWS_AS(add_gemm_shapes(plan, {{0, 1, 1}}), std::invalid_argument);
+  CHECK_THROWS_AS(add_alltoall_sizes(plan, {0}), std::invalid_argument);
+  CHECK(default_plan(false).gemm.size() == 12);  // {64, 256, 1024} x {256, 1024} x {256, 1024}
+}
+
+TEST_CASE("layers measured in interleaved rounds give each layer one sample per timed round") {
+  ensure_mpi_initialized();
+  ref::LayerSpec a;
+  a.ranks = 1;
+  a.experts = 2;
+  a.tokens_per_rank = 16;
+  a.d_model = 8;
+  a.d_ff = 16;
+  a.min_capacity = 0;
+  auto b = a;
+  b.experts = 4;
+  b.capacity_factor = 0.5;
+  LayerBench bench({a, b}, MPI_COMM_SELF);
+  bench.run_round(false);
+  for (int i = 0; i < 3; ++i) bench.run_round(true);
+  const auto results = bench.results();
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].measurement.step.repeats == 3);
+  CHECK(results[1].measurement.capacity == 2);  // ceil(0.5 x 16 / 4)
+  // The same routing as a layer measured alone (inputs depend on the seed, not the schedule).
+  const auto alone = run_layer(b, RunOptions{0, 1}, MPI_COMM_SELF);
+  CHECK(results[1].dropped_assignments == alone.dropped_assignments);
+  CHECK(results[1].expert_tokens == alone.expert_tokens);
+  // A layer never timed has no result.
+  LayerBench partial({a, b}, MPI_COMM_SELF);
+  partial.run_one(0, true);
+  CHECK_THROWS_AS(partial.results(), std::logic_error);
+}
