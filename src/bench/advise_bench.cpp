@@ -9,21 +9,11 @@
 #include "advise/recommend.hpp"
 #include "advise/search.hpp"
 #include "bench/benchmark.hpp"
+#include "comm/closed_form.hpp"
 #include "config/catalog.hpp"
 #include "model/comm_model.hpp"
 
 namespace switchsim::bench {
-namespace {
-
-// The closed-form collective model the CLI uses for a multi-node fat tree: NIC bandwidth,
-// two NIC and two switch hops of latency.
-std::unique_ptr<model::CommModel> fat_tree_closed_form(const config::ClusterConfig& cluster) {
-  const auto& f = std::get<config::FatTreeSpec>(cluster.topology);
-  return std::make_unique<model::ClosedFormComm>(f.nic.bandwidth, f.nic.latency * 2 + f.switch_latency * 2);
-}
-
-}  // namespace
-
 Benchmark advise_benchmark() {
   return Benchmark{"advise", "advise switch-base on h100-fat-tree-1024, 2 threads (goal < 60 s on 2 cores)",
                    [](bool quick) {
@@ -41,7 +31,7 @@ Benchmark advise_benchmark() {
                      std::size_t points = 0, frontier = 0;
                      const double goal_s = 60.0;
                      const double seconds = time_seconds([&] {
-                       auto candidates = advise::search(spec, advise::Limits{}, &se, catalog, fat_tree_closed_form, 2, {});
+                       auto candidates = advise::search(spec, advise::Limits{}, &se, catalog, comm::closed_form_comm, 2, {});
                        points = candidates.size();
                        frontier = advise::recommend(std::move(candidates), std::nullopt, &se, spec.routing).frontier.size();
                      });
