@@ -114,6 +114,20 @@ TEST_CASE("validate's JSON is accepted by switchsim report --measured") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("offline validation prints the same bytes every time (the calibration date, not its age)") {
+  const std::string args = fmt::format("validate --measured '{}' --profile '{}' --json",
+                                       source_path("traces/measured/host-vm-validate.json"),
+                                       source_path("hardware/host-vm.json"));
+  const auto a = run_cli(args);
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  CHECK_THAT(a.out, Catch::Contains("(calibrated 20"));
+  CHECK_THAT(a.out, !Catch::Contains(" h ago"));
+  ::sleep(1);  // an age in the output would differ after a second
+  const auto b = run_cli(args);
+  CHECK(a.out == b.out);
+}
+
 TEST_CASE("measure, calibrate and validate for cuda without a GPU exit 3 with one line naming the missing device") {
   if (has_gpu()) return;  // the message only exists where there is no device
   for (const char* args : {"measure --target cuda --ranks 1 --experts 8", "calibrate --target cuda --out /tmp/x.json",

@@ -96,18 +96,24 @@ std::optional<std::tm> find_iso_date(const std::string& text) {
   return std::nullopt;
 }
 
-// When the device file was calibrated: the first ISO date in its "sources" (calibrate writes
-// "measured by switchsim calibrate ... on HOST DATE"), else the file's modification time.
-std::optional<double> profile_age_hours(const std::filesystem::path& device_file) {
+// The calibration date of a device file: the first ISO date in its "sources" (calibrate writes
+// "measured by switchsim calibrate ... on HOST DATE").
+std::optional<std::tm> calibration_date(const std::filesystem::path& device_file) {
   const auto json = config::load_json_file(device_file);
   if (json.contains("sources") && json["sources"].is_object())
     for (const auto& [key, value] : json["sources"].items()) {
       if (!value.is_string()) continue;
-      auto tm = find_iso_date(value.get<std::string>());
-      if (!tm) continue;
-      const std::time_t then = timegm(&*tm);
-      return std::difftime(std::time(nullptr), then) / 3600.0;
+      if (auto tm = find_iso_date(value.get<std::string>())) return tm;
     }
+  return std::nullopt;
+}
+
+// How long ago the device file was calibrated (its calibration date, else its modification time).
+std::optional<double> profile_age_hours(const std::filesystem::path& device_file) {
+  if (auto tm = calibration_date(device_file)) {
+    const std::time_t then = timegm(&*tm);
+    return std::difftime(std::time(nullptr), then) / 3600.0;
+  }
   const auto written = std::filesystem::last_write_time(device_file);
   const auto age = std::filesystem::file_time_type::clock::now() - written;
   return std::chrono::duration<double>(age).count() / 3600.0;
@@ -293,12 +299,16 @@ int run_offline(const ValidateOptions& o, const std::filesystem::path& device) {
     add_prediction(row, spec, profile->cluster, o.comm);
     rows.push_back(row);
   }
-  const auto age = profile_age_hours(device);
+  // The calibration date, not its age: offline validation is a pure function of its files and
+  // must print the same bytes whenever it runs.
+  const auto date = calibration_date(device);
+  char when[32] = "an unknown date";
+  if (date) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &*date);
   nlohmann::json context = top.has("context") ? top.raw("context") : nlohmann::json::object();
   context["measured_file"] = o.measured;
   write_output(o, context, rows,
-               fmt::format("profile {} (calibrated {:.1f} h ago); measurements from {} (not re-measured)",
-                           device.string(), age.value_or(0), o.measured));
+               fmt::format("profile {} (calibrated {}); measurements from {} (not re-measured)", device.string(),
+                           when, o.measured));
   return 0;
 }
 
