@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/catalog.hpp"
+#include "config/device_band.hpp"
 #include "config/error.hpp"
 #include "config/json_file.hpp"
 #include "config/model_config.hpp"
@@ -143,4 +144,36 @@ TEST_CASE("calibrated fields are checked: bands bracket the value, table entries
   CHECK_THAT(err(R"("gemm_efficiency_table":[{"m":1,"n":1,"k":1,"efficiency":1.5}])"),
              Catch::Contains("/gemm_efficiency_table/0/efficiency: must be between 0.0 and 1.0"));
   CHECK_THAT(err(R"("gemm_efficiency_table":[3])"), Catch::Contains("/gemm_efficiency_table/0: must be an object"));
+}
+
+TEST_CASE("a device at the slow or fast edge of its calibrated spreads") {
+  config::DeviceConfig d;
+  d.gemm_efficiency = 0.7;
+  d.gemm_efficiency_band = config::Band<double>{0.6, 0.8};
+  d.gemm_efficiency_table = {{64, 64, 64, 0.5, config::Band<double>{0.4, 0.6}}, {8, 8, 8, 0.2, std::nullopt}};
+  d.memory_bandwidth = BytesPerSecond(10e9);
+  d.memory_bandwidth_band = config::Band<BytesPerSecond>{BytesPerSecond(8e9), BytesPerSecond(10e9)};
+  d.memory_efficiency = 0.9;
+  d.memory_efficiency_band = config::Band<double>{0.8, 1.0};
+  d.kernel_overhead = Picoseconds(1'000'000);
+  d.kernel_overhead_band = config::Band<Picoseconds>{Picoseconds(500'000), Picoseconds(2'000'000)};
+  CHECK(config::has_bands(d));
+  const auto slow = config::at_band_edge(d, config::BandEdge::slow);
+  CHECK(slow.gemm_efficiency == 0.6);
+  CHECK(slow.gemm_efficiency_table[0].efficiency == 0.4);
+  CHECK(slow.gemm_efficiency_table[1].efficiency == 0.2);  // no band: unchanged
+  CHECK(slow.memory_efficiency == 0.8);
+  CHECK(slow.memory_bandwidth == d.memory_bandwidth);  // the efficiency carries the streaming spread
+  CHECK(slow.kernel_overhead == Picoseconds(2'000'000));
+  const auto fast = config::at_band_edge(d, config::BandEdge::fast);
+  CHECK(fast.gemm_efficiency == 0.8);
+  CHECK(fast.gemm_efficiency_table[0].efficiency == 0.6);
+  CHECK(fast.memory_efficiency == 1.0);
+  CHECK(fast.kernel_overhead == Picoseconds(500'000));
+  // Without an efficiency band the bandwidth's moves; a 0 edge is not a rate.
+  d.memory_efficiency_band.reset();
+  CHECK(config::at_band_edge(d, config::BandEdge::slow).memory_bandwidth == BytesPerSecond(8e9));
+  d.gemm_efficiency_band = config::Band<double>{0.0, 0.8};
+  CHECK(config::at_band_edge(d, config::BandEdge::slow).gemm_efficiency == 0.7);
+  CHECK_FALSE(config::has_bands(config::DeviceConfig{}));
 }

@@ -75,9 +75,17 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
                           1.0));
     }
     CHECK(std::isfinite(row["err_step_time"].get<double>()));
+    // The band: the prediction at the calibrated p90 rates below it, at the p10 rates above it.
+    CHECK(row["step_time_s_lo"].get<double>() <= row["step_time_s"].get<double>());
+    CHECK(row["step_time_s"].get<double>() <= row["step_time_s_hi"].get<double>());
+    const double measured = row["measured_step_time_s"].get<double>();
+    CHECK(row["measured_within_band"].get<bool>() ==
+          (measured >= row["step_time_s_lo"].get<double>() && measured <= row["step_time_s_hi"].get<double>()));
     CHECK(row["predicted_capacity"] == row["capacity"]);  // max(ceil(64 / E), 4): the same rule on both sides
   }
   CHECK(j["summary"]["configs"] == 2);
+  CHECK(j["summary"]["measured_within_band"].get<int>() ==
+        int(j["results"][0]["measured_within_band"].get<bool>()) + int(j["results"][1]["measured_within_band"].get<bool>()));
   const double e0 = std::fabs(j["results"][0]["err_step_time"].get<double>());
   const double e1 = std::fabs(j["results"][1]["err_step_time"].get<double>());
   CHECK(j["summary"]["max_abs_err_step_time"].get<double>() == Approx(std::max(e0, e1)));

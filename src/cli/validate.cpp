@@ -28,6 +28,7 @@
 #include "cli/mpi_launch.hpp"
 #include "cli/output.hpp"
 #include "config/catalog.hpp"
+#include "config/device_band.hpp"
 #include "config/json_file.hpp"
 #include "config/object_reader.hpp"
 #include "model/layer_prediction.hpp"
@@ -182,6 +183,20 @@ void add_prediction(nlohmann::json& row, const ref::LayerSpec& spec, const confi
   put("step", p.step);
   row["predicted_capacity"] = p.capacity;
   row["predicted_dropped_token_frac"] = p.dropped_token_frac;
+  // The uncertainty band: the same prediction on the device at the fast and slow ends of its
+  // calibrated spreads (p90 and p10 rates). The network's figures have no spread in the files.
+  if (!config::has_bands(cluster.device)) return;
+  auto at_edge = [&](config::BandEdge edge) {
+    auto c = cluster;
+    c.device = config::at_band_edge(cluster.device, edge);
+    auto edge_comm = make_comm_model(c, comm_kind);
+    return model::predict_layer(scenario_of(spec), c, *edge_comm).step.seconds();
+  };
+  const double lo = at_edge(config::BandEdge::fast), hi = at_edge(config::BandEdge::slow);
+  row["step_time_s_lo"] = lo;
+  row["step_time_s_hi"] = hi;
+  const double measured = row.value("measured_step_time_s", 0.0);
+  row["measured_within_band"] = measured >= lo && measured <= hi;
 }
 
 ref::LayerSpec spec_of_row(const nlohmann::json& row, const std::string& file, const std::string& pointer) {
@@ -230,10 +245,18 @@ std::string text_report(const std::vector<nlohmann::json>& rows, const nlohmann:
     line("forward", "err_forward");
     line("backward", "err_backward");
     line("step", "err_step_time");
+    if (r.contains("step_time_s_lo"))
+      out += fmt::format("  {:<18} {:>14} {:>13} {:>9}\n", "step band",
+                         fmt::format("{:.4f}..{:.4f}", r["step_time_s_lo"].get<double>() * 1e3,
+                                     r["step_time_s_hi"].get<double>() * 1e3),
+                         "", r["measured_within_band"].get<bool>() ? "inside" : "outside");
   }
   out += fmt::format("step time over {} configs: median |err| {:.3f}, max |err| {:.3f} ({})\n",
                      summary["configs"].get<std::size_t>(), summary["median_abs_err_step_time"].get<double>(),
                      summary["max_abs_err_step_time"].get<double>(), summary["max_abs_err_config"].get<std::string>());
+  if (summary.contains("measured_within_band"))
+    out += fmt::format("measured step time inside the predicted band (calibrated p10..p90 rates): {} of {}\n",
+                       summary["measured_within_band"].get<std::size_t>(), summary["configs"].get<std::size_t>());
   std::string phases;
   for (const auto& [phase, median] : summary["median_abs_err_phase"].items())
     phases += fmt::format(" {} {:.3f}", phase, median.get<double>());
@@ -259,6 +282,10 @@ nlohmann::json summarize(const std::vector<nlohmann::json>& rows) {
     per_phase[std::string(phase)] = report::summarize_errors(errs).median_abs;
   }
   j["median_abs_err_phase"] = per_phase;
+  if (std::all_of(rows.begin(), rows.end(), [](const nlohmann::json& r) { return r.contains("measured_within_band"); }))
+    j["measured_within_band"] = std::count_if(rows.begin(), rows.end(), [](const nlohmann::json& r) {
+      return r["measured_within_band"].get<bool>();
+    });
   return j;
 }
 
@@ -498,7 +525,9 @@ void setup_validate(CLI::App& app, Action& action) {
       "speed drifts is the same machine for both. The output says which. Runs under mpirun like `measure`.\n"
       "--target cuda: bf16 on RANKS GPUs, --profile from `calibrate --target cuda`; exit 3 without a GPU.\n"
       "--measured FILE: predict the rows of an earlier `measure --json` file instead of measuring.\n"
-      "JSON rows (--json) are measure's rows plus <phase>_time_s, step_time_s, err_<phase>, err_step_time,\n"
+      "JSON rows (--json) are measure's rows plus <phase>_time_s, step_time_s, err_<phase>, err_step_time and,\n"
+      "for a profile with spreads, step_time_s_lo/_hi (the prediction at its p90/p10 rates) and\n"
+      "measured_within_band,\n"
       "readable by `switchsim report DIR --measured FILE`. Timings: not byte-identical between runs.\n"
       "Example: switchsim validate --target cpu --experts 4,8 --capacity-factor 1.0,2.0 --json\n"
       "         switchsim validate --measured traces/measured/host-vm.json --profile hardware/host-vm.json");
