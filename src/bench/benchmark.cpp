@@ -1,5 +1,7 @@
 #include "bench/benchmark.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 
 namespace switchsim::bench {
@@ -9,6 +11,12 @@ double time_seconds(const std::function<void()>& fn) {
   fn();
   const auto end = std::chrono::steady_clock::now();
   return std::chrono::duration<double>(end - start).count();
+}
+
+double peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
 }
 
 std::vector<Benchmark> all_benchmarks() {

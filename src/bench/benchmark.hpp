@@ -18,6 +18,8 @@ std::vector<Benchmark> all_benchmarks();
 
 // Wall-clock seconds of fn().
 double time_seconds(const std::function<void()>& fn);
+// This process's peak resident memory so far, in bytes.
+double peak_rss_bytes();
 
 // Individual benchmarks (one file each).
 Benchmark engine_benchmark();

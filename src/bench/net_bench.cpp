@@ -16,12 +16,6 @@
 namespace switchsim::bench {
 namespace {
 
-double peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
-}
-
 void run_case(const std::string& label, const config::FatTreeSpec& spec, double goal_s) {
   net::CollectiveSpec c;
   c.op = net::CollectiveOp::alltoall;

@@ -22,14 +22,6 @@ double seconds_of(F&& body) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-struct Matrices {
-  explicit Matrices(const GemmDims& g)
-      : a(static_cast<std::size_t>(g.m * g.k), 0.5F),
-        b(static_cast<std::size_t>(g.k * g.n), 0.25F),
-        c(static_cast<std::size_t>(g.m * g.n), 0.0F) {}
-  std::vector<float> a, b, c;
-};
-
 // Copies of a GEMM's operands that one sample cycles through: enough that together they
 // exceed four times the core's L2 cache, so that each call reads operands from beyond it, as
 // the layer's GEMMs read activations that earlier phases wrote (skinny GEMMs, bound by memory,
@@ -43,6 +35,13 @@ std::size_t operand_copies(const GemmDims& g) {
 }  // namespace
 
 struct Calibrator::Buffers {
+  struct Matrices {
+    explicit Matrices(const GemmDims& g)
+        : a(static_cast<std::size_t>(g.m * g.k), 0.5F),
+          b(static_cast<std::size_t>(g.k * g.n), 0.25F),
+          c(static_cast<std::size_t>(g.m * g.n), 0.0F) {}
+    std::vector<float> a, b, c;
+  };
   std::vector<std::vector<Matrices>> gemm;  // [shape][copy]
   std::vector<float> stream_a, stream_b;
   std::vector<char> send, recv;  // the largest all-to-all
@@ -89,7 +88,7 @@ Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
   if (ranks_ < 2) throw std::invalid_argument("CPU calibration needs at least 2 MPI ranks");
   if (plan_.gemm.empty()) throw std::invalid_argument("CPU calibration needs at least one GEMM shape");
   if (plan_.alltoall_bytes.empty()) throw std::invalid_argument("CPU calibration needs at least one all-to-all size");
-  for (const auto& g : plan_.gemm) buffers_->gemm.emplace_back(operand_copies(g), Matrices(g));
+  for (const auto& g : plan_.gemm) buffers_->gemm.emplace_back(operand_copies(g), Buffers::Matrices(g));
   const auto floats = static_cast<std::size_t>(plan_.stream_bytes) / sizeof(float);
   buffers_->stream_a.assign(floats, 1.0F);
   buffers_->stream_b.assign(floats, 0.0F);

@@ -148,6 +148,7 @@ void SwitchLayer::gather_expert_rows(const std::vector<float>& recv, std::int64_
   float* dst = out.data();
   for (int s = 0; s < ranks_; ++s) {
     const auto& seg = recv_segments_[static_cast<std::size_t>(s * local_experts_ + local)];
+    if (seg.rows == 0) continue;  // (an empty vector's data() may be null, even for 0 bytes)
     std::memcpy(dst, recv.data() + seg.offset * d, static_cast<std::size_t>(seg.rows * d) * sizeof(float));
     dst += seg.rows * d;
   }
@@ -159,6 +160,7 @@ void SwitchLayer::scatter_expert_rows(const std::vector<float>& rows, std::int64
   const float* src = rows.data();
   for (int s = 0; s < ranks_; ++s) {
     const auto& seg = recv_segments_[static_cast<std::size_t>(s * local_experts_ + local)];
+    if (seg.rows == 0) continue;
     std::memcpy(recv.data() + seg.offset * d, src, static_cast<std::size_t>(seg.rows * d) * sizeof(float));
     src += seg.rows * d;
   }
