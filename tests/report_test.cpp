@@ -13,6 +13,7 @@
 
 #include "cli_runner.hpp"
 #include "config/error.hpp"
+#include "report/plots.hpp"
 #include "config/json_file.hpp"
 #include "fuzz/mutator.hpp"
 #include "report/findings.hpp"
@@ -369,4 +370,31 @@ TEST_CASE("a thousand mutated results and measured files are each accepted or re
     }
   }
   CHECK(rejected > 300);
+}
+
+TEST_CASE("predicted vs measured shows the prediction's band when the measured file has one") {
+  rp::MeasuredFile f;
+  f.name = "banded.json";
+  rp::MeasuredRow a;
+  a.label = "E=2";
+  a.experts = 2;
+  a.capacity_factor = 1;
+  a.step_time_s = 0.02;
+  a.measured_step_time_s = 0.025;
+  a.step_time_s_lo = 0.018;
+  a.step_time_s_hi = 0.03;
+  f.results.push_back(a);
+  const auto with_band = rp::plan_measured({f});
+  REQUIRE(with_band.section.tables.size() >= 1);
+  const auto& t = with_band.section.tables.front();
+  REQUIRE(t.header.size() == 6);
+  CHECK(t.header[4] == "predicted band (s)");
+  CHECK(t.rows[0][4] == "0.018..0.03");
+  CHECK(t.rows[0][5] == "-20.0%");  // 0.02 / 0.025 - 1
+  REQUIRE(with_band.plot);
+  CHECK_THAT(with_band.plot->commands, Catch::Contains("xyerrorbars"));
+  // Without a band: the five columns as before.
+  f.results[0].step_time_s_lo.reset();
+  f.results[0].step_time_s_hi.reset();
+  CHECK(rp::plan_measured({f}).section.tables.front().header.size() == 5);
 }

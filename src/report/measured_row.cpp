@@ -36,6 +36,10 @@ MeasuredRow parse_row(const nlohmann::json& object, const std::string& name, con
     row.measured_step_time_s_p10 = detail::positive_number(r, "measured_step_time_s_p10");
   if (r.has("measured_step_time_s_p90"))
     row.measured_step_time_s_p90 = detail::positive_number(r, "measured_step_time_s_p90");
+  if (r.has("step_time_s_lo") || r.has("step_time_s_hi")) {  // both or neither
+    row.step_time_s_lo = detail::positive_number(r, "step_time_s_lo");
+    row.step_time_s_hi = detail::positive_number(r, "step_time_s_hi");
+  }
   for (auto phase : kStepPhases) {
     const std::string predicted = std::string(phase) + "_time_s";
     const std::string measured = "measured_" + predicted;

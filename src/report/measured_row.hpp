@@ -1,7 +1,8 @@
 #pragma once
 // Measured step times beside their predictions, as `switchsim validate` writes them:
 // {"context": {...}, "results": [rows]}. A row needs experts, capacity_factor,
-// step_time_s (predicted) and measured_step_time_s; measured_step_time_s_p10/_p90 and
+// step_time_s (predicted) and measured_step_time_s; measured_step_time_s_p10/_p90, the
+// prediction's band step_time_s_lo/_hi (the profile's calibrated spreads) and
 // per-phase <phase>_time_s / measured_<phase>_time_s pairs are optional; any other column is
 // accepted and, where it names an input (model, cluster, devices, ranks, routing, ...),
 // used to label the point.
@@ -32,6 +33,8 @@ struct MeasuredRow {
   double measured_step_time_s = 0;  // median of repeats
   std::optional<double> measured_step_time_s_p10;
   std::optional<double> measured_step_time_s_p90;
+  std::optional<double> step_time_s_lo;  // the prediction at the fast end of the profile's spreads
+  std::optional<double> step_time_s_hi;  // ... at the slow end
   std::map<std::string, PhasePair> phases;  // only phases with both columns
 
   // predicted / measured - 1 (shared/DESIGN.md's err_*).

@@ -355,28 +355,36 @@ PlannedSection plan_measured(const std::vector<MeasuredFile>& measured) {
                                            : "the measured files have no rows.";
     return out;
   }
-  out.section.paragraphs.push_back(
-      "Each point is one measured configuration: measured step time (median of repeats, bars from p10 to p90 when "
-      "given) against the prediction. The solid line is y = x; the dashed lines are ±10%, the dotted ±25%. "
-      "err = predicted / measured − 1.");
+  const bool banded = std::any_of(points.begin(), points.end(), [](const auto& p) { return p.second->step_time_s_lo.has_value(); });
+  out.section.paragraphs.push_back(std::string(
+      "Each point is one measured configuration: measured step time (median of repeats, horizontal bars from p10 "
+      "to p90 when given) against the prediction") +
+      (banded ? " (vertical bars: the prediction on the profile's calibrated spreads, p90 to p10 rates)" : "") +
+      ". The solid line is y = x; the dashed lines are ±10%, the dotted ±25%. err = predicted / measured − 1.");
   Table t;
   t.header = {"point", "measured_step_time_s", "p10..p90 (s)", "step_time_s (predicted)", "err"};
+  if (banded) t.header.insert(t.header.begin() + 4, "predicted band (s)");
   std::string data;
   double lo = 1e300, hi = 0;
   std::map<std::string, std::vector<double>> phase_errors;
   for (const auto& [file, r] : points) {
     const double p10 = r->measured_step_time_s_p10.value_or(r->measured_step_time_s);
     const double p90 = r->measured_step_time_s_p90.value_or(r->measured_step_time_s);
-    data += fmt::format("{} {} {} {}\n", data_number(r->measured_step_time_s), data_number(r->step_time_s),
-                        data_number(p10), data_number(p90));
-    lo = std::min({lo, p10, r->step_time_s, r->measured_step_time_s});
-    hi = std::max({hi, p90, r->step_time_s, r->measured_step_time_s});
+    const double band_lo = r->step_time_s_lo.value_or(r->step_time_s);
+    const double band_hi = r->step_time_s_hi.value_or(r->step_time_s);
+    data += fmt::format("{} {} {} {} {} {}\n", data_number(r->measured_step_time_s), data_number(r->step_time_s),
+                        data_number(p10), data_number(p90), data_number(band_lo), data_number(band_hi));
+    lo = std::min({lo, p10, band_lo, r->step_time_s, r->measured_step_time_s});
+    hi = std::max({hi, p90, band_hi, r->step_time_s, r->measured_step_time_s});
     const std::string label = measured.size() > 1 ? r->label + " (" + file->name + ")" : r->label;
     t.rows.push_back({label, number_text(r->measured_step_time_s),
                       r->measured_step_time_s_p10 || r->measured_step_time_s_p90
                           ? number_text(p10) + ".." + number_text(p90)
                           : "–",
                       number_text(r->step_time_s), fmt::format("{:+.1f}%", r->error() * 100)});
+    if (banded)
+      t.rows.back().insert(t.rows.back().begin() + 4,
+                           r->step_time_s_lo ? number_text(band_lo) + ".." + number_text(band_hi) : "–");
     for (const auto& [phase, pair] : r->phases)
       if (pair.measured_s > 0) phase_errors[phase].push_back(pair.predicted_s / pair.measured_s - 1.0);
   }
@@ -409,7 +417,7 @@ PlannedSection plan_measured(const std::vector<MeasuredFile>& measured) {
       "plot x with lines lw 1.5 lc rgb \"#333333\" title \"y = x\", "
       "1.1*x with lines dt 2 lc rgb \"#2b83ba\" title \"±10%\", 0.9*x with lines dt 2 lc rgb \"#2b83ba\" notitle, "
       "1.25*x with lines dt 3 lc rgb \"#d7191c\" title \"±25%\", 0.75*x with lines dt 3 lc rgb \"#d7191c\" notitle, "
-      "\"points.dat\" using 1:2:3:4 with xerrorbars pt 7 ps 1.1 lc rgb \"#1a9641\" title \"measured points\"\n",
+      "\"points.dat\" using 1:2:3:4:5:6 with xyerrorbars pt 7 ps 1.1 lc rgb \"#1a9641\" title \"measured points\"\n",
       log ? "set logscale xy\nset format x \"%g\"\nset format y \"%g\"\n" : "", data_number(a), data_number(b),
       data_number(a), data_number(b));
   out.plot = std::move(job);
