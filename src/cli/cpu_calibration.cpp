@@ -21,9 +21,13 @@ CpuCalibrationFiles cpu_calibration_files(const std::filesystem::path& device, c
   return f;
 }
 
-std::int64_t set_rank_blas_threads(std::int64_t ranks) {
+std::int64_t rank_blas_threads(std::int64_t ranks) {
   const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
-  const auto threads = std::max<std::int64_t>(1, cores / std::max<std::int64_t>(1, ranks));
+  return std::max<std::int64_t>(1, cores / std::max<std::int64_t>(1, ranks));
+}
+
+std::int64_t set_rank_blas_threads(std::int64_t ranks) {
+  const auto threads = rank_blas_threads(ranks);
   openblas_set_num_threads(static_cast<int>(threads));
   return threads;
 }
@@ -33,7 +37,7 @@ std::optional<ref::cpu::CalibrationResult> write_cpu_calibration(const ref::cpu:
                                                                  const CpuCalibrationFiles& files) {
   auto r = calibrator.result();
   r.host = ref::cpu::host_info();
-  r.threads_per_rank = std::max<std::int64_t>(1, r.host.cores / r.ranks);
+  r.threads_per_rank = rank_blas_threads(r.ranks);
   if (ref::cpu::world_rank() != 0) return std::nullopt;
   write_file_atomically(files.device, ref::cpu::device_json(r, name).dump(2) + "\n");
   const std::string cluster_name = files.cluster.stem().string();
@@ -76,8 +80,7 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
                      r.rounds, fit.fixed_us, fit.per_byte_us * 1024.0);
   for (const auto& a : r.alltoall)
     out += fmt::format("  {:>10} B/peer {:>10.1f} us ({:.1f}, {:.1f}) fit {:.1f}\n", a.bytes_per_peer, a.us.median,
-                       a.us.lo, a.us.hi,
-                       fit.fixed_us + fit.per_byte_us * double(r.ranks - 1) * double(a.bytes_per_peer));
+                       a.us.lo, a.us.hi, fit.us_at(a.bytes_per_peer, r.ranks));
   out += fmt::format("  wrote {} and {}\n", files.device.string(), files.cluster.string());
   return out;
 }

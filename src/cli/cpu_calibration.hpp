@@ -22,7 +22,9 @@ struct CpuCalibrationFiles {
 CpuCalibrationFiles cpu_calibration_files(const std::filesystem::path& device, const std::string& cluster_out,
                                           const std::string& name, std::int64_t ranks);
 
-// OpenBLAS threads of one rank's share of the host (cores / ranks, at least 1); returns it.
+// BLAS threads of one rank's share of the host: cores / ranks, at least 1.
+std::int64_t rank_blas_threads(std::int64_t ranks);
+// Sets OpenBLAS to that many threads in this process; returns it.
 std::int64_t set_rank_blas_threads(std::int64_t ranks);
 
 // A whole calibration: the one-off point-to-point benchmarks, a warm-up round, then

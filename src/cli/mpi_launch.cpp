@@ -12,10 +12,10 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/cpu_calibration.hpp"
 #include "ref/cpu/blas_core.hpp"
 
 namespace switchsim::cli {
@@ -41,6 +41,14 @@ std::string own_executable() {
   const ssize_t len = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   if (len <= 0) throw std::runtime_error("cannot find this program's path to start it again");
   return std::string(exe.data(), static_cast<std::size_t>(len));
+}
+
+// The argv an exec call takes: pointers into `words` (which must outlive it), then a null.
+std::vector<char*> exec_argv(std::vector<std::string>& words) {
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  return argv;
 }
 
 // When OpenBLAS fell back to generic kernels on a CPU it did not recognize and the user did not
@@ -74,10 +82,8 @@ std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
   if (args.empty()) throw std::runtime_error("cannot read this program's arguments to start it again");
   if (ranks == 1) {  // a plain process is a 1-rank MPI world (singleton)
     if (request_fast_blas_core()) {
-      std::vector<std::string> same = args;
-      std::vector<char*> argv;
-      for (auto& a : same) argv.push_back(a.data());
-      argv.push_back(nullptr);
+      auto same = args;
+      auto argv = exec_argv(same);
       std::fflush(stdout);
       std::fflush(stderr);
       const std::string exe = own_executable();
@@ -91,9 +97,7 @@ std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
   std::vector<std::string> command{"mpirun", "-np", std::to_string(ranks), "--oversubscribe", "--quiet",
                                    own_executable()};
   command.insert(command.end(), args.begin() + 1, args.end());
-  std::vector<char*> argv;
-  for (auto& a : command) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  auto argv = exec_argv(command);
 
   std::fflush(stdout);
   std::fflush(stderr);
@@ -105,8 +109,7 @@ std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
       ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
     }
     // One BLAS thread per core share, so ranks do not fight over the cores.
-    const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
-    ::setenv("OPENBLAS_NUM_THREADS", std::to_string(std::max<std::int64_t>(1, cores / ranks)).c_str(), 0);
+    ::setenv("OPENBLAS_NUM_THREADS", std::to_string(rank_blas_threads(ranks)).c_str(), 0);
     ::execvp("mpirun", argv.data());
     std::fprintf(stderr, "error: cannot run mpirun (is Open MPI installed?)\n");
     ::_exit(127);

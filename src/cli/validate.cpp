@@ -463,12 +463,12 @@ int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, 
   std::string profile_line;
   if (calibrator) {
     write_cpu_calibration(*calibrator, profile_name(device), files);
-    const auto& plan = calibrator->plan();
+    const auto& measured = calibrator->plan();
     profile_line = fmt::format(
         "profile {} calibrated now ({} calibration: {} GEMM shapes, {} all-to-all sizes, {}-byte streaming arrays, "
         "{} rounds interleaved with the measurement, each config's shapes sampled next to its runs; {})",
-        files.device.string(), o.calibration, plan.gemm.size(), plan.alltoall_bytes.size(), plan.stream_bytes,
-        o.repeats, reason);
+        files.device.string(), o.calibration, measured.gemm.size(), measured.alltoall_bytes.size(),
+        measured.stream_bytes, o.repeats, reason);
   } else if (root) {
     profile_line = fmt::format("profile {} (calibrated {:.1f} h ago, reused)", files.device.string(),
                                profile_age_hours(files.device).value_or(0));

@@ -135,10 +135,9 @@ nlohmann::json cluster_json(const CalibrationResult& r, const std::string& name,
   const double link_GBps = round_to(1e-3 / fit.per_byte_us, 4);  // bytes per us -> GB/s
   std::string samples;
   for (const auto& a : r.alltoall) {
-    const double fitted = fit.fixed_us + fit.per_byte_us * static_cast<double>(r.ranks - 1) *
-                                             static_cast<double>(a.bytes_per_peer);
     samples += fmt::format("{}{} B/peer: median {:.1f} us (p10 {:.1f}, p90 {:.1f}; fit {:.1f})",
-                           samples.empty() ? "" : "; ", a.bytes_per_peer, a.us.median, a.us.lo, a.us.hi, fitted);
+                           samples.empty() ? "" : "; ", a.bytes_per_peer, a.us.median, a.us.lo, a.us.hi,
+                           fit.us_at(a.bytes_per_peer, r.ranks));
   }
   const std::string by = fmt::format("measured by switchsim calibrate{} on {} {} ({} ranks, {}, load {})",
                                      r.quick ? " --quick" : "", r.host.host, r.host.date_utc, r.ranks,

@@ -64,6 +64,10 @@ struct CalibrationResult {
 struct AlltoallFit {
   double fixed_us = 0;
   double per_byte_us = 0;
+  // The fitted time of an exchange of `bytes_per_peer` among `ranks`.
+  double us_at(std::int64_t bytes_per_peer, std::int64_t ranks) const {
+    return fixed_us + per_byte_us * static_cast<double>(ranks - 1) * static_cast<double>(bytes_per_peer);
+  }
 };
 AlltoallFit fit_alltoall(const std::vector<AlltoallSample>& samples, std::int64_t ranks);
 

@@ -100,6 +100,10 @@ void SwitchLayer::plan_segments() {
   send_rows_ = offset;
 }
 
+std::int64_t SwitchLayer::send_row(const Assignment& a) const {
+  return send_segments_[static_cast<std::size_t>(a.expert)].offset + a.slot;
+}
+
 void SwitchLayer::zero_padding_rows(std::vector<float>& buffer) const {
   const std::int64_t d = spec_.d_model;
   for (std::size_t e = 0; e < send_segments_.size(); ++e) {
@@ -188,8 +192,7 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
     zero_padding_rows(send);
     for (const auto& a : plan_.assignments) {
       if (!a.kept) continue;
-      const auto& seg = send_segments_[static_cast<std::size_t>(a.expert)];
-      std::memcpy(send.data() + (seg.offset + a.slot) * d, x_.data() + a.token * d, static_cast<std::size_t>(d) * sizeof(float));
+      std::memcpy(send.data() + send_row(a) * d, x_.data() + a.token * d, static_cast<std::size_t>(d) * sizeof(float));
     }
   });
 
@@ -232,9 +235,7 @@ std::vector<float> SwitchLayer::forward(const std::vector<float>& x, PhaseTimes*
     // One pass over the tokens for their first choice (out = x + gate * y, or out = x for a
     // dropped token: the residual), then the other choices are added.
     out.resize(static_cast<std::size_t>(T * d));
-    auto expert_row = [&](const Assignment& a) {
-      return combine_in_.data() + (send_segments_[static_cast<std::size_t>(a.expert)].offset + a.slot) * d;
-    };
+    auto expert_row = [&](const Assignment& a) { return combine_in_.data() + send_row(a) * d; };
     for (std::int64_t t = 0; t < T; ++t) {
       const auto& a = plan_.assignments[static_cast<std::size_t>(t)];  // choice-major: choice 0 of token t
       const float* xt = x_.data() + t * d;
@@ -273,7 +274,7 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
     for (std::size_t i = 0; i < plan_.assignments.size(); ++i) {
       const auto& a = plan_.assignments[i];
       if (!a.kept) continue;
-      const std::int64_t row = send_segments_[static_cast<std::size_t>(a.expert)].offset + a.slot;
+      const std::int64_t row = send_row(a);
       const float* g = dout.data() + a.token * d;
       const float* y = combine_in_.data() + row * d;
       float* dy = dcombine.data() + row * d;
@@ -306,7 +307,7 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
   timed(times, false, Phase::dispatch, [&] {
     for (const auto& a : plan_.assignments) {
       if (!a.kept) continue;
-      const float* g = dsend.data() + (send_segments_[static_cast<std::size_t>(a.expert)].offset + a.slot) * d;
+      const float* g = dsend.data() + send_row(a) * d;
       float* o = dx.data() + a.token * d;
       for (std::int64_t j = 0; j < d; ++j) o[j] += g[j];
     }

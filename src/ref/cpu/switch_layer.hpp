@@ -62,6 +62,8 @@ class SwitchLayer {
     std::int64_t rows = 0;
   };
   void plan_segments();
+  // The row of a kept assignment in a buffer in send layout ([E, C, d] or its dropless form).
+  std::int64_t send_row(const Assignment& a) const;
   // Zeroes the capacity padding of a buffer in send layout: rows past each expert's kept tokens.
   void zero_padding_rows(std::vector<float>& buffer) const;
   void exchange(const std::vector<float>& send, std::vector<float>& recv, bool to_experts);
