@@ -85,7 +85,8 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   auto plan = default_plan(/*quick=*/true);
   const auto base = plan.gemm.size();
   CHECK(base == 2);  // m in {32, 128} x n = k = 128
-  add_gemm_shapes(plan, {{32, 128, 128}, {7, 5, 3}, {7, 5, 3}});
+  const auto where = add_gemm_shapes(plan, {{32, 128, 128}, {7, 5, 3}, {7, 5, 3}});
+  CHECK(where == std::vector<std::size_t>{0, base, base});  // the base's own first shape, then the new one twice
   REQUIRE(plan.gemm.size() == base + 1);
   CHECK(plan.gemm.back() == GemmDims{7, 5, 3});
   add_alltoall_sizes(plan, {300, 16 << 10, 100});

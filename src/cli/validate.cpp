@@ -373,14 +373,12 @@ ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, 
   ValidationCalibration c;
   c.plan = ref::cpu::default_plan(quick);
   c.plan.rounds = rounds;
-  std::vector<std::vector<ref::cpu::GemmDims>> config_shapes;
   std::vector<std::int64_t> sizes, activations;
   for (const auto& s : specs) {
     const auto scenario = scenario_of(s);
     std::vector<ref::cpu::GemmDims> shapes;
     for (const auto& g : model::layer_gemm_shapes(scenario, ref::cpu::kCpuGemmTile)) shapes.push_back({g.m, g.n, g.k});
-    ref::cpu::add_gemm_shapes(c.plan, shapes);
-    config_shapes.push_back(std::move(shapes));
+    c.shapes_of_config.push_back(ref::cpu::add_gemm_shapes(c.plan, shapes));
     const auto work = model::plan_layer(scenario);
     const std::int64_t peer_bytes =
         work.alltoall.op == model::CommOp::alltoall
@@ -393,18 +391,9 @@ ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, 
   std::nth_element(activations.begin(), activations.begin() + static_cast<std::ptrdiff_t>(activations.size() / 2),
                    activations.end());
   c.plan.stream_bytes = std::max<std::int64_t>(64 << 10, activations[activations.size() / 2]);
-  auto index_of = [&](const ref::cpu::GemmDims& g) {
-    return static_cast<std::size_t>(std::find(c.plan.gemm.begin(), c.plan.gemm.end(), g) - c.plan.gemm.begin());
-  };
   std::vector<bool> used(c.plan.gemm.size(), false);
-  for (const auto& shapes : config_shapes) {
-    std::vector<std::size_t> indices;
-    for (const auto& g : shapes) {
-      indices.push_back(index_of(g));
-      used[indices.back()] = true;
-    }
-    c.shapes_of_config.push_back(std::move(indices));
-  }
+  for (const auto& indices : c.shapes_of_config)
+    for (const auto i : indices) used[i] = true;
   for (std::size_t i = 0; i < used.size(); ++i)
     if (!used[i]) c.other_shapes.push_back(i);
   return c;

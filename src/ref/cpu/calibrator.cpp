@@ -65,11 +65,15 @@ CalibrationPlan default_plan(bool quick) {
   return p;
 }
 
-void add_gemm_shapes(CalibrationPlan& plan, const std::vector<GemmDims>& shapes) {
+std::vector<std::size_t> add_gemm_shapes(CalibrationPlan& plan, const std::vector<GemmDims>& shapes) {
+  std::vector<std::size_t> where;
   for (const auto& g : shapes) {
     if (g.m < 1 || g.n < 1 || g.k < 1) throw std::invalid_argument("a GEMM shape to calibrate has an empty dimension");
-    if (std::find(plan.gemm.begin(), plan.gemm.end(), g) == plan.gemm.end()) plan.gemm.push_back(g);
+    const auto at = std::find(plan.gemm.begin(), plan.gemm.end(), g);
+    where.push_back(static_cast<std::size_t>(at - plan.gemm.begin()));
+    if (at == plan.gemm.end()) plan.gemm.push_back(g);
   }
+  return where;
 }
 
 void add_alltoall_sizes(CalibrationPlan& plan, const std::vector<std::int64_t>& bytes_per_peer) {

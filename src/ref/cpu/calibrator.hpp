@@ -33,7 +33,8 @@ struct CalibrationPlan {
 // 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
-void add_gemm_shapes(CalibrationPlan& plan, const std::vector<GemmDims>& shapes);
+// add_gemm_shapes returns where each of `shapes` stands in plan.gemm.
+std::vector<std::size_t> add_gemm_shapes(CalibrationPlan& plan, const std::vector<GemmDims>& shapes);
 void add_alltoall_sizes(CalibrationPlan& plan, const std::vector<std::int64_t>& bytes_per_peer);
 
 class Calibrator {
