@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -28,7 +30,7 @@ TEST_CASE("simulate --json prints one row with inputs and unit-named outputs") {
   CHECK(row["model"] == "switch-base-8");
   CHECK(row["devices"] == 8);
   CHECK(row["layout"] == "dp=8,tp=1,ep=8");
-  for (const char* key : {"step_time_s", "tokens_per_s", "examples_per_s", "mfu", "dropped_token_frac", "aux_loss",
+  for (const char* key : {"step_time_s", "tokens_per_s", "examples_per_s", "mfu", "dropped_token_frac", "aux_loss_proxy",
                           "mem_per_device_bytes", "oom", "router_time_s", "dispatch_time_s", "alltoall_dispatch_time_s",
                           "expert_ffn_time_s", "alltoall_combine_time_s", "combine_time_s", "attention_time_s",
                           "dense_ffn_time_s", "allreduce_time_s", "optimizer_time_s"})
@@ -115,5 +117,61 @@ TEST_CASE("the trace has a track per device stream and per link class the collec
   CHECK(std::find(tracks.begin(), tracks.end(), "device0/comm") != tracks.end());
   // On one NVSwitch node every collective crosses NVLink, at full load for an all-to-all.
   CHECK(std::find(tracks.begin(), tracks.end(), "links/nvlink") != tracks.end());
+  std::remove(path.c_str());
+}
+
+namespace {
+std::string trace_file(const std::string& name, const std::string& text) {
+  const std::string path = "/tmp/switchsim_cli_" + name + "_" + std::to_string(::getpid()) + ".json";
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+// switch-base-8 on 8 devices, 4096 tokens: each device's group holds 512 encoder tokens (one
+// sequence) and 114 decoder tokens; at cf 1.25 the capacities are ceil(1.25 x 512 / 8) = 80 and
+// ceil(1.25 x 114 / 8) = 18. The trace's counts are every group's (no resampling); for the
+// decoder they are scaled to 114 tokens by largest remainders.
+TEST_CASE("a 3-step routing trace gives 3 different dropped fractions with --steps 3, each derived by hand") {
+  const auto path = trace_file("steps3", R"({"experts": 8, "tokens_per_group": 512, "steps": [
+      [64, 64, 64, 64, 64, 64, 64, 64],
+      [128, 64, 64, 64, 64, 64, 64, 0],
+      [256, 256, 0, 0, 0, 0, 0, 0]]})");
+  const auto r = run_cli("simulate --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 4096 --capacity-factor 1.25 "
+                         "--network closed-form --json --steps 3 --routing 'trace:" + path + "'");
+  REQUIRE(r.exit_code == 0);
+  const auto row = nlohmann::json::parse(r.out);
+  const auto& steps = row["per_step"];
+  REQUIRE(steps.size() == 3);
+  // Step 0: 64 <= 80 everywhere; decoder 14.25 -> [15, 15, 14, ...] <= 18: nothing dropped.
+  CHECK(steps[0]["dropped_token_frac"].get<double>() == 0.0);
+  // Step 1: encoder 128 - 80 = 48 dropped of 512; decoder [29, 15, 14, ...]: 29 - 18 = 11 of 114.
+  CHECK(steps[1]["dropped_token_frac"].get<double>() == Approx(59.0 / 626));
+  // Step 2: encoder 2 x (256 - 80) = 352; decoder [57, 57, 0, ...]: 2 x (57 - 18) = 78.
+  CHECK(steps[2]["dropped_token_frac"].get<double>() == Approx(430.0 / 626));
+  CHECK(row["dropped_token_frac"].get<double>() == Approx((59.0 + 430.0) / 626 / 3));
+  double sum = 0;
+  for (const auto& s : steps) {
+    CHECK(s["occurrences"] == 1);
+    CHECK_FALSE(s.contains("aux_loss"));  // no router probabilities in this trace
+    sum += s["step_time_s"].get<double>();
+  }
+  CHECK(row["run_time_s"].get<double>() == Approx(sum));
+  CHECK_FALSE(row.contains("aux_loss"));
+  CHECK(row.contains("aux_loss_proxy"));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("a trace with the router's probability mass per expert gives the exact auxiliary loss") {
+  // f = (1/2, 1/2, 0, ...) in both stacks (decoder: 57, 57 of 114), P = (0.4, 0.3, 0.05 x 6):
+  // aux = 0.01 x 8 x (0.5 x 0.4 + 0.5 x 0.3) = 0.028; proxy = 0.01 x 8 x (0.25 + 0.25) = 0.04.
+  const auto path = trace_file("prob", R"({"experts": 8, "tokens_per_group": 512, "steps": [
+      {"counts": [256, 256, 0, 0, 0, 0, 0, 0], "router_prob": [0.4, 0.3, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]}]})");
+  const auto r = run_cli("simulate --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 4096 --network closed-form "
+                         "--json --routing 'trace:" + path + "'");
+  REQUIRE(r.exit_code == 0);
+  const auto row = nlohmann::json::parse(r.out);
+  CHECK(row["aux_loss"].get<double>() == Approx(0.028));
+  CHECK(row["aux_loss_proxy"].get<double>() == Approx(0.04));
   std::remove(path.c_str());
 }

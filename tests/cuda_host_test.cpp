@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "moe/capacity.hpp"
 #include "cli_runner.hpp"
 #include "ref/cuda/api.hpp"
 #include "ref/cuda/counter_hash.hpp"
@@ -22,13 +23,13 @@
 using namespace switchsim::ref::cuda;
 
 TEST_CASE("expert capacity is ceil(cf*T/E), at least min_capacity, times k for top-k") {
-  CHECK(expert_capacity(1024, 8, 1.0, 4) == 128);
-  CHECK(expert_capacity(1024, 8, 1.25, 4) == 160);
-  CHECK(expert_capacity(100, 8, 1.0, 4) == 13);   // 12.5 rounds up
-  CHECK(expert_capacity(64, 8, 1.25, 4) == 10);   // 10.000000000000002 is still 10
-  CHECK(expert_capacity(16, 64, 1.0, 4) == 4);    // 0.25 -> 1, raised to min_capacity
-  CHECK(expert_capacity(1024, 8, 1.0, 4, 2) == 256);
-  CHECK_THROWS(expert_capacity(16, 0, 1.0, 4));
+  CHECK(switchsim::moe::expert_capacity({.tokens = 1024, .experts = 8, .top_k = 1, .capacity_factor = 1.0, .min_capacity = 4}) == 128);
+  CHECK(switchsim::moe::expert_capacity({.tokens = 1024, .experts = 8, .top_k = 1, .capacity_factor = 1.25, .min_capacity = 4}) == 160);
+  CHECK(switchsim::moe::expert_capacity({.tokens = 100, .experts = 8, .top_k = 1, .capacity_factor = 1.0, .min_capacity = 4}) == 13);   // 12.5 rounds up
+  CHECK(switchsim::moe::expert_capacity({.tokens = 64, .experts = 8, .top_k = 1, .capacity_factor = 1.25, .min_capacity = 4}) == 10);   // 10.000000000000002 is still 10
+  CHECK(switchsim::moe::expert_capacity({.tokens = 16, .experts = 64, .top_k = 1, .capacity_factor = 1.0, .min_capacity = 4}) == 4);    // 0.25 -> 1, raised to min_capacity
+  CHECK(switchsim::moe::expert_capacity({.tokens = 1024, .experts = 8, .top_k = 2, .capacity_factor = 1.0, .min_capacity = 4}) == 256);
+  CHECK_THROWS(switchsim::moe::expert_capacity({.tokens = 16, .experts = 0, .top_k = 1, .capacity_factor = 1.0, .min_capacity = 4}));
 }
 
 TEST_CASE("per-expert counts become offsets, drops and the Switch auxiliary loss") {
@@ -308,7 +309,7 @@ TEST_CASE("gather dispatch and combine equal the one-hot einsum formulation") {
   const auto logits = random_logits(T * E, 11);
   const auto r = softmax_topk_warp(logits, T, E, k);
   const auto p = positions_chunked(r.expert_index, E, 32);
-  const std::int64_t C = expert_capacity(T, E, 1.0, 4, k);  // 24: some assignments dropped
+  const std::int64_t C = switchsim::moe::expert_capacity({.tokens = T, .experts = E, .top_k = k, .capacity_factor = 1.0, .min_capacity = 4});  // 24: some assignments dropped
   const auto s = capacity_slots(r.expert_index, p.position, T, E, C);
   std::vector<float> x(static_cast<std::size_t>(T * d));
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = counter_uniform(5, 1, i);

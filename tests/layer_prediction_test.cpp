@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <memory>
 
 #include "compute/kernel_model.hpp"
 #include "model/expert_placement.hpp"
@@ -98,7 +99,7 @@ TEST_CASE("the expert phase adds the regrouping copies: 4 x received rows x d x 
   CHECK(p.phase.at("expert_ffn") == ffn.forward + ffn.backward + Picoseconds(2 * 2048));
 }
 
-TEST_CASE("combine moves (slots + 2Tk) rows forward and (2T + slots + 2Tk) rows backward") {
+TEST_CASE("combine reads the owner's kept rows forward, writes all its returned rows backward") {
   const auto cluster = byte_per_ps_cluster(1);
   const compute::KernelModel kernels(cluster.device);
   config::ModelConfig m;
@@ -108,9 +109,53 @@ TEST_CASE("combine moves (slots + 2Tk) rows forward and (2T + slots + 2Tk) rows 
   m.top_k = 1;
   m.compute_dtype = DType::fp32;
   const PhaseCosts costs(kernels, m, 1);
-  const auto c = costs.combine(16, 20);  // T = 16 tokens, 20 slots; a row is 8 x 4 = 32 B
-  CHECK(c.forward == Picoseconds((20 + 32) * 32));
-  CHECK(c.backward == Picoseconds((32 + 20 + 32) * 32));
+  // T = 16 tokens, 12 kept of its 16 assignments, 20 rows returned (its padded send buffer);
+  // a row is 8 x 4 = 32 B at 1 B/ps.
+  const auto c = costs.combine(16, 12, 20);
+  CHECK(c.forward == Picoseconds((12 + 2 * 16) * 32));           // kept rows + residual in + tokens out
+  CHECK(c.backward == Picoseconds((2 * 16 + 20 + 2 * 12) * 32));  // d(out) in, dx out; returned rows; d(gate)
+}
+
+namespace {
+// One trace step, [6, 2, 0, 0] for every rank's 8 tokens: counts as given, no sampling.
+LayerScenario skewed_trace_layer(Padding padding) {
+  LayerScenario s = small_layer();
+  s.tokens_per_rank = 8;
+  s.min_capacity = 0;
+  s.padding = padding;
+  auto trace = std::make_shared<RoutingTrace>();
+  trace->experts = 4;
+  trace->tokens_per_group = 8;
+  trace->steps.push_back(RoutingTraceStep{{6, 2, 0, 0}, {}});
+  s.routing.kind = RoutingSpec::Kind::trace;
+  s.routing.text = "trace:hand";
+  s.routing.trace = trace;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("combine costs the token owner's k T returned rows, not the expert host's received rows") {
+  // Dropless: rank 0 hosts experts 0 and 1 and receives (6 + 2) rows from each of 2 ranks = 16;
+  // each owner gets back its own k T = 8 rows, all kept.
+  const auto dropless = plan_layer(skewed_trace_layer(Padding::dropless));
+  CHECK(dropless.received_rows == 16);
+  CHECK(dropless.dispatch_rows == 8);
+  CHECK(dropless.kept_rows == 8);
+  const auto cluster = byte_per_ps_cluster(2);
+  ZeroComm comm;
+  const auto p = predict_layer(skewed_trace_layer(Padding::dropless), cluster, comm);
+  // Rows of 32 B at 1 B/ps: forward (8 kept + 2 x 8) rows, backward (2 x 8 + 8 returned + 2 x 8 kept).
+  CHECK(p.phase.at("combine") == Picoseconds((8 + 16) * 32 + (16 + 8 + 16) * 32));
+
+  // Capacity padding, C = ceil(1.0 x 8 / 4) = 2: expert 0 keeps 2 of 6 and expert 1 its 2, so
+  // the owner reads 4 kept rows forward and zeroes/writes all E x C = 8 returned rows backward.
+  const auto padded = plan_layer(skewed_trace_layer(Padding::capacity));
+  CHECK(padded.capacity == 2);
+  CHECK(padded.kept_rows == 4);
+  CHECK(padded.dispatch_rows == 8);
+  CHECK(padded.dropped_token_frac == Approx(0.5));
+  const auto q = predict_layer(skewed_trace_layer(Padding::capacity), cluster, comm);
+  CHECK(q.phase.at("combine") == Picoseconds((4 + 16) * 32 + (16 + 8 + 8) * 32));
 }
 
 TEST_CASE("dropless placement: bytes member to member and the most loaded member's rows") {

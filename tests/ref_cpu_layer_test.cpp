@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "moe/capacity.hpp"
 #include "ref/cpu/mpi_session.hpp"
 #include "ref/cpu/rng.hpp"
 #include "ref/cpu/switch_layer.hpp"
@@ -146,7 +147,7 @@ TEST_CASE("the CPU Switch layer matches a plain-loop implementation (ReLU, GEGLU
         const auto out = layer.forward(x);
         std::int64_t dropped = 0;
         const auto expect = naive_layer(spec, x, layer.router_weights(), layer.expert_weights(),
-                                        expert_capacity(cf, k, 8, 4, 0), &dropped);
+                                        switchsim::moe::expert_capacity({.tokens = 8, .experts = 4, .top_k = k, .capacity_factor = cf, .min_capacity = 0}), &dropped);
         CHECK(layer.plan().dropped == dropped);
         for (std::size_t i = 0; i < out.size(); ++i) CHECK(out[i] == Approx(expect[i]).margin(1e-5).epsilon(1e-4));
       }

@@ -2,17 +2,18 @@
 
 #include <stdexcept>
 
+#include "moe/capacity.hpp"
 #include "ref/cpu/routing.hpp"
 
 using namespace switchsim::ref::cpu;
 
 TEST_CASE("expert capacity follows C = max(ceil(cf k T / E), min_capacity)") {
-  CHECK(expert_capacity(1.0, 1, 256, 4, 4) == 64);
-  CHECK(expert_capacity(1.25, 1, 10, 4, 0) == 4);   // ceil(3.125)
-  CHECK(expert_capacity(2.0, 1, 100, 8, 0) == 25);
-  CHECK(expert_capacity(1.0, 2, 10, 4, 0) == 5);    // top-2 doubles the room
-  CHECK(expert_capacity(0.5, 1, 8, 4, 4) == 4);     // the minimum wins over ceil(1) = 1
-  CHECK(expert_capacity(1.1, 1, 1000, 10, 0) == 110);  // 1.1 * 100 is not rounded up to 111
+  CHECK(switchsim::moe::expert_capacity({.tokens = 256, .experts = 4, .top_k = 1, .capacity_factor = 1.0, .min_capacity = 4}) == 64);
+  CHECK(switchsim::moe::expert_capacity({.tokens = 10, .experts = 4, .top_k = 1, .capacity_factor = 1.25, .min_capacity = 0}) == 4);   // ceil(3.125)
+  CHECK(switchsim::moe::expert_capacity({.tokens = 100, .experts = 8, .top_k = 1, .capacity_factor = 2.0, .min_capacity = 0}) == 25);
+  CHECK(switchsim::moe::expert_capacity({.tokens = 10, .experts = 4, .top_k = 2, .capacity_factor = 1.0, .min_capacity = 0}) == 5);    // top-2 doubles the room
+  CHECK(switchsim::moe::expert_capacity({.tokens = 8, .experts = 4, .top_k = 1, .capacity_factor = 0.5, .min_capacity = 4}) == 4);     // the minimum wins over ceil(1) = 1
+  CHECK(switchsim::moe::expert_capacity({.tokens = 1000, .experts = 10, .top_k = 1, .capacity_factor = 1.1, .min_capacity = 0}) == 110);  // 1.1 * 100 is not rounded up to 111
 }
 
 TEST_CASE("top-1 routing places tokens in arrival order and drops the overflow") {

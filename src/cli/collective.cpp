@@ -12,6 +12,7 @@
 
 #include "cli/command.hpp"
 #include "config/catalog.hpp"
+#include "moe/routing_skew.hpp"
 #include "net/collective.hpp"
 #include "topology/build.hpp"
 #include "units/parse.hpp"
@@ -41,35 +42,20 @@ Bytes parse_size(const std::string& text, const char* option) {
   }
 }
 
-// Share of each rank's bytes that goes to destination rank j.
-std::vector<double> skew_weights(const std::string& skew, std::int64_t n) {
-  std::vector<double> w(static_cast<std::size_t>(n), 1.0 / static_cast<double>(n));
-  if (skew == "uniform") return w;
-  const auto colon = skew.find(':');
-  const std::string kind = skew.substr(0, colon);
-  double value = 0.0;
+// Share of each rank's bytes that goes to destination rank j: the routing skew (parsed by
+// moe::parse_routing_skew) read over destination ranks: zipf:S gives rank j (j+1)^-S of the
+// mass; hot:F sends F to rank 0 and spreads the rest evenly over all n ranks (rank 0 included).
+std::vector<double> skew_weights(const std::string& text, std::int64_t n) {
+  moe::RoutingSkew skew;
   try {
-    if (colon == std::string::npos) throw std::invalid_argument("missing value");
-    std::size_t used = 0;
-    value = std::stod(skew.substr(colon + 1), &used);
-    if (used != skew.size() - colon - 1) throw std::invalid_argument("trailing text");
-  } catch (const std::exception&) {
-    throw UsageError(fmt::format("--skew: expected uniform, zipf:S or hot:F, got '{}'", skew));
+    skew = moe::parse_routing_skew(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("--skew: {} (expected uniform, zipf:S or hot:F)", e.what()));
   }
-  if (kind == "zipf") {
-    if (!(value >= 0.0)) throw UsageError("--skew zipf:S needs S >= 0");
-    double total = 0.0;
-    for (std::int64_t j = 0; j < n; ++j) total += w[static_cast<std::size_t>(j)] = std::pow(static_cast<double>(j + 1), -value);
-    for (auto& x : w) x /= total;
-    return w;
-  }
-  if (kind == "hot") {
-    if (!(value >= 0.0 && value <= 1.0)) throw UsageError("--skew hot:F needs 0 <= F <= 1");
-    for (auto& x : w) x = (1.0 - value) / static_cast<double>(n);
-    w[0] += value;
-    return w;
-  }
-  throw UsageError(fmt::format("--skew: expected uniform, zipf:S or hot:F, got '{}'", skew));
+  if (skew.kind != moe::RoutingSkew::Kind::hot) return moe::skew_shares(skew, n);
+  std::vector<double> w(static_cast<std::size_t>(n), (1.0 - skew.parameter) / static_cast<double>(n));
+  w[0] += skew.parameter;
+  return w;
 }
 
 struct Result {

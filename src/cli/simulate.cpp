@@ -9,7 +9,7 @@
 #include "cli/output.hpp"
 #include "cli/scenario_options.hpp"
 #include "config/catalog.hpp"
-#include "model/simulate.hpp"
+#include "model/simulate_run.hpp"
 #include "units/format.hpp"
 
 namespace switchsim::cli {
@@ -32,8 +32,12 @@ void print_text(const model::StepInputs& in, const model::StepResult& r) {
   fmt::print("  tokens_per_s       {:.4g}\n", r.tokens_per_s);
   fmt::print("  examples_per_s     {:.4g}\n", r.examples_per_s);
   fmt::print("  mfu                {:.3f}\n", r.mfu);
-  fmt::print("  dropped_token_frac {:.4f}   aux_loss {:.5f}   capacity C = {} (encoder), {} (decoder)\n",
-             r.dropped_token_frac, r.aux_loss, r.capacity_encoder, r.capacity_decoder);
+  if (r.aux_loss)
+    fmt::print("  dropped_token_frac {:.4f}   aux_loss {:.5f} (proxy {:.5f})   capacity C = {} (encoder), {} (decoder)\n",
+               r.dropped_token_frac, *r.aux_loss, r.aux_loss_proxy, r.capacity_encoder, r.capacity_decoder);
+  else
+    fmt::print("  dropped_token_frac {:.4f}   aux_loss_proxy {:.5f}   capacity C = {} (encoder), {} (decoder)\n",
+               r.dropped_token_frac, r.aux_loss_proxy, r.capacity_encoder, r.capacity_decoder);
   fmt::print("  memory per device  {} of {}{}\n", r.memory.total(), r.memory.capacity, r.memory.oom() ? "  OUT OF MEMORY" : "");
   fmt::print("    weights {}, gradients {}, optimizer {}, activations {}, all-to-all buffers {}\n", r.memory.weights,
              r.memory.gradients, r.memory.optimizer_states, r.memory.activations, r.memory.alltoall_buffers);
@@ -55,19 +59,35 @@ int run_simulate(const SimulateOptions& o) {
     throw UsageError(e.what());
   }
   auto comm = make_comm_model(inputs.cluster, o.network);
-  model::StepResult result;
+  model::RunResult run;
   try {
-    result = model::simulate_step(inputs, *comm, !o.trace.empty());
+    run = model::simulate_run(inputs, *comm, o.steps, !o.trace.empty());
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  const model::StepResult& result = run.mean;
   nlohmann::json row = model::input_columns(inputs);
   row["network"] = comm->name();
   row.update(model::to_json(result));
-  // A training run of identical steps; the checked multiplication refuses a run whose
-  // length does not fit in 64-bit picoseconds (about 106 days) instead of wrapping.
+  // The checked arithmetic refuses a run whose length does not fit in 64-bit picoseconds
+  // (about 106 days) instead of wrapping.
   row["steps"] = o.steps;
-  row["run_time_s"] = (result.step_time * o.steps).seconds();
+  row["run_time_s"] = run.run_time.seconds();
+  if (run.distinct.size() > 1) {
+    // A routing trace: each distinct step, in order, with how many of the run's steps it stands for.
+    nlohmann::json per_step = nlohmann::json::array();
+    for (std::size_t s = 0; s < run.distinct.size(); ++s) {
+      const auto& r = run.distinct[s];
+      nlohmann::json j{{"step", s},
+                       {"occurrences", run.occurrences[s]},
+                       {"step_time_s", r.step_time.seconds()},
+                       {"dropped_token_frac", r.dropped_token_frac}};
+      if (r.aux_loss) j["aux_loss"] = *r.aux_loss;
+      j["aux_loss_proxy"] = r.aux_loss_proxy;
+      per_step.push_back(std::move(j));
+    }
+    row["per_step"] = std::move(per_step);
+  }
   if (!o.trace.empty())
     write_file_atomically(o.trace, engine::chrome_trace_json(result.trace, inputs.model.name + " on " + inputs.cluster.name));
   const std::string text = row.dump(2) + "\n";
@@ -75,7 +95,16 @@ int run_simulate(const SimulateOptions& o) {
   if (o.json) fmt::print("{}", text);
   else {
     print_text(inputs, result);
-    if (o.steps > 1) fmt::print("  run of {} steps     {}\n", o.steps, result.step_time * o.steps);
+    if (run.distinct.size() > 1) {
+      fmt::print("  per trace step (the values above are their means over the run):\n");
+      for (std::size_t s = 0; s < run.distinct.size(); ++s) {
+        const auto& r = run.distinct[s];
+        fmt::print("    step {:<4} x{:<6} step_time {}  dropped_token_frac {:.4f}  {} {:.5f}\n", s, run.occurrences[s],
+                   r.step_time, r.dropped_token_frac, r.aux_loss ? "aux_loss" : "aux_loss_proxy",
+                   r.aux_loss.value_or(r.aux_loss_proxy));
+      }
+    }
+    if (o.steps > 1) fmt::print("  run of {} steps     {}\n", o.steps, run.run_time);
   }
   return 0;
 }
@@ -95,7 +124,12 @@ void setup_simulate(CLI::App& app, Action& action) {
   cmd->add_option("--network", options->network, "How collectives are timed: flow (max-min flow simulation on the topology,\n"
                   "groups sharing links; about 0.4 s for 1,024 GPUs) or closed-form (injection bandwidth formulas, no\n"
                   "contention between groups) (default: flow)");
-  cmd->add_option("--steps", options->steps, "Training steps in the run; adds run_time_s = steps x step time (default: 1)")
+  cmd->add_option("--steps", options->steps,
+                  "Training steps in the run; adds run_time_s, the sum of the step times (default: 1). With\n"
+                  "--routing trace:FILE each step routes as the trace's next step, counts as given (the trace\n"
+                  "repeats when the run is longer): every distinct step is simulated, listed in per_step, and the\n"
+                  "output values are their means. With uniform/zipf/hot routing the steps are alike: one is\n"
+                  "simulated")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--trace", options->trace, "Write a Chrome/Perfetto trace of the step to this file");
   cmd->add_option("--out", options->out, "Also write the JSON result to this file (atomically)");

@@ -45,6 +45,7 @@ report::ResultRow to_result_row(const sweep::PointOutcome& o) {
     out.examples_per_s = r.examples_per_s;
     out.mfu = r.mfu;
     out.dropped_token_frac = r.dropped_token_frac;
+    out.aux_loss_proxy = r.aux_loss_proxy;
     out.aux_loss = r.aux_loss;
     out.mem_per_device_bytes = r.memory.total().as_double();
     out.hbm_bytes = r.memory.capacity.as_double();

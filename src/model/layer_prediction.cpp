@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "model/expert_placement.hpp"
+#include "model/switch_plan.hpp"
 #include "model/phase_costs.hpp"
 
 namespace switchsim::model {
@@ -33,11 +33,12 @@ LayerPrediction cost_layer(const LayerScenario& s, const LayerWork& w, const com
   p.capacity = w.capacity;
   p.dropped_token_frac = w.dropped_token_frac;
   p.aux_loss = w.aux_loss;
+  p.aux_loss_proxy = w.aux_loss_proxy;
   const Picoseconds a2a_time = comm.time(w.alltoall);
   const PhaseCost router = costs.router(w.tokens);
   const PhaseCost dispatch = costs.dispatch(w.tokens, w.dispatch_rows);
   const PhaseCost experts = costs.expert_ffn(w.rows_per_local_expert);
-  const PhaseCost combine = costs.combine(w.tokens, w.received_rows);
+  const PhaseCost combine = costs.combine(w.tokens, w.kept_rows, w.dispatch_rows);
   // Regrouping (see the header): rows in and outputs out, each copy read + written.
   const Picoseconds regroup = kernels.memory_time(Bytes(4 * w.received_rows * s.d_model * dtype_bytes(s.dtype)));
   p.phase["router"] = router.forward + router.backward;
@@ -66,47 +67,40 @@ LayerWork plan_layer(const LayerScenario& s) {
   if (s.experts % s.ranks != 0)
     throw std::invalid_argument(std::to_string(s.experts) + " experts cannot be split over " +
                                 std::to_string(s.ranks) + " ranks");
-  LayerWork w;
-  const std::int64_t T = s.tokens_per_rank;
-  const std::int64_t R = s.ranks;
-  const std::int64_t local = s.experts / R;
-  const std::int64_t b = dtype_bytes(s.dtype);
-  w.tokens = T;
-  w.capacity = expert_capacity(T, s.experts, s.capacity_factor, s.top_k, s.min_capacity);
-
-  // Loads of every rank's tokens.
+  // Every rank's tokens are one routing group; the ranks form the expert-parallel group.
+  SwitchPlanInputs in;
+  in.shape = moe::SwitchLayerShape{
+      .tokens = s.tokens_per_rank, .experts = s.experts, .top_k = s.top_k, .d_model = s.d_model, .d_ff = s.d_ff};
+  in.capacity_factor = s.capacity_factor;
+  in.min_capacity = s.min_capacity;
+  in.padding = s.padding;
+  in.ep = s.ranks;
+  in.groups = s.ranks;
+  in.bytes_per_element = dtype_bytes(s.dtype);
+  in.routing = &s.routing;
   std::mt19937_64 rng(s.seed);
-  const auto shares = expert_shares(s.routing, s.experts, 0, rng);
-  std::vector<std::vector<std::int64_t>> counts;
-  std::int64_t assignments = 0, dropped = 0;
-  double aux = 0;
-  for (std::int64_t r = 0; r < R; ++r) {
-    counts.push_back(sample_counts(shares, T * s.top_k, rng));
-    const auto summary = summarize_load(counts.back(), w.capacity);
-    assignments += summary.assignments;
-    dropped += s.padding == Padding::capacity ? summary.dropped : 0;
-    aux += auxiliary_loss(counts.back(), 1.0);
-  }
-  w.dropped_token_frac = static_cast<double>(dropped) / static_cast<double>(assignments);
-  w.aux_loss = aux / static_cast<double>(R);
+  const SwitchPlan plan = plan_switch_layer(in, rng);
 
-  std::vector<std::int32_t> group(static_cast<std::size_t>(R));
+  LayerWork w;
+  w.tokens = plan.tokens;
+  w.capacity = plan.capacity;
+  w.dropped_token_frac = plan.dropped_frac();
+  w.aux_loss_proxy = plan.aux_loss_proxy_sum / static_cast<double>(plan.groups_sampled);
+  if (plan.aux_loss_sum) w.aux_loss = *plan.aux_loss_sum / static_cast<double>(plan.groups_sampled);
+  std::vector<std::int32_t> group(static_cast<std::size_t>(s.ranks));
   std::iota(group.begin(), group.end(), 0);
   w.alltoall.groups = {group};
   if (s.padding == Padding::capacity) {
     w.alltoall.op = CommOp::alltoall;
-    w.alltoall.bytes_per_rank = Bytes(s.experts * w.capacity * s.d_model * b);
-    w.rows_per_local_expert.assign(static_cast<std::size_t>(local), R * w.capacity);
-    w.dispatch_rows = s.experts * w.capacity;
-    w.received_rows = local * R * w.capacity;
+    w.alltoall.bytes_per_rank = plan.alltoall_bytes_per_rank;
   } else {
     w.alltoall.op = CommOp::alltoallv;
-    auto placement = place_dropless(counts, Bytes(s.d_model * b));
-    w.alltoall.matrix = std::move(placement.matrix);
-    w.rows_per_local_expert = std::move(placement.critical_rows);
-    w.received_rows = placement.critical_received;
-    w.dispatch_rows = T * s.top_k;
+    w.alltoall.matrix = plan.matrix;
   }
+  w.dispatch_rows = plan.dispatch_rows;
+  w.kept_rows = plan.kept_rows;
+  w.rows_per_local_expert = plan.rows_per_local_expert;
+  w.received_rows = plan.received_rows;
   return w;
 }
 

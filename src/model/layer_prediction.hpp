@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,8 @@ struct LayerPrediction {
   Picoseconds step{0};
   std::int64_t capacity = 0;
   double dropped_token_frac = 0;
-  double aux_loss = 0;
+  std::optional<double> aux_loss;  // alpha N sum f_i P_i, when the routing trace gives P_i
+  double aux_loss_proxy = 0;       // alpha N sum f_i^2
 };
 
 // What the layer asks of the critical rank, whatever the device: the routed load (sampled from
@@ -51,14 +53,17 @@ struct LayerWork {
   std::int64_t tokens = 0;     // per rank
   std::int64_t capacity = 0;
   double dropped_token_frac = 0;
-  double aux_loss = 0;
+  std::optional<double> aux_loss;  // alpha N sum f_i P_i, when the routing trace gives P_i
+  double aux_loss_proxy = 0;       // alpha N sum f_i^2
   CommRequest alltoall;        // one exchange (dispatch; combine is the same reversed)
   std::int64_t dispatch_rows = 0;                  // rows each rank writes into its send buffer
+  std::int64_t kept_rows = 0;                      // assignments the token owner keeps (<= k T)
   std::vector<std::int64_t> rows_per_local_expert;  // on the critical rank
   std::int64_t received_rows = 0;                   // on the critical rank
 };
 
-// Throws std::invalid_argument when experts are not divisible by ranks.
+// plan_switch_layer with one routing group per rank. Throws std::invalid_argument when experts
+// are not divisible by ranks.
 LayerWork plan_layer(const LayerScenario& scenario);
 
 // Uses the first `ranks` devices of `cluster`; throws std::invalid_argument when the

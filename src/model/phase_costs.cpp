@@ -122,16 +122,17 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
   return c;
 }
 
-PhaseCost PhaseCosts::combine(std::int64_t tokens, std::int64_t slots) const {
+PhaseCost PhaseCosts::combine(std::int64_t tokens, std::int64_t kept_rows, std::int64_t returned_rows) const {
   const std::int64_t b = dtype_bytes(model_.compute_dtype);
   const std::int64_t row = model_.d_model * b;
   const std::int64_t assignments = tokens * model_.top_k;
   PhaseCost c;
-  // Forward: read the expert outputs and the residual, write the combined tokens.
-  c.forward = kernels_.memory_time(Bytes((slots + 2 * assignments) * row));
+  // Forward: read the kept expert outputs and the residual, write the combined tokens.
+  c.forward = kernels_.memory_time(Bytes((kept_rows + 2 * assignments) * row));
   // Backward: read d(out) and write the residual's gradient; write d(expert outputs) into every
-  // slot (padding zeroed); read d(out) and the expert output of each assignment for d(gate).
-  c.backward = kernels_.memory_time(Bytes((2 * tokens + slots + 2 * assignments) * row));
+  // returned row (padding zeroed); read d(out) and the expert output of each kept assignment
+  // for d(gate).
+  c.backward = kernels_.memory_time(Bytes((2 * tokens + returned_rows + 2 * kept_rows) * row));
   return c;
 }
 

@@ -37,9 +37,13 @@ class PhaseCosts {
   // Expert FFNs on this device: one GEMM chain per local expert, `rows` rows each
   // (capacity-padded: all equal; dropless: the actual counts), batched/grouped.
   PhaseCost expert_ffn(const std::vector<std::int64_t>& rows_per_expert) const;
-  // Gather the expert outputs back to token order and scale by the gate; backward also
-  // produces the gate gradients (a dot product per assignment) and the residual's gradient.
-  PhaseCost combine(std::int64_t tokens, std::int64_t slots) const;
+  // On the token owner, after the combine all-to-all returned its `returned_rows` rows (its
+  // own send buffer: E*C capacity-padded, k*T dropless). Forward: gather the `kept_rows`
+  // assignments that were not dropped (dropped tokens keep the residual alone), scale by the
+  // gate, add to the residual. Backward: write d(expert output) into every returned row
+  // (padding zeroed), produce the gate gradients (a dot product per kept assignment) and the
+  // residual's gradient. As both references do (ref/cpu switch_layer, ref/cuda combine kernels).
+  PhaseCost combine(std::int64_t tokens, std::int64_t kept_rows, std::int64_t returned_rows) const;
   // Input embedding lookups of encoder and decoder tokens.
   PhaseCost embedding(std::int64_t tokens) const;
   // LM head GEMM and softmax cross-entropy over the decoder tokens.

@@ -45,7 +45,7 @@ StepInputs make_inputs(const Scenario& s, const config::Catalog& catalog) {
   in.routing = parse_routing(s.routing);
   if (in.routing.kind == RoutingSpec::Kind::trace) {
     if (!m.is_moe()) throw std::invalid_argument("--routing trace: model " + m.name + " has no experts");
-    in.routing = load_routing_trace(s.routing.substr(6), *m.experts);
+    in.routing = load_routing_trace(s.routing.substr(6), *m.experts, m.top_k);
   }
   in.seed = s.seed;
   if (s.padding == "capacity") in.padding = Padding::capacity;

@@ -8,6 +8,8 @@
 // cluster at once by a CommModel, so contention between groups is in the collective's time.
 // Stated simplifications: per-expert loads are sampled once per stack and step and reused
 // for its Switch layers; drop statistics come from up to 256 sampled device groups.
+// Four stages: plan_step (step_plan.hpp: token split, layers, plan_switch_layer per stack),
+// build_step_graph (step_graph.hpp), then running the graph and the step's metrics (here).
 
 #include "engine/task_graph.hpp"
 #include "model/comm_model.hpp"

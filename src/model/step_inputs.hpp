@@ -30,7 +30,7 @@ struct StepInputs {
   bool overlap_grad_allreduce = true;
   std::string alltoall_algorithm = "direct";
   std::string allreduce_algorithm = "auto";  // auto: the fastest of ring, tree, hierarchical per request
-  double router_confidence = 1.0;  // router probability on the chosen expert, for the aux loss
+  std::int64_t step = 0;  // which step of a run: the trace step used, and the sampling seed
 };
 
 // Per-device, per-microbatch token counts derived from the inputs.

@@ -9,7 +9,9 @@ nlohmann::json to_json(const StepResult& r) {
   j["examples_per_s"] = r.examples_per_s;
   j["mfu"] = r.mfu;
   j["dropped_token_frac"] = r.dropped_token_frac;
-  j["aux_loss"] = r.aux_loss;
+  // The loss itself only when P_i is known (a trace with router_prob); the proxy always.
+  if (r.aux_loss) j["aux_loss"] = *r.aux_loss;
+  j["aux_loss_proxy"] = r.aux_loss_proxy;
   j["capacity_encoder"] = r.capacity_encoder;
   j["capacity_decoder"] = r.capacity_decoder;
   j["mem_per_device_bytes"] = r.memory.total().count();

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,15 +12,14 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/chrome_trace.hpp"
+#include "moe/phase.hpp"
 #include "model/memory.hpp"
 #include "units/units.hpp"
 
 namespace switchsim::model {
 
-// Phase categories of the task graph; each becomes a <phase>_time_s column.
-inline constexpr std::array<std::string_view, 13> kStepPhases{
-    "embedding", "attention",        "dense_ffn", "router",    "dispatch",     "alltoall_dispatch", "expert_ffn",
-    "alltoall_combine", "combine",   "mp_allreduce", "allreduce", "optimizer", "other"};
+// Phase categories of the task graph; each becomes a <phase>_time_s column (moe/phase.hpp).
+using moe::kStepPhases;
 
 struct StepResult {
   Picoseconds step_time{0};
@@ -31,7 +31,10 @@ struct StepResult {
   double examples_per_s = 0;  // sequences per second
   double mfu = 0;             // model FLOPs (3 x forward) / (step time x devices x peak)
   double dropped_token_frac = 0;
-  double aux_loss = 0;
+  // The auxiliary loss alpha N sum f_i P_i (Switch eq. 4), only when a trace gives P_i; and
+  // alpha N sum f_i^2 always (a load-imbalance measure, not the loss). Means over sampled groups.
+  std::optional<double> aux_loss;
+  double aux_loss_proxy = 0;
   std::int64_t capacity_encoder = 0;  // expert capacity C per device group
   std::int64_t capacity_decoder = 0;
   std::int64_t sequences_per_step = 0;

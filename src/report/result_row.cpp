@@ -43,7 +43,12 @@ ResultOutputs parse_outputs(config::ObjectReader& r) {
   o.examples_per_s = non_negative_number(r, "examples_per_s");
   o.mfu = non_negative_number(r, "mfu");
   o.dropped_token_frac = non_negative_number(r, "dropped_token_frac");
-  o.aux_loss = non_negative_number(r, "aux_loss");
+  if (r.has("aux_loss_proxy")) {
+    o.aux_loss_proxy = non_negative_number(r, "aux_loss_proxy");
+    if (r.has("aux_loss")) o.aux_loss = non_negative_number(r, "aux_loss");
+  } else {
+    o.aux_loss_proxy = non_negative_number(r, "aux_loss");  // written before the rename
+  }
   o.mem_per_device_bytes = non_negative_number(r, "mem_per_device_bytes");
   o.hbm_bytes = detail::positive_number(r, "hbm_bytes");
   o.oom = detail::boolean(r, "oom");
@@ -130,7 +135,8 @@ nlohmann::ordered_json to_json(const ResultRow& row) {
     j["examples_per_s"] = o.examples_per_s;
     j["mfu"] = o.mfu;
     j["dropped_token_frac"] = o.dropped_token_frac;
-    j["aux_loss"] = o.aux_loss;
+    if (o.aux_loss) j["aux_loss"] = *o.aux_loss;
+    j["aux_loss_proxy"] = o.aux_loss_proxy;
     j["mem_per_device_bytes"] = o.mem_per_device_bytes;
     j["hbm_bytes"] = o.hbm_bytes;
     j["oom"] = o.oom;

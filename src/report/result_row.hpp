@@ -15,14 +15,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "moe/phase.hpp"
+
 namespace switchsim::report {
 
-// The phases of one training step, in the order the stacked plot draws them (the same list
-// and order as model::kStepPhases, which the simulator fills). Each has a column
-// `<phase>_time_s` in a result row; those in kOptionalStepPhases may be absent (read as 0).
-inline constexpr std::array<std::string_view, 13> kStepPhases{
-    "embedding", "attention",        "dense_ffn", "router",       "dispatch",  "alltoall_dispatch", "expert_ffn",
-    "alltoall_combine", "combine",   "mp_allreduce", "allreduce", "optimizer", "other"};
+// The phases of one training step, in the order the stacked plot draws them: the one list of
+// moe/phase.hpp, which the simulator fills too. Each has a column `<phase>_time_s` in a result
+// row; those in kOptionalStepPhases may be absent (read as 0).
+using moe::kStepPhases;
 inline constexpr std::array<std::string_view, 3> kOptionalStepPhases{"embedding", "mp_allreduce", "other"};
 
 // Where a result came from: ordered key/value pairs (tool, git_sha, date, command, ...).
@@ -39,7 +39,10 @@ struct ResultOutputs {
   double examples_per_s = 0;
   double mfu = 0;
   double dropped_token_frac = 0;
-  double aux_loss = 0;
+  // alpha N sum f_i^2, a load-imbalance measure; files written before the rename carry it as
+  // `aux_loss` without `aux_loss_proxy`, and are read so.
+  double aux_loss_proxy = 0;
+  std::optional<double> aux_loss;  // alpha N sum f_i P_i, when a routing trace gave P_i
   double mem_per_device_bytes = 0;
   double hbm_bytes = 0;
   bool oom = false;

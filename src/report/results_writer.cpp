@@ -24,7 +24,7 @@ std::vector<std::string> results_csv_columns() {
   std::vector<std::string> columns{"model",   "experts", "capacity_factor", "top_k",   "batch_tokens",
                                    "devices", "cluster", "layout",          "routing", "padding",
                                    "seed",    "valid",   "invalid_reason",  "step_time_s",
-                                   "tokens_per_s", "examples_per_s", "mfu", "dropped_token_frac", "aux_loss",
+                                   "tokens_per_s", "examples_per_s", "mfu", "dropped_token_frac", "aux_loss_proxy", "aux_loss",
                                    "mem_per_device_bytes", "hbm_bytes", "oom", "params_total", "flops_per_token"};
   for (auto phase : kStepPhases) columns.push_back(std::string(phase) + "_time_s");
   columns.emplace_back("dense_baseline_step_time_s");
@@ -50,9 +50,10 @@ std::string write_results_csv(const std::vector<ResultRow>& rows, const RunConte
                                flag(row.valid), csv_field(row.invalid_reason)};
     if (row.outputs) {
       const auto& o = *row.outputs;
-      for (double v : {o.step_time_s, o.tokens_per_s, o.examples_per_s, o.mfu, o.dropped_token_frac, o.aux_loss,
-                       o.mem_per_device_bytes, o.hbm_bytes})
+      for (double v : {o.step_time_s, o.tokens_per_s, o.examples_per_s, o.mfu, o.dropped_token_frac, o.aux_loss_proxy})
         f.push_back(number(v));
+      f.push_back(o.aux_loss ? number(*o.aux_loss) : "");
+      for (double v : {o.mem_per_device_bytes, o.hbm_bytes}) f.push_back(number(v));
       f.push_back(flag(o.oom));
       f.push_back(number(o.params_total));
       f.push_back(number(o.flops_per_token));

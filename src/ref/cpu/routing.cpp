@@ -6,49 +6,30 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "moe/routing_skew.hpp"
+
 namespace switchsim::ref::cpu {
-
-std::int64_t expert_capacity(double capacity_factor, std::int64_t top_k, std::int64_t tokens, std::int64_t experts,
-                             std::int64_t min_capacity) {
-  const double exact = capacity_factor * static_cast<double>(top_k) * static_cast<double>(tokens) /
-                       static_cast<double>(experts);
-  // Guard the ceiling against 2.0000000001-style rounding of exact products.
-  const auto c = static_cast<std::int64_t>(std::ceil(exact - 1e-9));
-  return std::max(c, min_capacity);
-}
-
-namespace {
-double parse_parameter(const std::string& routing, std::size_t colon) {
-  const std::string text = routing.substr(colon + 1);
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
-    throw std::invalid_argument("routing \"" + routing + "\": expected a number after ':'");
-  return v;
-}
-}  // namespace
 
 void check_routing_spec(const std::string& routing) { (void)routing_bias(routing, 2); }
 
 std::vector<float> routing_bias(const std::string& routing, std::int64_t experts) {
+  const moe::RoutingSkew skew = moe::parse_routing_skew(routing);
   std::vector<float> bias(static_cast<std::size_t>(experts), 0.0F);
-  if (routing == "uniform") return bias;
-  const auto colon = routing.find(':');
-  const std::string kind = routing.substr(0, colon);
-  if (colon != std::string::npos && kind == "zipf") {
-    const double s = parse_parameter(routing, colon);
-    if (s < 0) throw std::invalid_argument("routing \"" + routing + "\": the Zipf exponent must be >= 0");
-    for (std::int64_t e = 0; e < experts; ++e)
-      bias[static_cast<std::size_t>(e)] = static_cast<float>(-s * std::log(static_cast<double>(e + 1)));
-    return bias;
+  switch (skew.kind) {
+    case moe::RoutingSkew::Kind::uniform:
+      break;
+    case moe::RoutingSkew::Kind::zipf:  // ln p_e - ln p_0
+      for (std::int64_t e = 0; e < experts; ++e)
+        bias[static_cast<std::size_t>(e)] = static_cast<float>(-skew.parameter * std::log(static_cast<double>(e + 1)));
+      break;
+    case moe::RoutingSkew::Kind::hot: {  // ln p_0 - ln p_rest, the others 0
+      const double f = skew.parameter;
+      if (!(f < 1)) throw std::invalid_argument("routing \"" + routing + "\": the hot fraction must be in (0, 1)");
+      bias[0] = static_cast<float>(std::log(f * static_cast<double>(experts - 1) / (1.0 - f)));
+      break;
+    }
   }
-  if (colon != std::string::npos && kind == "hot") {
-    const double f = parse_parameter(routing, colon);
-    if (!(f > 0 && f < 1)) throw std::invalid_argument("routing \"" + routing + "\": the hot fraction must be in (0, 1)");
-    bias[0] = static_cast<float>(std::log(f * static_cast<double>(experts - 1) / (1.0 - f)));
-    return bias;
-  }
-  throw std::invalid_argument("unknown routing \"" + routing + "\" (expected uniform, zipf:S or hot:F)");
+  return bias;
 }
 
 void softmax_rows(std::vector<float>& values, std::int64_t rows, std::int64_t cols) {

@@ -7,15 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "moe/capacity.hpp"
+
 namespace switchsim::ref::cpu {
 
-// C = max(ceil(cf * k * T / E), min_capacity). For top-2 the capacity scales with k so that
-// cf = 1 leaves room for every assignment of a perfectly balanced load (GShard's convention);
-// for top-1 it is the Switch paper's C = cf * T / E.
-std::int64_t expert_capacity(double capacity_factor, std::int64_t top_k, std::int64_t tokens, std::int64_t experts,
-                             std::int64_t min_capacity);
+// Expert capacity: moe::expert_capacity (moe/capacity.hpp), included here for the callers.
 
-// Bias added to every token's router logits for a routing spec: "uniform" (none),
+// The references' reading of a routing skew (moe/routing_skew.hpp, parsed there): a bias added
+// to every token's router logits, ln p_e up to a constant that softmax ignores: "uniform" (none),
 // "zipf:S" (b_e = -S ln(e+1), so expert e's odds fall as (e+1)^-S), "hot:F" (expert 0 gets
 // b = ln(F (E-1) / (1-F)), which gives it softmax mass F when the other logits are equal).
 // The knob skews the random inputs; the load actually reached is measured, not assumed.

@@ -67,8 +67,11 @@ SwitchLayer::SwitchLayer(const LayerSpec& spec, MPI_Comm comm) : spec_(spec), co
                                 std::to_string(ranks_));
   local_experts_ = spec_.experts / spec_.ranks;
   dropless_ = spec_.padding == "dropless";
-  capacity_ = expert_capacity(spec_.capacity_factor, spec_.top_k, spec_.tokens_per_rank, spec_.experts,
-                              spec_.min_capacity);
+  capacity_ = moe::expert_capacity({.tokens = spec_.tokens_per_rank,
+                                     .experts = spec_.experts,
+                                     .top_k = spec_.top_k,
+                                     .capacity_factor = spec_.capacity_factor,
+                                     .min_capacity = spec_.min_capacity});
   shape_ = ExpertShape{spec_.d_model, spec_.d_ff, spec_.ffn == "geglu"};
   bias_ = routing_bias(spec_.routing, spec_.experts);
 

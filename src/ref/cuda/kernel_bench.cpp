@@ -169,7 +169,7 @@ KernelBench run_kernel_bench(bool quick) {
   }
   {  // Dispatch and combine: top-1, uniform random experts, cf = 1.0.
     const std::int64_t T = quick ? 16384 : 65536, E = 64;
-    const std::int64_t C = expert_capacity(T, E, 1.0, 4);
+    const std::int64_t C = moe::expert_capacity({.tokens = T, .experts = E, .capacity_factor = 1.0, .min_capacity = 4});
     std::vector<std::int32_t> idx(static_cast<std::size_t>(T));
     for (std::int64_t t = 0; t < T; ++t) idx[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(counter_hash(1, 7, static_cast<std::uint64_t>(t)) % E);
     const auto pos = positions_naive(idx, E);

@@ -52,7 +52,11 @@ void validate(const LayerSpec& s, int devices) {
   if (s.top_k < 1 || s.top_k > 8 || s.top_k > s.experts) bad("top_k must be in [1, min(8, experts)]");
   if (s.tokens_per_rank < 1 || s.d_model < 1 || s.d_ff < 1) bad("tokens_per_rank, d_model, d_ff must be >= 1");
   if (s.capacity_factor <= 0) bad("capacity_factor must be > 0");
-  const std::int64_t C = expert_capacity(s.tokens_per_rank, s.experts, s.capacity_factor, s.min_capacity, s.top_k);
+  const std::int64_t C = moe::expert_capacity({.tokens = s.tokens_per_rank,
+                                                .experts = s.experts,
+                                                .top_k = s.top_k,
+                                                .capacity_factor = s.capacity_factor,
+                                                .min_capacity = s.min_capacity});
   if (s.experts * C >= (std::int64_t{1} << 31) || s.ranks * s.tokens_per_rank * s.top_k >= (std::int64_t{1} << 31))
     bad("slot indices overflow int32");
 }
@@ -198,7 +202,11 @@ class Layer {
     R_ = static_cast<int>(spec.ranks);
     geglu_ = spec.ffn == "geglu";
     dropless_ = spec.padding == "dropless";
-    C_ = expert_capacity(spec.tokens_per_rank, spec.experts, spec.capacity_factor, spec.min_capacity, spec.top_k);
+    C_ = moe::expert_capacity({.tokens = spec.tokens_per_rank,
+                               .experts = spec.experts,
+                               .top_k = spec.top_k,
+                               .capacity_factor = spec.capacity_factor,
+                               .min_capacity = spec.min_capacity});
     shape_.tokens = spec.tokens_per_rank;
     shape_.d_model = spec.d_model;
     shape_.d_ff = spec.d_ff;

@@ -6,16 +6,6 @@
 
 namespace switchsim::ref::cuda {
 
-std::int64_t expert_capacity(std::int64_t tokens, std::int64_t experts, double capacity_factor,
-                             std::int64_t min_capacity, std::int64_t top_k) {
-  if (tokens < 0 || experts <= 0 || top_k <= 0 || capacity_factor <= 0)
-    throw std::invalid_argument("expert_capacity: tokens >= 0, experts > 0, top_k > 0, capacity_factor > 0");
-  const double exact = capacity_factor * static_cast<double>(tokens * top_k) / static_cast<double>(experts);
-  // Guard against 1.25 * 64 / 8 = 10.000000000000002 rounding up to 11.
-  const auto c = static_cast<std::int64_t>(std::ceil(exact - 1e-9));
-  return std::max(c, min_capacity);
-}
-
 std::vector<std::int64_t> exclusive_offsets(std::span<const std::int64_t> counts) {
   std::vector<std::int64_t> offsets(counts.size() + 1, 0);
   for (std::size_t e = 0; e < counts.size(); ++e) offsets[e + 1] = offsets[e] + counts[e];

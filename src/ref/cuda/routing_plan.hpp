@@ -7,13 +7,11 @@
 #include <span>
 #include <vector>
 
+#include "moe/capacity.hpp"
+
 namespace switchsim::ref::cuda {
 
-// C = max(ceil(cf * T / E), min_capacity): tokens one expert accepts from one rank's group of
-// T tokens (Switch Transformers, Fedus et al. 2021, section 2.2, "expert capacity").
-// With top-k routing each token makes k assignments: C = max(ceil(cf * k * T / E), min).
-std::int64_t expert_capacity(std::int64_t tokens, std::int64_t experts, double capacity_factor,
-                             std::int64_t min_capacity, std::int64_t top_k = 1);
+// Expert capacity: moe::expert_capacity (moe/capacity.hpp), included here for the callers.
 
 // Exclusive prefix sum: offsets[e] = sum of counts[0..e), offsets[E] = total (size E + 1).
 std::vector<std::int64_t> exclusive_offsets(std::span<const std::int64_t> counts);

@@ -1,0 +1,305 @@
+#include "model/step_graph.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/model_stats.hpp"
+
+namespace switchsim::model {
+namespace {
+
+std::vector<const char*> auto_candidates(CommOp op) {
+  switch (op) {
+    case CommOp::allreduce: return {"ring", "tree", "hierarchical"};
+    case CommOp::alltoall:
+    case CommOp::alltoallv: return {"direct", "hierarchical"};
+    default: return {"ring"};
+  }
+}
+
+// Device ids of concurrent groups. Device id = data_rank * tp + tp_rank.
+std::vector<std::vector<std::int32_t>> expert_groups(const ParallelLayout& l) {
+  std::vector<std::vector<std::int32_t>> groups;
+  for (std::int64_t t = 0; t < l.tp; ++t)
+    for (std::int64_t r = 0; r < l.expert_replicas(); ++r) {
+      std::vector<std::int32_t> g;
+      for (std::int64_t i = 0; i < l.ep; ++i) g.push_back(static_cast<std::int32_t>((r * l.ep + i) * l.tp + t));
+      groups.push_back(std::move(g));
+    }
+  return groups;
+}
+std::vector<std::vector<std::int32_t>> data_groups(const ParallelLayout& l) {
+  std::vector<std::vector<std::int32_t>> groups;
+  for (std::int64_t t = 0; t < l.tp; ++t) {
+    std::vector<std::int32_t> g;
+    for (std::int64_t d = 0; d < l.dp; ++d) g.push_back(static_cast<std::int32_t>(d * l.tp + t));
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+std::vector<std::vector<std::int32_t>> replica_groups(const ParallelLayout& l) {
+  std::vector<std::vector<std::int32_t>> groups;
+  for (std::int64_t t = 0; t < l.tp; ++t)
+    for (std::int64_t i = 0; i < l.ep; ++i) {
+      std::vector<std::int32_t> g;
+      for (std::int64_t r = 0; r < l.expert_replicas(); ++r)
+        g.push_back(static_cast<std::int32_t>((r * l.ep + i) * l.tp + t));
+      groups.push_back(std::move(g));
+    }
+  return groups;
+}
+std::vector<std::vector<std::int32_t>> model_groups(const ParallelLayout& l) {
+  std::vector<std::vector<std::int32_t>> groups;
+  for (std::int64_t d = 0; d < l.dp; ++d) {
+    std::vector<std::int32_t> g;
+    for (std::int64_t t = 0; t < l.tp; ++t) g.push_back(static_cast<std::int32_t>(d * l.tp + t));
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+// Builds the step's task graph for the critical device: a compute stream and a
+// communication stream, forward then backward per microbatch, gradient buckets per layer.
+class StepBuilder {
+ public:
+  StepBuilder(const StepInputs& in, CommModel& comm, const PhaseCosts& costs)
+      : in_(in), comm_(comm), costs_(costs) {
+    compute_ = graph_.add_resource("compute");
+    network_ = graph_.add_resource("comm");
+  }
+
+  engine::TaskId compute(const std::string& name, const std::string& category, Picoseconds duration) {
+    return chain(graph_.add_task(name, category, compute_, duration));
+  }
+  engine::TaskId communicate(const std::string& name, const std::string& category, const CommRequest& request) {
+    const auto id = chain(graph_.add_task(name, category, network_, time_of(request)));
+    remember(id, request);
+    return id;
+  }
+  // A task on the comm stream that does not hold up the compute chain (overlapped).
+  engine::TaskId communicate_aside(const std::string& name, const std::string& category, const CommRequest& request,
+                                   engine::TaskId after) {
+    const auto id = graph_.add_task(name, category, network_, time_of(request));
+    remember(id, request);
+    graph_.add_dependency(after, id);
+    aside_.push_back(id);
+    return id;
+  }
+  engine::TaskId last() const { return *last_; }
+  // Link classes each communication task loaded, and how much (only when tracing).
+  const std::map<engine::TaskId, std::map<std::string, double>>& link_peaks() const { return link_peaks_; }
+  void record_links(bool on) { record_links_ = on; }
+
+  // "auto" picks the fastest algorithm for this request, as NCCL's tuner does per size and scale.
+  Picoseconds time_of(const CommRequest& request) {
+    if (request.algorithm != "auto") return comm_.time(request);
+    std::optional<Picoseconds> best;
+    for (const char* algorithm : auto_candidates(request.op)) {
+      CommRequest candidate = request;
+      candidate.algorithm = algorithm;
+      const Picoseconds t = comm_.time(candidate);
+      if (!best || t < *best) best = t;
+    }
+    return *best;
+  }
+  const std::vector<engine::TaskId>& aside() const { return aside_; }
+  engine::TaskGraph& graph() { return graph_; }
+  StepGraph finish() && { return StepGraph{std::move(graph_), std::move(link_peaks_)}; }
+
+ private:
+  engine::TaskId chain(engine::TaskId id) {
+    if (last_) graph_.add_dependency(*last_, id);
+    last_ = id;
+    return id;
+  }
+
+  const StepInputs& in_;
+  CommModel& comm_;
+  const PhaseCosts& costs_;
+  engine::TaskGraph graph_;
+  engine::ResourceId compute_{};
+  engine::ResourceId network_{};
+  void remember(engine::TaskId id, const CommRequest& request) {
+    if (!record_links_) return;
+    CommRequest chosen = request;
+    if (chosen.algorithm == "auto") {
+      // The trace shows the links of the algorithm auto picked.
+      for (const char* algorithm : auto_candidates(request.op)) {
+        CommRequest candidate = request;
+        candidate.algorithm = algorithm;
+        if (comm_.time(candidate) == graph_.task(id).duration) {
+          chosen = candidate;
+          break;
+        }
+      }
+    }
+    auto peaks = comm_.link_class_peaks(chosen);
+    if (!peaks.empty()) link_peaks_.emplace(id, std::move(peaks));
+  }
+
+  std::optional<engine::TaskId> last_;
+  std::vector<engine::TaskId> aside_;
+  bool record_links_ = false;
+  std::map<engine::TaskId, std::map<std::string, double>> link_peaks_;
+};
+
+}  // namespace
+
+StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const PhaseCosts& costs, CommModel& comm,
+                           const MemoryBreakdown& memory, bool record_trace) {
+  const auto& m = in.model;
+  const ModelStats stats = compute_stats(m);
+  const std::int64_t b = dtype_bytes(m.compute_dtype);
+  const std::int64_t d = m.d_model;
+  const std::int64_t tp = in.layout.tp;
+
+  const auto egroups = m.is_moe() ? expert_groups(in.layout) : std::vector<std::vector<std::int32_t>>{};
+  const auto dgroups = data_groups(in.layout);
+  const auto rgroups = replica_groups(in.layout);
+  const auto mgroups = model_groups(in.layout);
+
+  auto alltoall = [&](const SwitchPlan& load) {
+    CommRequest r;
+    r.groups = egroups;
+    if (in.padding == Padding::dropless) {
+      r.op = CommOp::alltoallv;
+      r.matrix = load.matrix;
+    } else {
+      r.op = CommOp::alltoall;
+      r.bytes_per_rank = load.alltoall_bytes_per_rank;
+    }
+    r.algorithm = in.alltoall_algorithm;
+    return r;
+  };
+  auto mp_allreduce = [&](std::int64_t rows) {
+    CommRequest r;
+    r.op = CommOp::allreduce;
+    r.algorithm = in.allreduce_algorithm;
+    r.groups = mgroups;
+    r.bytes_per_rank = Bytes(rows * d * b);
+    return r;
+  };
+  auto grad_allreduce = [&](std::int64_t params, const std::vector<std::vector<std::int32_t>>& groups) {
+    CommRequest r;
+    r.op = CommOp::allreduce;
+    r.algorithm = in.allreduce_algorithm;
+    r.groups = groups;
+    r.bytes_per_rank = Bytes(params) * 4;  // fp32 gradients
+    return r;
+  };
+
+  StepBuilder builder(in, comm, costs);
+  builder.record_links(record_trace);
+  const std::int64_t T_enc = plan.shape.encoder_tokens;
+  const std::int64_t T_dec = plan.shape.decoder_tokens;
+  const PhaseCost embedding = costs.embedding(T_enc + T_dec);
+  const PhaseCost lm_head = m.decoder_layers > 0 ? costs.lm_head_and_loss(T_dec) : PhaseCost{};
+  const PhaseCost enc_attention = costs.attention(plan.shape.sequences, m.seq_len_input, m.seq_len_input, false);
+  PhaseCost dec_attention = costs.attention(plan.shape.sequences, m.seq_len_target, m.seq_len_target, false);
+  dec_attention += costs.attention(plan.shape.sequences, m.seq_len_target, m.seq_len_input, true);
+  const PhaseCost enc_ffn = costs.dense_ffn(T_enc);
+  const PhaseCost dec_ffn = costs.dense_ffn(T_dec);
+  struct SwitchCosts {
+    PhaseCost router, dispatch, experts, combine;
+  };
+  auto switch_costs = [&](const SwitchPlan& load) {
+    return SwitchCosts{costs.router(load.tokens), costs.dispatch(load.tokens, load.dispatch_rows),
+                       costs.expert_ffn(load.rows_per_local_expert), costs.combine(load.tokens, load.kept_rows, load.dispatch_rows)};
+  };
+  const std::optional<SwitchCosts> enc_switch = plan.encoder ? std::optional(switch_costs(*plan.encoder)) : std::nullopt;
+  const std::optional<SwitchCosts> dec_switch = plan.decoder ? std::optional(switch_costs(*plan.decoder)) : std::nullopt;
+
+  std::vector<engine::TaskId> last_backward_of_layer(plan.layers.size());
+  std::optional<engine::TaskId> last_embedding_backward;
+  for (std::int64_t mb = 0; mb < in.microbatches; ++mb) {
+    const std::string suffix = in.microbatches > 1 ? ".mb" + std::to_string(mb) : "";
+    builder.compute("embed" + suffix, "embedding", embedding.forward);
+    // Forward.
+    for (const auto& layer : plan.layers) {
+      const std::int64_t tokens = layer.decoder ? T_dec : T_enc;
+      const auto& attn = layer.decoder ? dec_attention : enc_attention;
+      builder.compute(layer.name + ".attn.fwd" + suffix, "attention", attn.forward);
+      if (tp > 1) builder.communicate(layer.name + ".attn.allreduce" + suffix, "mp_allreduce", mp_allreduce(tokens));
+      if (layer.sparse) {
+        const auto& load = layer.decoder ? *plan.decoder : *plan.encoder;
+        const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
+        builder.compute(layer.name + ".router.fwd" + suffix, "router", sc.router.forward);
+        builder.compute(layer.name + ".dispatch.fwd" + suffix, "dispatch", sc.dispatch.forward);
+        builder.communicate(layer.name + ".a2a_dispatch.fwd" + suffix, "alltoall_dispatch", alltoall(load));
+        builder.compute(layer.name + ".experts.fwd" + suffix, "expert_ffn", sc.experts.forward);
+        if (tp > 1)
+          builder.communicate(layer.name + ".experts.allreduce" + suffix, "mp_allreduce",
+                              mp_allreduce(load.received_rows));
+        builder.communicate(layer.name + ".a2a_combine.fwd" + suffix, "alltoall_combine", alltoall(load));
+        builder.compute(layer.name + ".combine.fwd" + suffix, "combine", sc.combine.forward);
+      } else {
+        const auto& ffn = layer.decoder ? dec_ffn : enc_ffn;
+        builder.compute(layer.name + ".ffn.fwd" + suffix, "dense_ffn", ffn.forward);
+      }
+      if (tp > 1 && !layer.sparse)
+        builder.communicate(layer.name + ".ffn.allreduce" + suffix, "mp_allreduce", mp_allreduce(tokens));
+    }
+    builder.compute("lm_head_loss.fwd" + suffix, "embedding", lm_head.forward);
+    // Backward, layers in reverse.
+    builder.compute("lm_head_loss.bwd" + suffix, "embedding", lm_head.backward);
+    for (std::size_t li = plan.layers.size(); li-- > 0;) {
+      const auto& layer = plan.layers[li];
+      const std::int64_t tokens = layer.decoder ? T_dec : T_enc;
+      if (layer.sparse) {
+        const auto& load = layer.decoder ? *plan.decoder : *plan.encoder;
+        const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
+        builder.compute(layer.name + ".combine.bwd" + suffix, "combine", sc.combine.backward);
+        builder.communicate(layer.name + ".a2a_combine.bwd" + suffix, "alltoall_combine", alltoall(load));
+        builder.compute(layer.name + ".experts.bwd" + suffix, "expert_ffn", sc.experts.backward);
+        if (tp > 1)
+          builder.communicate(layer.name + ".experts.allreduce.bwd" + suffix, "mp_allreduce",
+                              mp_allreduce(load.received_rows));
+        builder.communicate(layer.name + ".a2a_dispatch.bwd" + suffix, "alltoall_dispatch", alltoall(load));
+        builder.compute(layer.name + ".dispatch.bwd" + suffix, "dispatch", sc.dispatch.backward);
+        builder.compute(layer.name + ".router.bwd" + suffix, "router", sc.router.backward);
+      } else {
+        const auto& ffn = layer.decoder ? dec_ffn : enc_ffn;
+        if (tp > 1)
+          builder.communicate(layer.name + ".ffn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens));
+        builder.compute(layer.name + ".ffn.bwd" + suffix, "dense_ffn", ffn.backward);
+      }
+      const auto& attn = layer.decoder ? dec_attention : enc_attention;
+      if (tp > 1)
+        builder.communicate(layer.name + ".attn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens));
+      last_backward_of_layer[li] = builder.compute(layer.name + ".attn.bwd" + suffix, "attention", attn.backward);
+    }
+    last_embedding_backward = builder.compute("embed.bwd" + suffix, "embedding", embedding.backward);
+  }
+
+  // Gradient all-reduce: per layer, after its last microbatch's backward (overlapped), or
+  // all after the backward pass.
+  const bool replicas = in.layout.expert_replicas() > 1;
+  const std::int64_t local_experts = m.is_moe() ? in.layout.experts_per_device(*m.experts) : 0;
+  for (std::size_t li = plan.layers.size(); li-- > 0;) {
+    const auto& layer = plan.layers[li];
+    const engine::TaskId after = in.overlap_grad_allreduce ? last_backward_of_layer[li] : builder.last();
+    if (in.layout.dp > 1)
+      builder.communicate_aside(layer.name + ".grad_allreduce", "allreduce",
+                                grad_allreduce(layer.dense_params / tp, dgroups), after);
+    if (layer.sparse && replicas)
+      builder.communicate_aside(layer.name + ".expert_grad_allreduce", "allreduce",
+                                grad_allreduce(layer.expert_params * local_experts / tp, rgroups), after);
+  }
+  if (in.layout.dp > 1)
+    builder.communicate_aside("embedding.grad_allreduce", "allreduce",
+                              grad_allreduce(stats.params_embedding / tp, dgroups), *last_embedding_backward);
+
+  // The optimizer step after the last backward and every gradient all-reduce.
+  const auto optimizer =
+      builder.graph().add_task("optimizer", "optimizer", std::nullopt,
+                               costs.optimizer(memory.params_local, in.optimizer == Optimizer::adam));
+  builder.graph().add_dependency(builder.last(), optimizer);
+  for (auto id : builder.aside()) builder.graph().add_dependency(id, optimizer);
+
+  return std::move(builder).finish();
+}
+
+}  // namespace switchsim::model

@@ -1,0 +1,78 @@
+#include "model/switch_plan.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "model/expert_placement.hpp"
+#include "moe/capacity.hpp"
+
+namespace switchsim::model {
+
+SwitchPlan plan_switch_layer(const SwitchPlanInputs& in, std::mt19937_64& rng) {
+  const auto& s = in.shape;
+  if (!in.routing) throw std::invalid_argument("plan_switch_layer: no routing given");
+  if (in.ep < 1 || s.experts % in.ep != 0)
+    throw std::invalid_argument(std::to_string(s.experts) + " experts cannot be split over " + std::to_string(in.ep) +
+                                " ranks");
+  if (in.groups < 1 || (in.padding == Padding::dropless && in.groups < in.ep))
+    throw std::invalid_argument("plan_switch_layer: dropless routing needs every member of the expert-parallel group");
+  const std::int64_t experts = s.experts;
+  const std::int64_t local = experts / in.ep;
+  const std::int64_t b = in.bytes_per_element;
+  const std::int64_t assignments_per_group = s.assignments();
+  SwitchPlan plan;
+  plan.tokens = s.tokens;
+  plan.capacity = moe::expert_capacity({.tokens = s.tokens,
+                                        .experts = experts,
+                                        .top_k = s.top_k,
+                                        .capacity_factor = in.capacity_factor,
+                                        .min_capacity = in.min_capacity});
+  const RoutingSpec& routing = *in.routing;
+  const bool traced = routing.kind == RoutingSpec::Kind::trace;
+  if (traced && !routing.trace) throw std::invalid_argument("routing '" + routing.text + "': the trace was not loaded");
+  // Traces: the step's counts as given for every group (no resampling), its P_i if recorded.
+  std::vector<std::int64_t> traced_counts;
+  const std::vector<double>* router_prob = nullptr;
+  std::vector<double> shares;
+  if (traced) {
+    traced_counts = trace_counts(*routing.trace, in.step, s.tokens);
+    const auto& step = routing.trace->steps[static_cast<std::size_t>(in.step)];
+    if (!step.router_prob.empty()) router_prob = &step.router_prob;
+  } else {
+    shares = expert_shares(routing, experts, in.step, rng);
+  }
+  if (router_prob) plan.aux_loss_sum = 0.0;
+
+  std::vector<std::vector<std::int64_t>> member_counts;
+  for (std::int64_t g = 0; g < in.groups; ++g) {
+    auto counts = traced ? traced_counts : sample_counts(shares, assignments_per_group, rng);
+    const auto summary = summarize_load(counts, plan.capacity);
+    const std::int64_t dropped = in.padding == Padding::capacity ? summary.dropped : 0;
+    plan.assignments = detail::checked_add(plan.assignments, summary.assignments, "assignments");
+    plan.dropped = detail::checked_add(plan.dropped, dropped, "dropped assignments");
+    plan.kept_rows = std::max(plan.kept_rows, summary.assignments - dropped);
+    plan.aux_loss_proxy_sum += aux_loss_proxy(counts);
+    if (router_prob) *plan.aux_loss_sum += aux_loss(counts, *router_prob);
+    if (g < in.ep && in.padding == Padding::dropless) member_counts.push_back(std::move(counts));
+  }
+  plan.groups_sampled = in.groups;
+
+  if (in.padding == Padding::capacity) {
+    plan.dispatch_rows = detail::checked_mul(experts, plan.capacity, "dispatch rows");
+    plan.rows_per_local_expert.assign(static_cast<std::size_t>(local),
+                                      detail::checked_mul(in.ep, plan.capacity, "rows per expert"));
+    plan.received_rows = plan.dispatch_rows;  // local * ep * C
+    plan.alltoall_bytes_per_rank = Bytes(plan.dispatch_rows) * s.d_model * b;
+    return plan;
+  }
+  // Dropless: member j hosts experts [j*local, (j+1)*local) and receives every token routed there.
+  plan.dispatch_rows = assignments_per_group;
+  auto placement = place_dropless(member_counts, Bytes(s.d_model * b));
+  plan.matrix = std::move(placement.matrix);
+  plan.rows_per_local_expert = std::move(placement.critical_rows);
+  plan.received_rows = placement.critical_received;
+  return plan;
+}
+
+}  // namespace switchsim::model
