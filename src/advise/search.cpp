@@ -122,6 +122,9 @@ std::vector<Candidate> search(const SearchSpec& spec, const Limits& limits, cons
   grid.base.batch_tokens = spec.batch_tokens;
   grid.base.routing = spec.routing;
   grid.base.padding = spec.padding;
+  grid.base.dispatch = spec.dispatch;
+  grid.base.group_size = spec.group_size;
+  grid.base.remat = spec.remat;
   grid.base.seed = spec.seed;
   grid.models = {spec.model};
   grid.clusters = {spec.cluster};

@@ -27,6 +27,9 @@ struct SearchSpec {
   std::int64_t batch_tokens = 1 << 20;
   std::string routing = "uniform";
   std::string padding = "capacity";
+  std::optional<std::string> dispatch;     // einsum | scatter | grouped; default: the profile's
+  std::optional<std::int64_t> group_size;  // einsum's S; default: 1024
+  std::string remat = "none";
   std::uint64_t seed = 1;
   std::vector<std::int64_t> tensor_parallel{1, 2, 4, 8};  // tp values tried (each must divide a node)
 };

@@ -35,6 +35,9 @@ struct AdviseOptions {
   std::optional<std::int64_t> devices;
   std::int64_t batch_tokens = 1 << 20;
   std::string routing = "uniform";
+  std::optional<std::string> dispatch;
+  std::optional<std::int64_t> group_size;
+  std::string remat = "none";
   std::int64_t min_experts = 8;
   std::int64_t max_experts = 256;
   std::string capacity_factors = "0.5,1.0,1.25,1.5,2.0";
@@ -91,6 +94,9 @@ int run_advise(const AdviseOptions& o) {
   } remove_cut{cut_file};
   spec.batch_tokens = o.batch_tokens;
   spec.routing = o.routing;
+  spec.dispatch = o.dispatch;
+  spec.group_size = o.group_size;
+  spec.remat = o.remat;
 
   std::optional<advise::SampleEfficiency> efficiency;
   if (!o.sample_efficiency.empty()) {
@@ -176,6 +182,18 @@ void setup_advise(CLI::App& app, Action& action) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch-tokens", o->batch_tokens, "Input tokens per step (default: 1048576)")->check(CLI::PositiveNumber);
   cmd->add_option("--routing", o->routing, "Routing, e.g. uniform, zipf:1.1, hot:0.3 (default: uniform)");
+  cmd->add_option("--dispatch", o->dispatch,
+                  "einsum (GShard / Mesh TensorFlow one-hot mask einsums), scatter (index gather/scatter: Tutel, "
+                  "DeepSpeed-MoE) or grouped (MegaBlocks dropless grouped GEMM, implies dropless) (default: the "
+                  "device profile's, einsum on TPU, scatter on GPU)")
+      ->check(CLI::IsMember({"einsum", "scatter", "grouped"}));
+  cmd->add_option("--group-size", o->group_size,
+                  "einsum dispatch: tokens per routing group S (default: 1024, Mesh TensorFlow's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--remat", o->remat,
+                  "none, attention (Megatron selective recomputation) or full (jax.checkpoint per layer): trades "
+                  "recompute time for activation memory in every point (default: none)")
+      ->check(CLI::IsMember({"none", "attention", "full"}));
   cmd->add_option("--min-experts", o->min_experts, "Smallest expert count searched, powers of two (default: 8)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-experts", o->max_experts, "Largest expert count searched, powers of two (default: 256)")

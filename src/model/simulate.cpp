@@ -19,6 +19,7 @@ void run_step(const StepGraph& step, bool record_trace, StepResult& result) {
   engine::Executor executor(step.graph, queue, &recorder);
   result.step_time = executor.run();
   result.tasks = static_cast<std::int64_t>(step.graph.task_count());
+  for (auto id : step.recompute_tasks) result.recompute_time += step.graph.task(id).duration;
 
   Picoseconds busy{0};
   for (const auto& rec : recorder.records()) {

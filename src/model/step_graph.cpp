@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/dispatch_cost.hpp"
 #include "model/model_stats.hpp"
 
 namespace switchsim::model {
@@ -107,7 +108,7 @@ class StepBuilder {
   }
   const std::vector<engine::TaskId>& aside() const { return aside_; }
   engine::TaskGraph& graph() { return graph_; }
-  StepGraph finish() && { return StepGraph{std::move(graph_), std::move(link_peaks_)}; }
+  StepGraph finish() && { return StepGraph{std::move(graph_), std::move(link_peaks_), {}}; }
 
  private:
   engine::TaskId chain(engine::TaskId id) {
@@ -202,15 +203,44 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
   dec_attention += costs.attention(plan.shape.sequences, m.seq_len_target, m.seq_len_input, true);
   const PhaseCost enc_ffn = costs.dense_ffn(T_enc);
   const PhaseCost dec_ffn = costs.dense_ffn(T_dec);
-  struct SwitchCosts {
-    PhaseCost router, dispatch, experts, combine;
-  };
-  auto switch_costs = [&](const SwitchPlan& load) {
-    return SwitchCosts{costs.router(load.tokens), costs.dispatch(load.tokens, load.dispatch_rows),
-                       costs.expert_ffn(load.rows_per_local_expert), costs.combine(load.tokens, load.kept_rows, load.dispatch_rows)};
-  };
+  using SwitchCosts = SwitchPhaseCosts;
+  auto switch_costs = [&](const SwitchPlan& load) { return switch_phase_costs(costs, in, load); };
   const std::optional<SwitchCosts> enc_switch = plan.encoder ? std::optional(switch_costs(*plan.encoder)) : std::nullopt;
   const std::optional<SwitchCosts> dec_switch = plan.decoder ? std::optional(switch_costs(*plan.decoder)) : std::nullopt;
+
+  // Rematerialization (remat.hpp): the forward work a layer redoes just before its backward.
+  std::vector<engine::TaskId> recompute_tasks;
+  auto recompute = [&](const LayerPlan& layer, const std::string& suffix) {
+    const std::string name = layer.name + ".recompute" + suffix;
+    const std::int64_t tokens = layer.decoder ? T_dec : T_enc;
+    const auto& attn = layer.decoder ? dec_attention : enc_attention;
+    if (in.remat == Remat::attention) {
+      const std::int64_t query_len = layer.decoder ? m.seq_len_target : m.seq_len_input;
+      PhaseCost core = costs.attention_core(plan.shape.sequences, query_len, query_len);
+      if (layer.decoder) core += costs.attention_core(plan.shape.sequences, m.seq_len_target, m.seq_len_input);
+      recompute_tasks.push_back(builder.compute(name + ".attn", "attention", core.forward));
+      return;
+    }
+    recompute_tasks.push_back(builder.compute(name + ".attn", "attention", attn.forward));
+    if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".attn.allreduce", "mp_allreduce", mp_allreduce(tokens)));
+    if (!layer.sparse) {
+      recompute_tasks.push_back(
+          builder.compute(name + ".ffn", "dense_ffn", (layer.decoder ? dec_ffn : enc_ffn).forward));
+      if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".ffn.allreduce", "mp_allreduce", mp_allreduce(tokens)));
+      return;
+    }
+    const auto& load = layer.decoder ? *plan.decoder : *plan.encoder;
+    const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
+    recompute_tasks.push_back(builder.compute(name + ".router", "router", sc.router.forward));
+    recompute_tasks.push_back(builder.compute(name + ".dispatch", "dispatch", sc.dispatch.forward));
+    recompute_tasks.push_back(builder.communicate(name + ".a2a_dispatch", "alltoall_dispatch", alltoall(load)));
+    recompute_tasks.push_back(builder.compute(name + ".experts", "expert_ffn", sc.experts.forward));
+    if (tp > 1)
+      recompute_tasks.push_back(
+          builder.communicate(name + ".experts.allreduce", "mp_allreduce", mp_allreduce(load.received_rows)));
+    recompute_tasks.push_back(builder.communicate(name + ".a2a_combine", "alltoall_combine", alltoall(load)));
+    recompute_tasks.push_back(builder.compute(name + ".combine", "combine", sc.combine.forward));
+  };
 
   std::vector<engine::TaskId> last_backward_of_layer(plan.layers.size());
   std::optional<engine::TaskId> last_embedding_backward;
@@ -248,6 +278,7 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
     for (std::size_t li = plan.layers.size(); li-- > 0;) {
       const auto& layer = plan.layers[li];
       const std::int64_t tokens = layer.decoder ? T_dec : T_enc;
+      if (in.remat == Remat::full) recompute(layer, suffix);
       if (layer.sparse) {
         const auto& load = layer.decoder ? *plan.decoder : *plan.encoder;
         const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
@@ -267,6 +298,7 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
         builder.compute(layer.name + ".ffn.bwd" + suffix, "dense_ffn", ffn.backward);
       }
       const auto& attn = layer.decoder ? dec_attention : enc_attention;
+      if (in.remat == Remat::attention) recompute(layer, suffix);
       if (tp > 1)
         builder.communicate(layer.name + ".attn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens));
       last_backward_of_layer[li] = builder.compute(layer.name + ".attn.bwd" + suffix, "attention", attn.backward);
@@ -299,7 +331,9 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
   builder.graph().add_dependency(builder.last(), optimizer);
   for (auto id : builder.aside()) builder.graph().add_dependency(id, optimizer);
 
-  return std::move(builder).finish();
+  StepGraph step = std::move(builder).finish();
+  step.recompute_tasks = std::move(recompute_tasks);
+  return step;
 }
 
 }  // namespace switchsim::model

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/task_graph.hpp"
 #include "model/comm_model.hpp"
@@ -19,6 +20,8 @@ struct StepGraph {
   engine::TaskGraph graph;
   // Link classes each communication task loaded, and how much (only when tracing).
   std::map<engine::TaskId, std::map<std::string, double>> link_peaks;
+  // The rematerialization tasks (their durations add up to StepResult::recompute_time).
+  std::vector<engine::TaskId> recompute_tasks;
 };
 
 // Collective times come from `comm` ("auto" algorithms: the fastest candidate per request).

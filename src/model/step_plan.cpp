@@ -5,6 +5,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "model/dispatch_cost.hpp"
 #include "model/model_stats.hpp"
 
 namespace switchsim::model {
@@ -27,6 +28,7 @@ SwitchPlan plan_stack(const StepInputs& in, std::int64_t tokens, std::mt19937_64
   p.bytes_per_element = dtype_bytes(m.compute_dtype);
   p.routing = &in.routing;
   p.step = in.step;
+  if (in.dispatch == Dispatch::einsum) p.capacity = device_capacity(in, tokens);
   return plan_switch_layer(p, rng);
 }
 
@@ -95,6 +97,12 @@ MemoryShape memory_shape(const StepInputs& in, const StepPlan& plan) {
     a2a_bytes = std::max(a2a_bytes, sent);
   }
   shape.alltoall_bytes = a2a_bytes;
+  if (in.dispatch == Dispatch::einsum) {
+    if (plan.encoder)
+      shape.mask_elements_encoder = einsum_shape(plan.shape.encoder_tokens, in.group_size, in.model, in.capacity_factor).mask_elements();
+    if (plan.decoder)
+      shape.mask_elements_decoder = einsum_shape(plan.shape.decoder_tokens, in.group_size, in.model, in.capacity_factor).mask_elements();
+  }
   return shape;
 }
 

@@ -23,7 +23,7 @@ SwitchPlan plan_switch_layer(const SwitchPlanInputs& in, std::mt19937_64& rng) {
   const std::int64_t assignments_per_group = s.assignments();
   SwitchPlan plan;
   plan.tokens = s.tokens;
-  plan.capacity = moe::expert_capacity({.tokens = s.tokens,
+  plan.capacity = in.capacity ? *in.capacity : moe::expert_capacity({.tokens = s.tokens,
                                         .experts = experts,
                                         .top_k = s.top_k,
                                         .capacity_factor = in.capacity_factor,

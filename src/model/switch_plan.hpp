@@ -28,6 +28,9 @@ struct SwitchPlanInputs {
   std::int64_t bytes_per_element = 2;
   const RoutingSpec* routing = nullptr;  // must outlive the call
   std::int64_t step = 0;                  // the trace step (traces), in order
+  // C when the dispatch fixes it otherwise (einsum: G groups of C each, dispatch_cost.hpp);
+  // unset: expert_capacity of T.
+  std::optional<std::int64_t> capacity;
 };
 
 struct SwitchPlan {
