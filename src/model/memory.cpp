@@ -1,5 +1,7 @@
 #include "model/memory.hpp"
 
+#include "units/checked.hpp"
+
 namespace switchsim::model {
 
 MemoryBreakdown memory_per_device(const StepInputs& in, const MemoryShape& s) {
@@ -8,8 +10,8 @@ MemoryBreakdown memory_per_device(const StepInputs& in, const MemoryShape& s) {
   const std::int64_t b = dtype_bytes(m.compute_dtype);
   const std::int64_t experts = m.experts.value_or(1);
   const std::int64_t local_expert_params =
-      m.is_moe() ? s.params_expert / experts * in.layout.experts_per_device(experts) / tp : 0;
-  const std::int64_t params = s.params_dense / tp + local_expert_params;
+      m.is_moe() ? size_product("local expert parameters", {s.params_expert / experts, in.layout.experts_per_device(experts)}) / tp : 0;
+  const std::int64_t params = size_sum("local parameters", {s.params_dense / tp, local_expert_params});
 
   MemoryBreakdown r;
   r.params_local = params;
@@ -27,31 +29,37 @@ MemoryBreakdown memory_per_device(const StepInputs& in, const MemoryShape& s) {
 
   // Saved activations per token, in elements (see phase_costs.cpp for the kernels).
   const std::int64_t d = m.d_model;
-  const std::int64_t inner = std::max<std::int64_t>(1, m.heads / tp) * m.d_kv;
+  const std::int64_t inner = size_product("attention width", {std::max<std::int64_t>(1, m.heads / tp), m.d_kv});
   const std::int64_t heads = std::max<std::int64_t>(1, m.heads / tp);
   const std::int64_t dff = std::max<std::int64_t>(1, m.d_ff / tp);
   const std::int64_t up = m.ffn_matrices() - 1;
-  const std::int64_t ffn_per_row = d + 2 * up * dff;
+  const std::int64_t ffn_per_row = size_sum("FFN activations per row", {d, size_product("FFN width", {2, up, dff})});
   auto attention = [&](std::int64_t tokens, std::int64_t context) {
-    return tokens * (2 * d + 5 * inner + heads * context);
+    return size_product("attention activations",
+                        {tokens, size_sum("attention activations per token",
+                                          {2 * d, size_product("attention activations", {5, inner}), size_product("scores", {heads, context})})});
   };
   const std::int64_t enc_layers = m.encoder_layers;
   const std::int64_t dec_layers = m.decoder_layers;
   const std::int64_t enc_sparse = m.sparse_layers_in(enc_layers);
   const std::int64_t dec_sparse = m.sparse_layers_in(dec_layers);
   std::int64_t elements = 0;
-  elements += enc_layers * attention(s.encoder_tokens, m.seq_len_input);
-  elements += dec_layers * (attention(s.decoder_tokens, m.seq_len_target) + attention(s.decoder_tokens, m.seq_len_input));
-  elements += (enc_layers - enc_sparse) * s.encoder_tokens * ffn_per_row;
-  elements += (dec_layers - dec_sparse) * s.decoder_tokens * ffn_per_row;
+  auto add = [&elements](std::int64_t more) { elements = size_sum("saved activations", {elements, more}); };
+  add(size_product("encoder attention activations", {enc_layers, attention(s.encoder_tokens, m.seq_len_input)}));
+  add(size_product("decoder attention activations",
+                   {dec_layers, size_sum("decoder attention activations", {attention(s.decoder_tokens, m.seq_len_target),
+                                                                           attention(s.decoder_tokens, m.seq_len_input)})}));
+  add(size_product("encoder FFN activations", {enc_layers - enc_sparse, s.encoder_tokens, ffn_per_row}));
+  add(size_product("decoder FFN activations", {dec_layers - dec_sparse, s.decoder_tokens, ffn_per_row}));
   // Switch layers: expert rows, dispatched and combined buffers, plus fp32 router probabilities.
   auto sparse = [&](std::int64_t tokens, std::int64_t slots) {
-    return slots * (ffn_per_row + 2 * d) + tokens * experts * 4 / b;
+    return size_sum("Switch layer activations", {size_product("expert rows", {slots, ffn_per_row + 2 * d}),
+                                                 size_product("router probabilities", {tokens, experts, 4}) / b});
   };
-  elements += enc_sparse * sparse(s.encoder_tokens, s.expert_slots_encoder);
-  elements += dec_sparse * sparse(s.decoder_tokens, s.expert_slots_decoder);
+  add(size_product("encoder Switch activations", {enc_sparse, sparse(s.encoder_tokens, s.expert_slots_encoder)}));
+  add(size_product("decoder Switch activations", {dec_sparse, sparse(s.decoder_tokens, s.expert_slots_decoder)}));
   // LM head logits in fp32 for the loss.
-  elements += s.decoder_tokens * std::max<std::int64_t>(1, m.vocab / tp) * 4 / b;
+  add(size_product("logits", {s.decoder_tokens, std::max<std::int64_t>(1, m.vocab / tp), 4}) / b);
   r.activations = Bytes(elements) * b;
   r.alltoall_buffers = Bytes(s.alltoall_bytes) * 2;
   return r;

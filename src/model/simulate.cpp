@@ -11,6 +11,7 @@
 #include "model/expert_placement.hpp"
 #include "model/model_stats.hpp"
 #include "model/phase_costs.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::model {
 namespace {
@@ -240,9 +241,9 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
   }
 
   // Per-layer plans, encoder then decoder, and their parameter counts for gradient buckets.
-  const std::int64_t inner = m.heads * m.d_kv;
-  const std::int64_t attention_params = 4 * d * inner;
-  const std::int64_t ffn_params = m.ffn_matrices() * d * m.d_ff;
+  const std::int64_t inner = size_product("attention width", {m.heads, m.d_kv});
+  const std::int64_t attention_params = size_product("attention parameters", {4, d, inner});
+  const std::int64_t ffn_params = size_product("FFN parameters", {m.ffn_matrices(), d, m.d_ff});
   std::vector<LayerPlan> layers;
   for (std::int64_t i = 0; i < m.encoder_layers + m.decoder_layers; ++i) {
     LayerPlan p;
@@ -250,7 +251,8 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
     const std::int64_t index = p.decoder ? i - m.encoder_layers : i;
     p.sparse = m.is_moe() && (index + 1) % m.expert_every == 0;
     p.name = (p.decoder ? "dec" : "enc") + std::to_string(index);
-    p.dense_params = (p.decoder ? 2 : 1) * attention_params + (p.sparse ? d * *m.experts : ffn_params);
+    p.dense_params = size_sum("layer parameters", {size_product("attention parameters", {p.decoder ? 2 : 1, attention_params}),
+                                                   p.sparse ? size_product("router parameters", {d, *m.experts}) : ffn_params});
     p.expert_params = p.sparse ? ffn_params : 0;
     layers.push_back(std::move(p));
   }
@@ -278,7 +280,7 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
     r.op = CommOp::allreduce;
     r.algorithm = in.allreduce_algorithm;
     r.groups = mgroups;
-    r.bytes_per_rank = Bytes(rows * d * b);
+    r.bytes_per_rank = Bytes(size_product("model-parallel all-reduce bytes", {rows, d, b}));
     return r;
   };
   auto grad_allreduce = [&](std::int64_t params, const std::vector<std::vector<std::int32_t>>& groups) {
@@ -385,7 +387,7 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
                                 grad_allreduce(layer.dense_params / tp, dgroups), after);
     if (layer.sparse && replicas)
       builder.communicate_aside(layer.name + ".expert_grad_allreduce", "allreduce",
-                                grad_allreduce(layer.expert_params * local_experts / tp, rgroups), after);
+                                grad_allreduce(size_product("expert gradients", {layer.expert_params, local_experts}) / tp, rgroups), after);
   }
   if (in.layout.dp > 1)
     builder.communicate_aside("embedding.grad_allreduce", "allreduce",
