@@ -131,7 +131,10 @@ TEST_CASE("--experts beyond the limit and --threads beyond the limit exit 2 nami
 
 TEST_CASE("a grid of 10^9 points given by options exits 2 before any point runs") {
   std::string list;
-  for (int i = 1; i <= 1000; ++i) list += (i > 1 ? "," : "") + std::to_string(i);
+  for (int i = 1; i <= 1000; ++i) {
+    if (i > 1) list += ',';
+    list += std::to_string(i);
+  }
   check_one_line_error(run_cli("sweep --model switch-base-8 --cluster dgx-h100-8 --experts " + list +
                                " --top-k " + list + " --batch-tokens " + list +
                                " --quiet --out /tmp/switchsim_hostile_no_sweep"),

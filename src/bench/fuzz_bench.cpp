@@ -40,7 +40,7 @@ int run_fuzz(const FuzzRun& run, bool quick) {
   options.inputs = run.inputs.value_or(quick ? 2'000 : 100'000);
   options.per_input_limit_s = run.per_input_limit_s;
   options.simulate = run.simulate;
-  fmt::print("fuzz: seed {} (replay: switchsim bench fuzz --seed {} --inputs {}), per-input limit {} s{}\n",
+  fmt::print("fuzz: seed {} (replay: switchsim bench fuzz --seed {} --inputs {}), per-input limit {} CPU s{}\n",
              options.seed, options.seed, options.inputs, options.per_input_limit_s,
              options.simulate ? ", accepted inputs simulated" : "");
   std::fflush(stdout);
@@ -54,7 +54,7 @@ int run_fuzz(const FuzzRun& run, bool quick) {
   for (const auto& [kind, c] : result.kinds)
     fmt::print("fuzz/{:<8} accepted={:<8} rejected={:<8} simulated={:<8} simulation_rejected={}\n", kind, c.accepted,
                c.rejected, c.simulated, c.simulation_rejected);
-  fmt::print("fuzz/total    inputs={}  unexpected_exceptions={}  over_time_limit={}  slowest_input_s={:.3f} (#{})  "
+  fmt::print("fuzz/total    inputs={}  unexpected_exceptions={}  over_time_limit={}  slowest_input_cpu_s={:.3f} (#{})  "
              "inputs_per_s={:.0f}  time_s={:.2f}\n",
              result.inputs, result.unexpected_exceptions, result.over_time_limit, result.slowest_input_s,
              result.slowest_index, static_cast<double>(result.inputs) / seconds, seconds);

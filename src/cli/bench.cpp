@@ -33,7 +33,7 @@ void setup_bench(CLI::App& app, Action& action) {
   cmd->add_option("--inputs", options->fuzz.inputs, "fuzz: number of mutated inputs (default: 100000; 2000 with --quick)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   cmd->add_option("--per-input-limit-s", options->fuzz.per_input_limit_s,
-                  "fuzz: an input (parse and simulation) taking longer is a finding (default: 1)")
+                  "fuzz: an input (parse and simulation) taking more CPU seconds is a finding (default: 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("!--no-simulate", options->fuzz.simulate, "fuzz: only parse; do not simulate accepted inputs");
   cmd->callback([options, &action] {

@@ -46,7 +46,7 @@ class CheckingSax {
   }
   bool key(json::string_t& k) {
     Frame& f = frames_[depth_ - 1];
-    if (!f.keys.insert(k).second) throw ConfigError(name_, pointer(depth_ - 1) + "/" + escape_pointer_token(k), "duplicate key");
+    if (!f.keys.insert(k).second) throw ConfigError(name_, path(depth_ - 1) + "/" + escape_pointer_token(k), "duplicate key");
     f.key = k;
     return dom_.key(k);
   }
@@ -98,13 +98,18 @@ class CheckingSax {
   // Pointer to the value being read in the first `depth` frames (inner arrays: their current
   // element; the innermost array when a value is about to start: the next element).
   std::string pointer(std::size_t depth) const {
+    const std::string out = path(depth);
+    return out.empty() ? "/" : out;
+  }
+  // The same, "" for the root.
+  std::string path(std::size_t depth) const {
     std::string out;
     for (std::size_t i = 0; i < depth; ++i) {
       const Frame& f = frames_[i];
       if (f.is_object) out += "/" + escape_pointer_token(f.key);
       else out += "/" + std::to_string(i + 1 == depth_ && depth == depth_ ? f.values : f.values - 1);
     }
-    return out.empty() ? "/" : out;
+    return out;
   }
 
   nlohmann::detail::json_sax_dom_parser<json> dom_;

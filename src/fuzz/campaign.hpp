@@ -4,7 +4,8 @@
 // parser lets through reach the sizes, samplers and schedules they drive). Counts are counted:
 // every input is accepted, rejected (ConfigError, std::invalid_argument, OverflowError) or an
 // unexpected exception; a crash ends the process and a hang is caught by the per-input time
-// (measured per input, and reported with the seed and index to replay it).
+// (CPU time of the fuzzing thread, measured per input, and reported with the seed and index
+// to replay it).
 
 #include <cstdint>
 #include <functional>
@@ -44,7 +45,7 @@ struct CampaignResult {
   std::int64_t inputs = 0;
   std::int64_t unexpected_exceptions = 0;
   std::int64_t over_time_limit = 0;
-  double slowest_input_s = 0.0;
+  double slowest_input_s = 0.0;  // CPU seconds
   std::int64_t slowest_index = -1;
 };
 
