@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/catalog.hpp"
+#include "fuzz/campaign.hpp"
 #include "fuzz/mutator.hpp"
 
 using namespace switchsim;
@@ -50,4 +52,53 @@ TEST_CASE("two thousand mutated configs are each accepted or rejected cleanly") 
   }
   // Most mutants break something; a fuzzer that never gets rejected is not mutating.
   CHECK(rejected > 1000);
+}
+
+// The campaign behind `switchsim bench fuzz`: its counts are counted, not printed as constants.
+TEST_CASE("a fuzzing campaign counts every input once and simulates the accepted ones") {
+  const auto catalog = config::Catalog(SWITCHSIM_SOURCE_DIR);
+  const std::vector<fuzz::SeedInput> seeds{
+      {"model", slurp("models/switch-base-8.json")},
+      {"device", slurp("hardware/h100-sxm.json")},
+      {"cluster", slurp("hardware/dgx-h100-8.json")},
+      {"trace", R"({"experts": 4, "tokens_per_group": 8, "steps": [[2, 2, 2, 2], [8, 0, 0, 0]]})"},
+      {"grid", R"({"model": ["switch-base-8"], "cluster": ["dgx-h100-8"], "experts": [8, 16]})"}};
+  const fuzz::SimulationBase base{catalog.model("switch-base-8"), catalog.cluster("dgx-h100-8"), &catalog};
+  fuzz::CampaignOptions options;
+  options.seed = 7;
+  options.inputs = 300;
+  options.per_input_limit_s = 5.0;
+  std::vector<fuzz::Finding> findings;
+  const auto result = fuzz::run_campaign(seeds, base, options, [&](const fuzz::Finding& f) { findings.push_back(f); });
+  for (const auto& f : findings) UNSCOPED_INFO(f.kind << " #" << f.index << ": " << f.what << "\n" << f.text);
+  CHECK(findings.empty());
+  CHECK(result.inputs == 300);
+  std::int64_t counted = 0, simulated = 0;
+  for (const auto& [kind, c] : result.kinds) {
+    INFO(kind);
+    counted += c.accepted + c.rejected;
+    CHECK(c.simulated + c.simulation_rejected == c.accepted);
+    CHECK(c.accepted + c.rejected == 60);  // 300 inputs round-robin over 5 seeds
+    simulated += c.simulated;
+  }
+  CHECK(counted + result.unexpected_exceptions == 300);
+  // Some mutants survive parsing (a flipped digit of a width) and are simulated to the end.
+  CHECK(simulated > 10);
+}
+
+TEST_CASE("the same campaign seed replays the same counts") {
+  const auto catalog = config::Catalog(SWITCHSIM_SOURCE_DIR);
+  const std::vector<fuzz::SeedInput> seeds{{"model", slurp("models/switch-base-8.json")},
+                                           {"cluster", slurp("hardware/dgx-h100-8.json")}};
+  const fuzz::SimulationBase base{catalog.model("switch-base-8"), catalog.cluster("dgx-h100-8"), &catalog};
+  fuzz::CampaignOptions options;
+  options.seed = 99;
+  options.inputs = 100;
+  options.per_input_limit_s = 5.0;
+  const auto a = fuzz::run_campaign(seeds, base, options, [](const fuzz::Finding&) {});
+  const auto b = fuzz::run_campaign(seeds, base, options, [](const fuzz::Finding&) {});
+  for (const auto& kind : {"model", "cluster"}) {
+    CHECK(a.kinds.at(kind).accepted == b.kinds.at(kind).accepted);
+    CHECK(a.kinds.at(kind).simulated == b.kinds.at(kind).simulated);
+  }
 }

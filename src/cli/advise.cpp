@@ -22,6 +22,7 @@
 #include "cli/output.hpp"
 #include "config/catalog.hpp"
 #include "config/cluster_config.hpp"
+#include "config/limits.hpp"
 #include "report/document.hpp"
 #include "sweep/grid.hpp"
 #include "sweep/progress.hpp"
@@ -180,7 +181,8 @@ void setup_advise(CLI::App& app, Action& action) {
                   "Use only the first N devices of the cluster: whole nodes of a fat tree, or part of an NVSwitch "
                   "node (default: all)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-tokens", o->batch_tokens, "Input tokens per step (default: 1048576)")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-tokens", o->batch_tokens, "Input tokens per step, at most 2^40 (default: 1048576)")
+      ->check(CLI::Range(std::int64_t{1}, config::kMaxBatchTokens));
   cmd->add_option("--routing", o->routing, "Routing, e.g. uniform, zipf:1.1, hot:0.3 (default: uniform)");
   cmd->add_option("--dispatch", o->dispatch,
                   "einsum (GShard / Mesh TensorFlow one-hot mask einsums), scatter (index gather/scatter: Tutel, "
@@ -195,9 +197,9 @@ void setup_advise(CLI::App& app, Action& action) {
                   "recompute time for activation memory in every point (default: none)")
       ->check(CLI::IsMember({"none", "attention", "full"}));
   cmd->add_option("--min-experts", o->min_experts, "Smallest expert count searched, powers of two (default: 8)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-experts", o->max_experts, "Largest expert count searched, powers of two (default: 256)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::int64_t{1}, config::kMaxExperts));
+  cmd->add_option("--max-experts", o->max_experts, "Largest expert count searched, powers of two, at most 65536 (default: 256)")
+      ->check(CLI::Range(std::int64_t{1}, config::kMaxExperts));
   cmd->add_option("--capacity-factor", o->capacity_factors, "Capacity factors searched (default: 0.5,1.0,1.25,1.5,2.0)");
   cmd->add_option("--top-k", o->top_ks, "Experts per token searched (default: 1,2)");
   cmd->add_option("--max-drop-frac", o->max_drop_frac, "Reject points dropping more than this fraction of tokens (default: 0.01)")
@@ -214,7 +216,8 @@ void setup_advise(CLI::App& app, Action& action) {
                   "closed-form (per-device NIC bandwidth; blind to oversubscription and in-node all-to-all) or flow "
                   "(shared links; slower to run) (default: closed-form)")
       ->check(CLI::IsMember({"closed-form", "flow"}));
-  cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "Worker threads, at most 1024 (default: all cores)")
+      ->check(CLI::Range(0, static_cast<int>(config::kMaxThreads)));
   cmd->add_option("--out", o->out, "Directory for advice.json, advice.md, advice.html (default: print only)");
   cmd->add_flag("--quiet", o->quiet, "No progress bar (it is also off when stderr is not a terminal)");
   cmd->callback([o, &action] { action = [o] { return run_advise(*o); }; });

@@ -9,10 +9,13 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
+#include <vector>
 
 #include "cli/command.hpp"
 #include "config/catalog.hpp"
 #include "moe/routing_skew.hpp"
+#include "config/limits.hpp"
 #include "net/collective.hpp"
 #include "topology/build.hpp"
 #include "units/parse.hpp"
@@ -27,8 +30,8 @@ struct CollectiveOptions {
   std::string bytes;
   std::string max_bytes;
   double step_factor = 2.0;
-  std::int64_t ranks = 0;
-  std::int64_t ranks_per_node = 0;
+  std::optional<std::int64_t> ranks;           // default: every device
+  std::optional<std::int64_t> ranks_per_node;  // default: the topology's node size
   std::string skew = "uniform";
   bool ecmp = false;
   bool json = false;
@@ -40,6 +43,27 @@ Bytes parse_size(const std::string& text, const char* option) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("{}: {}", option, e.what()));
   }
+}
+
+// Largest size per rank: with up to 2^18 ranks (config/limits.hpp), every total stays below 2^63.
+const Bytes kMaxBytesPerRank(std::int64_t{1} << 40);
+
+// The sizes of a sweep: first, first * f, first * f^2, ... (each at least one byte more than
+// the last), ending with `last`. A factor so close to 1 that the sweep would exceed
+// config::kMaxSizes sizes is refused before any work.
+std::vector<Bytes> sweep_sizes(Bytes first, Bytes last, double factor) {
+  std::vector<Bytes> sizes;
+  for (Bytes size = first;;) {
+    sizes.push_back(size);
+    if (static_cast<std::int64_t>(sizes.size()) > config::kMaxSizes)
+      throw UsageError(fmt::format("--step-factor {} from --bytes {} to --max-bytes {} gives more than {} sizes "
+                                   "(switchsim's limit); use a larger factor",
+                                   factor, first.count(), last.count(), config::kMaxSizes));
+    if (size >= last) break;
+    const double scaled = size.as_double() * factor;
+    size = scaled >= last.as_double() ? last : std::min(last, Bytes(std::max<std::int64_t>(size.count() + 1, std::llround(scaled))));
+  }
+  return sizes;
 }
 
 // Share of each rank's bytes that goes to destination rank j: the routing skew (parsed by
@@ -118,31 +142,34 @@ int run_collective_command(const CollectiveOptions& o) {
   const Bytes first = parse_size(o.bytes, "--bytes");
   const Bytes last = o.max_bytes.empty() ? first : parse_size(o.max_bytes, "--max-bytes");
   if (last < first) throw UsageError("--max-bytes must be at least --bytes");
-  if (!(o.step_factor > 1.0)) throw UsageError("--step-factor must be greater than 1");
-  if (o.ranks_per_node < 0) throw UsageError("--ranks-per-node must be positive");
+  for (const auto& [size, option] : {std::pair{first, "--bytes"}, std::pair{last, "--max-bytes"}})
+    if (size > kMaxBytesPerRank)
+      throw UsageError(fmt::format("{}: at most 2^40 bytes (1 TiB) per rank (switchsim's limit), got {}", option,
+                                   size.count()));
+  if (!(o.step_factor > 1.0) || !std::isfinite(o.step_factor))
+    throw UsageError(fmt::format("--step-factor must be a finite number greater than 1, got {}", o.step_factor));
+  const std::vector<Bytes> sizes = sweep_sizes(first, last, o.step_factor);
+  if (o.ranks && *o.ranks < 1) throw UsageError(fmt::format("--ranks must be at least 1, got {}", *o.ranks));
+  if (o.ranks_per_node && *o.ranks_per_node < 1)
+    throw UsageError(fmt::format("--ranks-per-node must be at least 1, got {}", *o.ranks_per_node));
   if (*op == net::CollectiveOp::alltoallv) skew_weights(o.skew, 2);  // reject a bad --skew before any work
 
   const auto catalog = config::Catalog::from_environment();
   const auto cluster = catalog.cluster(o.cluster);
   const auto topo = topology::build_topology(cluster, topology::RoutingOptions{o.ecmp});
-  const std::int64_t n = o.ranks == 0 ? topo.endpoint_count() : o.ranks;
+  const std::int64_t n = o.ranks.value_or(topo.endpoint_count());
   if (n < 1 || n > topo.endpoint_count())
-    throw UsageError(fmt::format("--ranks: {} has {} devices, got {}", cluster.name, topo.endpoint_count(), o.ranks));
+    throw UsageError(fmt::format("--ranks: {} has {} devices, got {}", cluster.name, topo.endpoint_count(), n));
 
   net::CollectiveSpec spec;
   spec.op = *op;
   spec.algorithm = *algo;
   spec.ranks.resize(static_cast<std::size_t>(n));
   std::iota(spec.ranks.begin(), spec.ranks.end(), 0);
-  spec.ranks_per_node = o.ranks_per_node;
+  spec.ranks_per_node = o.ranks_per_node.value_or(0);  // 0: the topology's node size
 
   std::vector<Result> results;
-  for (Bytes size = first;;) {
-    results.push_back(run_one(topo, spec, size, o.skew));
-    if (size >= last) break;
-    const auto next = Bytes(std::max<std::int64_t>(size.count() + 1, std::llround(size.as_double() * o.step_factor)));
-    size = std::min(next, last);
-  }
+  for (const Bytes size : sizes) results.push_back(run_one(topo, spec, size, o.skew));
 
   if (o.json) {
     nlohmann::json rows = nlohmann::json::array();

@@ -1,5 +1,7 @@
 #include "cli/layer_grid.hpp"
 
+#include "cli/seed_option.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -65,7 +67,8 @@ void add_layer_grid_options(CLI::App* cmd, LayerGridOptions& o, bool skew_and_au
     cmd->add_flag_function("--no-aux-loss", [&o](std::int64_t) { o.aux_loss = false; },
                   "Leave the load-balancing loss out of the backward pass");
   }
-  cmd->add_option("--seed", o.seed, fmt::format("Seed of inputs, weights and predicted loads (default {})", o.seed));
+  cmd->add_option("--seed", o.seed, fmt::format("Seed of inputs, weights and predicted loads (default {})", o.seed))
+      ->check(decimal_seed());
   cmd->add_option("--min-capacity", o.min_capacity,
                   fmt::format("Minimum expert capacity in tokens (default {})", o.min_capacity));
 }

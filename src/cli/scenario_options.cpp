@@ -1,5 +1,7 @@
 #include "cli/scenario_options.hpp"
 
+#include "cli/seed_option.hpp"
+
 namespace switchsim::cli {
 
 void add_scenario_options(CLI::App& cmd, model::Scenario& s, bool require) {
@@ -20,7 +22,8 @@ void add_scenario_options(CLI::App& cmd, model::Scenario& s, bool require) {
                  "Parallel layout dp=N,tp=M,ep=K with dp*tp = devices (default: all data parallel, experts over dp)");
   cmd.add_option("--routing", s.routing,
                  "Token-to-expert load: uniform | zipf:S | hot:FRAC | trace:FILE (default: uniform)");
-  cmd.add_option("--seed", s.seed, "Seed of the routing sample (default: 1)");
+  cmd.add_option("--seed", s.seed, "Seed of the routing sample (default: 1)")
+      ->check(decimal_seed());
   cmd.add_option("--router-dtype", s.router_dtype,
                  "Router GEMM and softmax precision fp32|bf16; fp32 router with bf16 elsewhere is the paper's selective "
                  "precision (Section 2.4) (default: the model's, fp32)");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <new>
 
 #include "cli/comm_factory.hpp"
 #include "cli/command.hpp"
@@ -59,18 +60,38 @@ void print_text(const model::StepInputs& in, const model::StepResult& r) {
 
 int run_simulate(const SimulateOptions& o) {
   const auto catalog = config::Catalog::from_environment();
+  // Before any work: a FIFO, device or missing directory at an output is an error now.
+  if (!o.out.empty()) require_output_directory(o.out);
+  if (!o.trace.empty()) require_output_directory(o.trace);
+  if (o.steps < 1) throw UsageError(fmt::format("--steps must be at least 1, got {}", o.steps));
   model::StepInputs inputs;
+  // Sizes that leave 64 bits or this machine's memory are bad input, reported with the
+  // options and files that set them.
+  auto sizes = [&] {
+    return fmt::format("--batch-tokens {} with model {} ({} experts) on cluster {} ({} devices)",
+                       o.scenario.batch_tokens, o.scenario.model, inputs.model.experts.value_or(0),
+                       o.scenario.cluster, inputs.cluster.devices);
+  };
   try {
     inputs = model::make_inputs(o.scenario, catalog);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
+  } catch (const OverflowError& e) {
+    throw UsageError(fmt::format("{}: {}", sizes(), e.what()));
+  } catch (const std::bad_alloc&) {
+    throw UsageError(fmt::format("{}: needs more memory than this machine gives", sizes()));
   }
-  auto comm = make_comm_model(inputs.cluster, o.network);
   model::RunResult run;
+  std::unique_ptr<model::CommModel> comm;
   try {
+    comm = make_comm_model(inputs.cluster, o.network);
     run = model::simulate_run(inputs, *comm, o.steps, !o.trace.empty());
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
+  } catch (const OverflowError& e) {
+    throw UsageError(fmt::format("{}: {}", sizes(), e.what()));
+  } catch (const std::bad_alloc&) {
+    throw UsageError(fmt::format("{}: needs more memory than this machine gives", sizes()));
   }
   const model::StepResult& result = run.mean;
   nlohmann::json row = model::input_columns(inputs);

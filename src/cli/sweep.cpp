@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <limits>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -15,8 +16,10 @@
 #include "cli/output.hpp"
 #include "cli/report_writer.hpp"
 #include "cli/scenario_options.hpp"
+#include "cli/seed_option.hpp"
 #include "cli/sweep_rows.hpp"
 #include "config/catalog.hpp"
+#include "config/limits.hpp"
 #include "ref/cpu/mpi_session.hpp"
 #include "report/gnuplot.hpp"
 #include "report/results_writer.hpp"
@@ -84,6 +87,24 @@ sweep::Grid build_grid(const SweepOptions& o) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  for (const std::int64_t e : g.experts)
+    if (e > config::kMaxExperts)
+      throw UsageError(fmt::format("--experts must be at most {} (switchsim's limit), got {}", config::kMaxExperts, e));
+  for (const std::int64_t t : g.batch_tokens)
+    if (t > config::kMaxBatchTokens)
+      throw UsageError(fmt::format("--batch-tokens must be at most 2^40 = {} (switchsim's limit), got {}",
+                                   config::kMaxBatchTokens, t));
+  std::int64_t points = 0;
+  try {
+    points = g.size();
+  } catch (const OverflowError&) {
+    points = std::numeric_limits<std::int64_t>::max();
+  }
+  if (points > config::kMaxGridPoints)
+    throw UsageError(fmt::format("sweep: the lists of --model, --cluster, --layout, --batch-tokens, --routing, --padding, "
+                                 "--top-k, --experts and --capacity-factor give {} points, more than {} (switchsim's "
+                                 "limit); split the sweep",
+                                 points, config::kMaxGridPoints));
   return g;
 }
 
@@ -222,7 +243,8 @@ void setup_sweep(CLI::App& app, Action& action) {
   cmd->add_option("--router-dtype", o->base.router_dtype, "fp32 (selective precision) or bf16 (default: the model's)");
   cmd->add_option("--compute-dtype", o->base.compute_dtype, "bf16, fp32 or tf32 (default: the model's, bf16)");
   cmd->add_option("--grid", o->grid_file, "A JSON grid file: {\"model\": [...], \"cluster\": [...], \"experts\": [...], ...}");
-  cmd->add_option("--seed", o->base.seed, "Routing seed for every point (default: 1)");
+  cmd->add_option("--seed", o->base.seed, "Routing seed for every point (default: 1)")
+      ->check(decimal_seed());
   cmd->add_option("--seq-len", o->base.seq_len, "Input sequence length (default: the model's, 512)");
   cmd->add_option("--microbatches", o->base.microbatches, "Microbatches per step (default: 1)");
   cmd->add_option("--optimizer", o->base.optimizer, "adafactor or adam (default: adafactor)")
@@ -230,7 +252,8 @@ void setup_sweep(CLI::App& app, Action& action) {
   cmd->add_option("--network", o->network,
                   "flow (max-min flows on the cluster's topology) or closed-form (faster, no contention) (default: flow)")
       ->check(CLI::IsMember({"closed-form", "flow"}));
-  cmd->add_option("--threads", o->threads, "Worker threads per rank (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "Worker threads per rank, at most 1024 (default: all cores)")
+      ->check(CLI::Range(0, static_cast<int>(config::kMaxThreads)));
   cmd->add_option("--ranks", o->ranks,
                   "MPI ranks: relaunches itself under mpirun -np N (default: 1; under mpirun: the world size)")
       ->check(CLI::PositiveNumber);

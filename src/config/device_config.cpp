@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "config/limits.hpp"
 #include "config/object_reader.hpp"
 
 namespace switchsim::config {
@@ -59,10 +60,15 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   DeviceConfig d;
   d.name = r.string("name");
   d.kind = r.choice("kind", {"gpu", "tpu_core", "cpu"});
-  d.compute_units = r.positive_int("compute_units");
+  d.compute_units = r.at_most("compute_units", r.positive_int("compute_units"), 1 << 20);
   {
     auto peaks = r.object("peak_tflops");
-    d.peak_bf16 = FlopsPerSecond::tera(peaks.positive_number("bf16"));
+    // 1 MFLOP/s to 1 EFLOP/s per device: outside, kernel times leave 64-bit picoseconds.
+    auto peak = [&](std::string_view key, double value) {
+      if (value < 1e-6 || value > 1e6) peaks.fail(key, "must be between 1e-6 and 1e6 TFLOP/s (switchsim's limits)");
+      return FlopsPerSecond::tera(value);
+    };
+    d.peak_bf16 = peak("bf16", peaks.positive_number("bf16"));
     if (r.has("fp32_matmul_passes")) {
       // fp32 matmuls as bf16 passes: the fp32 peak follows; a stated one must agree.
       d.fp32_matmul_passes = r.positive_int("fp32_matmul_passes");
@@ -75,19 +81,21 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
       }
       d.peak_fp32 = d.peak_tf32 = FlopsPerSecond::tera(derived);
     } else {
-      d.peak_fp32 = FlopsPerSecond::tera(peaks.positive_number("fp32"));
-      d.peak_tf32 = FlopsPerSecond::tera(peaks.positive_number_or("tf32", d.peak_fp32.value() / 1e12));
+      d.peak_fp32 = peak("fp32", peaks.positive_number("fp32"));
+      d.peak_tf32 = peak("tf32", peaks.positive_number_or("tf32", d.peak_fp32.value() / 1e12));
     }
     peaks.finish();
   }
   d.dispatch = r.choice_or("dispatch", {"einsum", "scatter", "grouped"}, d.kind == "tpu_core" ? "einsum" : "scatter");
   d.memory = r.gibibytes("memory_GiB");
   d.memory_bandwidth = BytesPerSecond::gigabytes(r.positive_number("memory_bandwidth_GBps"));
+  if (d.memory_bandwidth.value() < kMinBandwidthBytesPerSecond || d.memory_bandwidth.value() > kMaxBandwidthBytesPerSecond)
+    r.fail("memory_bandwidth_GBps", "must be between 1e-6 and 1e6 GB/s (switchsim's limits)");
   d.gemm_efficiency = r.number_in_range_or("gemm_efficiency", 0.01, 1.0, d.gemm_efficiency);
   d.memory_efficiency = r.number_in_range_or("memory_efficiency", 0.01, 1.0, d.memory_efficiency);
-  d.gemm_tile = r.positive_int_or("gemm_tile", d.gemm_tile);
+  d.gemm_tile = r.at_most("gemm_tile", r.positive_int_or("gemm_tile", d.gemm_tile), 1 << 16);
   d.kernel_overhead = r.microseconds_or("kernel_overhead_us", 0.0);
-  d.cores_per_chip = r.positive_int_or("cores_per_chip", d.cores_per_chip);
+  d.cores_per_chip = r.at_most("cores_per_chip", r.positive_int_or("cores_per_chip", d.cores_per_chip), 1 << 10);
   d.gemm_efficiency_table = read_gemm_table(r);
   d.gemm_efficiency_band = read_band(r, "gemm_efficiency", d.gemm_efficiency);
   d.memory_efficiency_band = read_band(r, "memory_efficiency", d.memory_efficiency);

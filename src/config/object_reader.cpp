@@ -95,6 +95,13 @@ std::int64_t ObjectReader::non_negative_int_or(std::string_view key, std::int64_
   return v;
 }
 
+std::int64_t ObjectReader::at_most(std::string_view key, std::int64_t value, std::int64_t limit) const {
+  if (value > limit)
+    fail(key, "must be at most " + std::to_string(limit) + " (switchsim's limit, see src/config/limits.hpp), got " +
+                  std::to_string(value));
+  return value;
+}
+
 double ObjectReader::positive_number(std::string_view key) {
   const auto& value = require(key);
   const double v = as_number(pointer_to(key), value);

@@ -26,6 +26,8 @@ class ObjectReader {
   std::int64_t positive_int_or(std::string_view key, std::int64_t fallback);
   std::optional<std::int64_t> optional_positive_int(std::string_view key);
   std::int64_t non_negative_int_or(std::string_view key, std::int64_t fallback);
+  // Returns `value` (read from `key`), or fails: "must be at most LIMIT (switchsim's limit), got V".
+  std::int64_t at_most(std::string_view key, std::int64_t value, std::int64_t limit) const;
 
   double positive_number(std::string_view key);
   double positive_number_or(std::string_view key, double fallback);

@@ -1,8 +1,11 @@
 #include "config/topology_spec.hpp"
 
+#include <limits>
 #include <set>
 
+#include "config/limits.hpp"
 #include "config/object_reader.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::config {
 namespace {
@@ -13,8 +16,11 @@ LinkSpec read_link(ObjectReader& r, const std::string& prefix) {
   const std::string gbyte = prefix + "bandwidth_GBps";
   const std::string gbit = prefix + "bandwidth_Gbps";
   if (r.has(gbyte) && r.has(gbit)) r.fail(gbit, "give either " + gbyte + " or " + gbit + ", not both");
-  if (r.has(gbit)) link.bandwidth = BytesPerSecond::gigabits(r.positive_number(gbit));
-  else link.bandwidth = BytesPerSecond::gigabytes(r.positive_number(gbyte));
+  const std::string& key = r.has(gbit) ? gbit : gbyte;
+  const double value = r.positive_number(key);
+  link.bandwidth = key == gbit ? BytesPerSecond::gigabits(value) : BytesPerSecond::gigabytes(value);
+  if (!(link.bandwidth.value() >= kMinBandwidthBytesPerSecond && link.bandwidth.value() <= kMaxBandwidthBytesPerSecond))
+    r.fail(key, "must be between 1 kB/s and 1 PB/s (switchsim's limits), got " + describe_value(nlohmann::json(value)));
   link.latency = r.microseconds_or(prefix + "latency_us", 0.0);
   return link;
 }
@@ -61,15 +67,17 @@ TopologySpec parse_edges(ObjectReader& r) {
 std::int64_t endpoint_count(const TopologySpec& spec) {
   struct Visitor {
     std::int64_t operator()(const NvSwitchSpec& s) const { return s.endpoints; }
-    std::int64_t operator()(const FatTreeSpec& s) const { return s.nodes * s.endpoints_per_node; }
+    std::int64_t operator()(const FatTreeSpec& s) const {
+      return size_product("endpoints", {s.nodes, s.endpoints_per_node});
+    }
     std::int64_t operator()(const TorusSpec& s) const {
       std::int64_t chips = 1;
-      for (auto d : s.dims) chips *= d;
-      return chips * s.endpoints_per_chip;
+      for (auto d : s.dims) chips = size_product("torus chips", {chips, d});
+      return size_product("endpoints", {chips, s.endpoints_per_chip});
     }
     std::int64_t operator()(const RingSpec& s) const { return s.endpoints; }
     std::int64_t operator()(const DragonflySpec& s) const {
-      return s.groups * s.routers_per_group * s.endpoints_per_router;
+      return size_product("endpoints", {s.groups, s.routers_per_group, s.endpoints_per_router});
     }
     std::int64_t operator()(const EdgeListSpec& s) const {
       std::int64_t n = 0;
@@ -143,7 +151,29 @@ TopologySpec parse_topology(const nlohmann::json& object, const std::string& fil
   } else {
     result = parse_edges(r);
   }
-  if (endpoint_count(result) < 1) r.fail("kind", "the topology has no endpoints");
+  // The field that sizes each kind, for errors about the number of endpoints.
+  const char* size_field = kind == "torus" ? "dims"
+                           : kind == "dragonfly" ? "groups"
+                           : kind == "edges" ? "nodes"
+                           : kind == "fat_tree" || kind == "rail_fat_tree" ? "nodes"
+                                                                           : "endpoints";
+  std::int64_t endpoints = 0;
+  try {
+    endpoints = endpoint_count(result);
+  } catch (const OverflowError&) {
+    endpoints = std::numeric_limits<std::int64_t>::max();
+  }
+  if (endpoints < 1) r.fail(size_field, "the topology has no endpoints");
+  if (endpoints > kMaxDevices)
+    r.fail(size_field, "the topology has more than " + std::to_string(kMaxDevices) +
+                           " endpoints (switchsim's limit, see src/config/limits.hpp)");
+  // Switches and routers are built one by one too: bound them by the same limit.
+  if (const auto* f = std::get_if<FatTreeSpec>(&result); f && f->nodes > kMaxDevices) r.fail("nodes", "too many nodes");
+  if (const auto* g = std::get_if<DragonflySpec>(&result);
+      g && (g->groups > kMaxDevices || g->routers_per_group > kMaxDevices ||
+            size_product("routers", {g->groups, g->routers_per_group}) > kMaxDevices))
+    r.fail("routers_per_group", "groups x routers_per_group is above " + std::to_string(kMaxDevices) +
+                                    " (switchsim's limit)");
   r.finish();
   return result;
 }

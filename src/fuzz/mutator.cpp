@@ -5,13 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "config/cluster_config.hpp"
 #include "config/device_config.hpp"
 #include "config/error.hpp"
 #include "config/json_file.hpp"
 #include "config/model_config.hpp"
+#include "fuzz/scratch_dir.hpp"
 #include "model/routing.hpp"
 #include "sweep/grid.hpp"
 
@@ -62,6 +62,13 @@ std::string Mutator::mutate(const std::string& input) {
 }
 
 ParseOutcome parse_as(const std::string& kind, const std::string& text, const std::string& name) {
+  if (kind != "trace" && kind != "grid") return parse_as(kind, text, name, std::filesystem::path());
+  const ScratchDir scratch;
+  return parse_as(kind, text, name, scratch.path() / "input.json");
+}
+
+ParseOutcome parse_as(const std::string& kind, const std::string& text, const std::string& name,
+                      const std::filesystem::path& scratch_file) {
   try {
     if (kind == "model") {
       config::parse_model(config::parse_json_text(text, name), name);
@@ -75,21 +82,14 @@ ParseOutcome parse_as(const std::string& kind, const std::string& text, const st
       device.name = "d";
       config::parse_cluster(config::parse_json_text(text, name), name, [&](const std::string&) { return device; });
     } else if (kind == "trace" || kind == "grid") {
-      // These parsers read files: write the mutant to a private temp file.
-      const auto path = std::filesystem::temp_directory_path() /
-                        ("switchsim_fuzz_" + std::to_string(::getpid()) + "_" + kind + ".json");
+      // These parsers read files: the mutant goes to the caller's private scratch file.
       {
-        std::ofstream out(path, std::ios::binary);
+        std::ofstream out(scratch_file, std::ios::binary | std::ios::trunc);
         out << text;
+        if (!out) throw std::runtime_error("cannot write " + scratch_file.string());
       }
-      try {
-        if (kind == "trace") model::load_routing_trace(path, 4);
-        else sweep::load_grid(path);
-      } catch (...) {
-        std::filesystem::remove(path);
-        throw;
-      }
-      std::filesystem::remove(path);
+      if (kind == "trace") model::load_routing_trace(scratch_file, 4);
+      else sweep::load_grid(scratch_file);
     } else {
       throw std::logic_error("unknown parser kind " + kind);
     }

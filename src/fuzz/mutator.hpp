@@ -3,6 +3,7 @@
 // seed gives the same mutants, so a failure found once can be replayed.
 
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -26,5 +27,10 @@ enum class ParseOutcome { accepted, rejected };
 // Feeds `text` to the parser of `kind` (model, device, cluster, trace, grid), as if read from
 // `name`. Throws whatever unexpected exception the parser threw.
 ParseOutcome parse_as(const std::string& kind, const std::string& text, const std::string& name);
+
+// The same, with the file that trace and grid texts are written to for their parsers (in a
+// private directory: fuzz/scratch_dir.hpp).
+ParseOutcome parse_as(const std::string& kind, const std::string& text, const std::string& name,
+                      const std::filesystem::path& scratch_file);
 
 }  // namespace switchsim::fuzz

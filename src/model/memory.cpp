@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "model/remat.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::model {
 
@@ -14,8 +15,8 @@ MemoryBreakdown breakdown(const StepInputs& in, const MemoryShape& s) {
   const std::int64_t b = dtype_bytes(m.compute_dtype);
   const std::int64_t experts = m.experts.value_or(1);
   const std::int64_t local_expert_params =
-      m.is_moe() ? s.params_expert / experts * in.layout.experts_per_device(experts) / tp : 0;
-  const std::int64_t params = s.params_dense / tp + local_expert_params;
+      m.is_moe() ? size_product("local expert parameters", {s.params_expert / experts, in.layout.experts_per_device(experts)}) / tp : 0;
+  const std::int64_t params = size_sum("local parameters", {s.params_dense / tp, local_expert_params});
 
   MemoryBreakdown r;
   r.params_local = params;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "units/checked.hpp"
+
 namespace switchsim::model {
 
 PhaseCost& PhaseCost::operator+=(const PhaseCost& other) {
@@ -38,19 +40,19 @@ PhaseCost PhaseCosts::attention(std::int64_t sequences, std::int64_t query_len, 
   const std::int64_t b = dtype_bytes(dt);
   const std::int64_t d = model_.d_model;
   const std::int64_t heads = std::max<std::int64_t>(1, model_.heads / tp_);
-  const std::int64_t inner = heads * model_.d_kv;
-  const std::int64_t tq = sequences * query_len;
-  const std::int64_t tk = sequences * key_len;
-  PhaseCost c = memory(Bytes(2 * tq * d * b));  // layer norm
+  const std::int64_t inner = size_product("attention width", {heads, model_.d_kv});
+  const std::int64_t tq = size_product("query tokens", {sequences, query_len});
+  const std::int64_t tk = size_product("key tokens", {sequences, key_len});
+  PhaseCost c = memory(Bytes(size_product("layer-norm bytes", {2, tq, d, b})));  // layer norm
   if (cross) {
     c += gemm(tq, inner, d, 1, dt);      // Q
-    c += gemm(tk, 2 * inner, d, 1, dt);  // K, V from the encoder output
+    c += gemm(tk, size_product("K, V width", {2, inner}), d, 1, dt);  // K, V from the encoder output
   } else {
-    c += gemm(tq, 3 * inner, d, 1, dt);  // Q, K, V
+    c += gemm(tq, size_product("Q, K, V width", {3, inner}), d, 1, dt);  // Q, K, V
   }
   c += attention_core(sequences, query_len, key_len);
   c += gemm(tq, d, inner, 1, dt);                                                     // output projection
-  c += memory(Bytes(3 * tq * d * b));                                                 // residual add
+  c += memory(Bytes(size_product("residual bytes", {3, tq, d, b})));                  // residual add
   return c;
 }
 
@@ -58,9 +60,10 @@ PhaseCost PhaseCosts::attention_core(std::int64_t sequences, std::int64_t query_
   const DType dt = model_.compute_dtype;
   const std::int64_t b = dtype_bytes(dt);
   const std::int64_t heads = std::max<std::int64_t>(1, model_.heads / tp_);
-  PhaseCost c = gemm(query_len, key_len, model_.d_kv, sequences * heads, dt);  // scores
-  c += memory(Bytes(2 * sequences * heads * query_len * key_len * b));         // softmax
-  c += gemm(query_len, model_.d_kv, key_len, sequences * heads, dt);           // probs x V
+  const std::int64_t batch = size_product("attention batch", {sequences, heads});
+  PhaseCost c = gemm(query_len, key_len, model_.d_kv, batch, dt);                                // scores
+  c += memory(Bytes(size_product("softmax bytes", {2, batch, query_len, key_len, b})));            // softmax
+  c += gemm(query_len, model_.d_kv, key_len, batch, dt);                                          // probs x V
   return c;
 }
 
@@ -70,11 +73,11 @@ PhaseCost PhaseCosts::dense_ffn(std::int64_t tokens) const {
   const std::int64_t d = model_.d_model;
   const std::int64_t dff = std::max<std::int64_t>(1, model_.d_ff / tp_);
   const std::int64_t up = model_.ffn_matrices() - 1;  // wi (ReLU) or wi_0, wi_1 (GEGLU)
-  PhaseCost c = memory(Bytes(2 * tokens * d * b));    // layer norm
+  PhaseCost c = memory(Bytes(size_product("layer-norm bytes", {2, tokens, d, b})));  // layer norm
   c += gemm(tokens, up * dff, d, 1, dt);
-  c += memory(Bytes((up + 1) * tokens * dff * b));  // activation (and GEGLU product)
+  c += memory(Bytes(size_product("FFN activation bytes", {up + 1, tokens, dff, b})));  // activation (and GEGLU product)
   c += gemm(tokens, d, dff, 1, dt);
-  c += memory(Bytes(3 * tokens * d * b));  // residual add
+  c += memory(Bytes(size_product("residual bytes", {3, tokens, d, b})));  // residual add
   return c;
 }
 
@@ -84,13 +87,14 @@ PhaseCost PhaseCosts::router(std::int64_t tokens) const {
   PhaseCost c = gemm(tokens, e, model_.d_model, 1, rt);
   // softmax (read + write), top-k (read), position in expert: cumsum over the one-hot [T, E]
   // mask (read + write), all in the router dtype.
-  c += memory(Bytes(5 * tokens * e * dtype_bytes(rt)));
+  c += memory(Bytes(size_product("router bytes", {5, tokens, e, dtype_bytes(rt)})));
   return c;
 }
 
 PhaseCost PhaseCosts::dispatch(std::int64_t tokens, std::int64_t slots) const {
   const std::int64_t b = dtype_bytes(model_.compute_dtype);
-  return memory(Bytes((tokens * model_.top_k + slots) * model_.d_model * b));
+  const std::int64_t rows = size_sum("dispatch rows", {size_product("assignments", {tokens, model_.top_k}), slots});
+  return memory(Bytes(size_product("dispatch bytes", {rows, model_.d_model, b})));
 }
 
 PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_expert,
@@ -104,28 +108,29 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
   if (rows_per_expert.empty()) return c;
   const bool even = std::all_of(rows_per_expert.begin(), rows_per_expert.end(),
                                 [&](std::int64_t r) { return r == rows_per_expert.front(); });
-  const std::int64_t total_rows = std::accumulate(rows_per_expert.begin(), rows_per_expert.end(), std::int64_t{0});
+  std::int64_t total_rows = 0;
+  for (std::int64_t r : rows_per_expert) total_rows = size_sum("expert rows", {total_rows, r});
   if (total_rows == 0) return c;
   if (even && !block_rows) {
     // Strided-batched GEMMs over [E_local, rows, d].
     const auto experts = static_cast<std::int64_t>(rows_per_expert.size());
     const std::int64_t rows = rows_per_expert.front();
     c += gemm(rows, up * dff, d, experts, dt);
-    c += memory(Bytes((up + 1) * total_rows * dff * b));
+    c += memory(Bytes(size_product("expert activation bytes", {up + 1, total_rows, dff, b})));
     c += gemm(rows, d, dff, experts, dt);
   } else {
     // Grouped GEMM over ragged experts: one kernel whose tiles are the sum of each expert's
     // tiles, modelled as the GEMM of all rows with each expert's rows padded to whole tiles.
     const std::int64_t tile = block_rows.value_or(kernels_.device().gemm_tile);
     std::int64_t padded = 0;
-    for (std::int64_t r : rows_per_expert) padded += (r + tile - 1) / tile * tile;
+    for (std::int64_t r : rows_per_expert) padded = size_sum("padded expert rows", {padded, size_product("padded rows", {(r + tile - 1) / tile, tile})});
     PhaseCost up_proj = gemm(padded, up * dff, d, 1, dt);
     PhaseCost down_proj = gemm(padded, d, dff, 1, dt);
     // Useful FLOPs are those of the real rows.
-    up_proj.forward_flops = Flops(2.0 * static_cast<double>(total_rows * up * dff * d));
-    down_proj.forward_flops = Flops(2.0 * static_cast<double>(total_rows * d * dff));
+    up_proj.forward_flops = Flops(2.0 * static_cast<double>(total_rows) * static_cast<double>(up * dff) * static_cast<double>(d));
+    down_proj.forward_flops = Flops(2.0 * static_cast<double>(total_rows) * static_cast<double>(d) * static_cast<double>(dff));
     c += up_proj;
-    c += memory(Bytes((up + 1) * total_rows * dff * b));
+    c += memory(Bytes(size_product("expert activation bytes", {up + 1, total_rows, dff, b})));
     c += down_proj;
   }
   return c;
@@ -133,27 +138,29 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
 
 PhaseCost PhaseCosts::combine(std::int64_t tokens, std::int64_t kept_rows, std::int64_t returned_rows) const {
   const std::int64_t b = dtype_bytes(model_.compute_dtype);
-  const std::int64_t row = model_.d_model * b;
-  const std::int64_t assignments = tokens * model_.top_k;
+  const std::int64_t row = size_product("row bytes", {model_.d_model, b});
+  const std::int64_t assignments = size_product("assignments", {tokens, model_.top_k});
   PhaseCost c;
   // Forward: read the kept expert outputs and the residual, write the combined tokens.
-  c.forward = kernels_.memory_time(Bytes((kept_rows + 2 * assignments) * row));
+  c.forward = kernels_.memory_time(
+      Bytes(size_product("combine bytes", {size_sum("combine rows", {kept_rows, assignments, assignments}), row})));
   // Backward: read d(out) and write the residual's gradient; write d(expert outputs) into every
   // returned row (padding zeroed); read d(out) and the expert output of each kept assignment
   // for d(gate).
-  c.backward = kernels_.memory_time(Bytes((2 * tokens + returned_rows + 2 * kept_rows) * row));
+  c.backward = kernels_.memory_time(Bytes(size_product(
+      "combine bytes", {size_sum("combine rows", {tokens, tokens, returned_rows, kept_rows, kept_rows}), row})));
   return c;
 }
 
 PhaseCost PhaseCosts::embedding(std::int64_t tokens) const {
-  return memory(Bytes(tokens * model_.d_model * dtype_bytes(model_.compute_dtype)));
+  return memory(Bytes(size_product("embedding bytes", {tokens, model_.d_model, dtype_bytes(model_.compute_dtype)})));
 }
 
 PhaseCost PhaseCosts::lm_head_and_loss(std::int64_t decoder_tokens) const {
   const DType dt = model_.compute_dtype;
   const std::int64_t vocab = std::max<std::int64_t>(1, model_.vocab / tp_);
   PhaseCost c = gemm(decoder_tokens, vocab, model_.d_model, 1, dt);
-  c += memory(Bytes(3 * decoder_tokens * vocab * 4));  // softmax cross-entropy in fp32
+  c += memory(Bytes(size_product("loss bytes", {3, decoder_tokens, vocab, 4})));  // softmax cross-entropy in fp32
   return c;
 }
 

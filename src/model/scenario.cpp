@@ -1,9 +1,12 @@
 #include "model/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 #include "model/dispatch_cost.hpp"
 #include "model/precision.hpp"
+#include "config/limits.hpp"
 
 namespace switchsim::model {
 namespace {
@@ -60,7 +63,13 @@ StepInputs make_inputs(const Scenario& s, const config::Catalog& catalog) {
     if (*s.experts < 1) throw std::invalid_argument("--experts must be positive, got " + std::to_string(*s.experts));
     if (!m.is_moe() && *s.experts > 1)
       throw std::invalid_argument("--experts: model " + m.name + " is dense; use a switch-* model");
+    if (*s.experts > config::kMaxExperts)
+      throw std::invalid_argument("--experts must be at most " + std::to_string(config::kMaxExperts) +
+                                  " (switchsim's limit), got " + std::to_string(*s.experts));
     if (m.is_moe()) m.experts = *s.experts;
+    if (!config::model_bytes_fit(m))
+      throw std::invalid_argument("--experts " + std::to_string(*s.experts) + ": model " + m.name +
+                                  " would have more parameters than 64-bit byte counts hold");
   }
   if (s.top_k) {
     if (!m.is_moe()) throw std::invalid_argument("--top-k: model " + m.name + " has no experts");
@@ -69,15 +78,21 @@ StepInputs make_inputs(const Scenario& s, const config::Catalog& catalog) {
     m.top_k = *s.top_k;
   }
   in.capacity_factor = s.capacity_factor.value_or(m.capacity_factor_train);
-  if (!(in.capacity_factor > 0) || in.capacity_factor > 1e6)
-    throw std::invalid_argument("--capacity-factor must be > 0, got " + std::to_string(in.capacity_factor));
+  if (!(in.capacity_factor > 0) || in.capacity_factor > config::kMaxCapacityFactor)
+    throw std::invalid_argument("--capacity-factor must be > 0 and at most 1e6, got " + fmt::format("{}", in.capacity_factor));
   if (s.seq_len) {
-    if (*s.seq_len <= 0) throw std::invalid_argument("--seq-len must be positive");
+    if (*s.seq_len <= 0 || *s.seq_len > config::kMaxSeqLen)
+      throw std::invalid_argument("--seq-len must be between 1 and " + std::to_string(config::kMaxSeqLen) + ", got " +
+                                  std::to_string(*s.seq_len));
     m.seq_len_input = *s.seq_len;
   }
   if (s.router_dtype) m.router_dtype = dtype_option("--router-dtype", *s.router_dtype);
   if (s.compute_dtype) m.compute_dtype = dtype_option("--compute-dtype", *s.compute_dtype);
   if (s.batch_tokens <= 0) throw std::invalid_argument("--batch-tokens must be positive");
+  // Checked before anything is sized or sampled by it.
+  if (s.batch_tokens > config::kMaxBatchTokens)
+    throw std::invalid_argument("--batch-tokens must be at most 2^40 = " + std::to_string(config::kMaxBatchTokens) +
+                                " (switchsim's limit), got " + std::to_string(s.batch_tokens));
   in.batch_tokens = s.batch_tokens;
   in.layout = parse_layout(s.layout, in.cluster.devices, m.experts.value_or(1));
   in.routing = parse_routing(s.routing);
@@ -92,7 +107,9 @@ StepInputs make_inputs(const Scenario& s, const config::Catalog& catalog) {
   if (s.optimizer == "adafactor") in.optimizer = Optimizer::adafactor;
   else if (s.optimizer == "adam") in.optimizer = Optimizer::adam;
   else throw std::invalid_argument("--optimizer must be adafactor or adam, got '" + s.optimizer + "'");
-  if (s.microbatches <= 0) throw std::invalid_argument("--microbatches must be positive");
+  if (s.microbatches <= 0 || s.microbatches > config::kMaxMicrobatches)
+    throw std::invalid_argument("--microbatches must be between 1 and " + std::to_string(config::kMaxMicrobatches) +
+                                ", got " + std::to_string(s.microbatches));
   in.microbatches = s.microbatches;
   in.overlap_grad_allreduce = s.overlap;
   in.alltoall_algorithm = s.alltoall_algorithm;

@@ -8,6 +8,7 @@
 
 #include "model/dispatch_cost.hpp"
 #include "model/model_stats.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::model {
 namespace {
@@ -180,7 +181,7 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
     r.op = CommOp::allreduce;
     r.algorithm = in.allreduce_algorithm;
     r.groups = mgroups;
-    r.bytes_per_rank = Bytes(rows * d * b);
+    r.bytes_per_rank = Bytes(size_product("model-parallel all-reduce bytes", {rows, d, b}));
     return r;
   };
   auto grad_allreduce = [&](std::int64_t params, const std::vector<std::vector<std::int32_t>>& groups) {
@@ -318,7 +319,7 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
                                 grad_allreduce(layer.dense_params / tp, dgroups), after);
     if (layer.sparse && replicas)
       builder.communicate_aside(layer.name + ".expert_grad_allreduce", "allreduce",
-                                grad_allreduce(layer.expert_params * local_experts / tp, rgroups), after);
+                                grad_allreduce(size_product("expert gradients", {layer.expert_params, local_experts}) / tp, rgroups), after);
   }
   if (in.layout.dp > 1)
     builder.communicate_aside("embedding.grad_allreduce", "allreduce",

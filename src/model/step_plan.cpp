@@ -7,6 +7,7 @@
 
 #include "model/dispatch_cost.hpp"
 #include "model/model_stats.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::model {
 namespace {
@@ -62,16 +63,17 @@ StepPlan plan_step(const StepInputs& in) {
 
   // Per-layer plans, encoder then decoder, and their parameter counts for gradient buckets.
   const std::int64_t d = m.d_model;
-  const std::int64_t inner = m.heads * m.d_kv;
-  const std::int64_t attention_params = 4 * d * inner;
-  const std::int64_t ffn_params = m.ffn_matrices() * d * m.d_ff;
+  const std::int64_t inner = size_product("attention width", {m.heads, m.d_kv});
+  const std::int64_t attention_params = size_product("attention parameters", {4, d, inner});
+  const std::int64_t ffn_params = size_product("FFN parameters", {m.ffn_matrices(), d, m.d_ff});
   for (std::int64_t i = 0; i < m.encoder_layers + m.decoder_layers; ++i) {
     LayerPlan p;
     p.decoder = i >= m.encoder_layers;
     const std::int64_t index = p.decoder ? i - m.encoder_layers : i;
     p.sparse = m.is_moe() && (index + 1) % m.expert_every == 0;
     p.name = (p.decoder ? "dec" : "enc") + std::to_string(index);
-    p.dense_params = (p.decoder ? 2 : 1) * attention_params + (p.sparse ? d * *m.experts : ffn_params);
+    p.dense_params = size_sum("layer parameters", {size_product("attention parameters", {p.decoder ? 2 : 1, attention_params}),
+                                                   p.sparse ? size_product("router parameters", {d, *m.experts}) : ffn_params});
     p.expert_params = p.sparse ? ffn_params : 0;
     plan.layers.push_back(std::move(p));
   }

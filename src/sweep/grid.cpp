@@ -1,12 +1,15 @@
 #include "sweep/grid.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 
 #include "config/json_file.hpp"
+#include "config/limits.hpp"
 #include "config/object_reader.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::sweep {
 namespace {
@@ -21,7 +24,7 @@ std::int64_t Grid::size() const {
   for (std::size_t c : {count_or_one(models), count_or_one(clusters), count_or_one(layouts), count_or_one(batch_tokens),
                         count_or_one(routings), count_or_one(paddings), count_or_one(dispatches), count_or_one(top_ks), count_or_one(experts),
                         count_or_one(capacity_factors)})
-    n *= static_cast<std::int64_t>(c);
+    n = size_product("sweep grid points", {n, static_cast<std::int64_t>(c)});
   return n;
 }
 
@@ -134,6 +137,30 @@ Grid load_grid(const std::filesystem::path& path) {
   g.base.remat = r.choice_or("remat", {"none", "attention", "full"}, "none");
   if (r.has("matmul_precision"))
     g.base.matmul_precision = r.choice_or("matmul_precision", {"default", "high", "highest"}, "default");
+  for (std::size_t i = 0; i < g.experts.size(); ++i)
+    if (g.experts[i] > config::kMaxExperts)
+      throw config::ConfigError(file, r.pointer_to("experts") + "/" + std::to_string(i),
+                                "must be at most " + std::to_string(config::kMaxExperts) + " (switchsim's limit)");
+  for (std::size_t i = 0; i < g.batch_tokens.size(); ++i)
+    if (g.batch_tokens[i] > config::kMaxBatchTokens)
+      throw config::ConfigError(file, r.pointer_to("batch_tokens") + "/" + std::to_string(i),
+                                "must be at most 2^40 (switchsim's limit)");
+  // Grid size: the field whose list takes the product past the limit is named.
+  {
+    std::int64_t points = 1;
+    const std::pair<const char*, std::size_t> lists[] = {
+        {"model", g.models.size()},       {"cluster", g.clusters.size()},
+        {"layout", g.layouts.size()},     {"batch_tokens", g.batch_tokens.size()},
+        {"routing", g.routings.size()},   {"padding", g.paddings.size()},
+        {"dispatch", g.dispatches.size()}, {"top_k", g.top_ks.size()}, {"experts", g.experts.size()},
+        {"capacity_factor", g.capacity_factors.size()}};
+    for (const auto& [key, count] : lists) {
+      points *= std::max<std::int64_t>(1, static_cast<std::int64_t>(count));  // each count < 2^26 (64 MB file)
+      if (points > config::kMaxGridPoints)
+        r.fail(key, "the grid has more than " + std::to_string(config::kMaxGridPoints) +
+                        " points (switchsim's limit); split the sweep");
+    }
+  }
   if (g.models.empty()) r.fail("model", "required field is missing");
   if (g.clusters.empty()) r.fail("cluster", "required field is missing");
   r.finish();

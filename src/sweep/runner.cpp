@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "config/error.hpp"
@@ -26,6 +27,9 @@ class Worker {
       out.dense_baseline_step_time_s = dense_baseline(*out.inputs, out.scenario);
     } catch (const std::invalid_argument& e) {
       out.invalid_reason = e.what();
+      out.result.reset();
+    } catch (const OverflowError& e) {
+      out.invalid_reason = std::string("sizes beyond 64 bits: ") + e.what();
       out.result.reset();
     }
     out.devices = out.inputs ? out.inputs->cluster.devices : catalog_.cluster(out.scenario.cluster).devices;
@@ -99,7 +103,13 @@ std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::in
     work();
   } else {
     std::vector<std::jthread> pool;
-    for (int t = 0; t < count; ++t) pool.emplace_back(work);
+    try {
+      for (int t = 0; t < count; ++t) pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      // The system gave fewer threads than asked (ulimit -u, memory): those running finish the
+      // work; with none at all, this thread does it.
+      if (pool.empty()) work();
+    }
   }
   if (failure) std::rethrow_exception(failure);
   return outcomes;
