@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "compute/kernel_model.hpp"
 
 using namespace switchsim;
@@ -113,4 +115,52 @@ TEST_CASE("a kernel model's observer is told every GEMM shape it is asked the ti
   // The observer does not change the answer.
   const compute::KernelModel plain(round_device());
   CHECK(k.gemm_time({64, 32, 16, 4, DType::fp32}) == plain.gemm_time({64, 32, 16, 4, DType::fp32}));
+}
+
+namespace {
+// A 2 x 2 x 2 grid m in {64, 512}, n in {4, 256}, k in {32, 2048} whose efficiency is
+// 0.1 + 0.4 [m = 512] + 0.2 [n = 256] + 0.1 [k = 2048], plus one off-grid point (an oracle's shape).
+config::DeviceConfig grid_device() {
+  auto d = round_device();
+  for (std::int64_t m : {64, 512})
+    for (std::int64_t n : {4, 256})
+      for (std::int64_t k : {32, 2048})
+        d.gemm_efficiency_table.push_back(
+            {m, n, k, 0.1 + (m == 512 ? 0.4 : 0.0) + (n == 256 ? 0.2 : 0.0) + (k == 2048 ? 0.1 : 0.0), std::nullopt});
+  d.gemm_efficiency_table.push_back({100, 100, 100, 0.33, std::nullopt});
+  d.gemm_grid = config::GemmGrid{{64, 512}, {4, 256}, {32, 2048}};
+  return d;
+}
+}  // namespace
+
+TEST_CASE("on a calibrated grid, a shape between the points gets the efficiency interpolated in log m, log n, log k") {
+  const compute::KernelModel k(grid_device());
+  // m = 128: t = ln(128/64) / ln(512/64) = 1/3; n = 32: ln 8 / ln 64 = 1/2; k = 256: ln 8 / ln 64 = 1/2.
+  // The efficiency is additive over the axes here, so trilinear gives 0.1 + 0.4/3 + 0.2/2 + 0.1/2.
+  CHECK(k.gemm_efficiency({128, 32, 256, 1, DType::fp32}) == Approx(0.1 + 0.4 / 3 + 0.1 + 0.05));
+  // A grid point itself, and the batch count changes nothing.
+  CHECK(k.gemm_efficiency({512, 4, 2048, 7, DType::fp32}) == Approx(0.6));
+  // Outside the grid the edge value holds: m = 8 is m = 64, m = 9999 is m = 512; n = 1 is n = 4.
+  CHECK(k.gemm_efficiency({8, 256, 32, 1, DType::fp32}) == Approx(0.3));
+  CHECK(k.gemm_efficiency({9999, 1, 32, 1, DType::fp32}) == Approx(0.5));
+  // The off-grid table point is used only for exactly its shape (validate --oracle's shapes);
+  // its neighbours are interpolated on the grid: m = n = k = 101 -> t_m = ln(101/64)/ln 8, ...
+  CHECK(k.gemm_efficiency({100, 100, 100, 1, DType::fp32}) == Approx(0.33));
+  const double tm = std::log(101.0 / 64) / std::log(8.0), tn = std::log(101.0 / 4) / std::log(64.0),
+               tk = std::log(101.0 / 32) / std::log(64.0);
+  CHECK(k.gemm_efficiency({101, 101, 101, 1, DType::fp32}) == Approx(0.1 + 0.4 * tm + 0.2 * tn + 0.1 * tk));
+}
+
+TEST_CASE("a non-additive grid cell is interpolated trilinearly: the centre of a cell is the mean of its corners") {
+  auto d = round_device();
+  // Corners of one cell m in {16, 64}, n in {16, 64}, k in {16, 64}: efficiency 0.8 at (64, 64, 64), 0.1 elsewhere.
+  for (std::int64_t m : {16, 64})
+    for (std::int64_t n : {16, 64})
+      for (std::int64_t k : {16, 64}) d.gemm_efficiency_table.push_back({m, n, k, m == 64 && n == 64 && k == 64 ? 0.8 : 0.1, std::nullopt});
+  d.gemm_grid = config::GemmGrid{{16, 64}, {16, 64}, {16, 64}};
+  const compute::KernelModel model(d);
+  // (32, 32, 32) is the log-centre: every corner weighs 1/8 -> (7 * 0.1 + 0.8) / 8.
+  CHECK(model.gemm_efficiency({32, 32, 32, 1, DType::fp32}) == Approx((7 * 0.1 + 0.8) / 8));
+  // (64, 64, 32): halfway on k only -> (0.8 + 0.1) / 2.
+  CHECK(model.gemm_efficiency({64, 64, 32, 1, DType::fp32}) == Approx(0.45));
 }

@@ -146,6 +146,22 @@ TEST_CASE("calibrated fields are checked: bands bracket the value, table entries
   CHECK_THAT(err(R"("gemm_efficiency_table":[3])"), Catch::Contains("/gemm_efficiency_table/0: must be an object"));
 }
 
+TEST_CASE("a calibrated GEMM grid round-trips, and every grid point must be in the table, axes ascending") {
+  const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
+    "memory_GiB":16,"memory_bandwidth_GBps":10,"gemm_efficiency_table":[
+      {"m":16,"n":4,"k":4,"efficiency":0.1},{"m":128,"n":4,"k":4,"efficiency":0.2},{"m":9,"n":9,"k":9,"efficiency":0.3}],)";
+  auto parse = [&](const std::string& grid) { return parse_device(nlohmann::json::parse("{" + base + grid + "}"), "c.json"); };
+  const auto d = parse(R"("gemm_grid":{"m":[16,128],"n":[4],"k":[4]})");
+  REQUIRE(d.gemm_grid.has_value());
+  CHECK(d.gemm_grid->m == std::vector<std::int64_t>{16, 128});
+  CHECK(to_json(parse_device(to_json(d), "again")) == to_json(d));
+  CHECK(error_of([&] { parse(R"("gemm_grid":{"m":[16,128],"n":[4,8],"k":[4]})"); }) ==
+        "c.json: /gemm_grid: grid point (16, 8, 4) has no positive efficiency in gemm_efficiency_table");
+  CHECK(error_of([&] { parse(R"("gemm_grid":{"m":[128,16],"n":[4],"k":[4]})"); }) ==
+        "c.json: /gemm_grid/m: must be strictly ascending");
+  CHECK_THAT(error_of([&] { parse(R"("gemm_grid":{"m":[16],"n":[4]})"); }), Catch::Contains("/gemm_grid/k"));
+}
+
 TEST_CASE("a device at the slow or fast edge of its calibrated spreads") {
   config::DeviceConfig d;
   d.gemm_efficiency = 0.7;

@@ -119,7 +119,9 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
   const auto d = catalog.device(device.string());
   CHECK(d.kind == "cpu");
   CHECK(d.name == "quick-cpu");
-  REQUIRE(d.gemm_efficiency_table.size() == 2);
+  REQUIRE(d.gemm_efficiency_table.size() == 8);  // the quick fixed grid m in {16, 128} x n, k in {4, 64}
+  REQUIRE(d.gemm_grid.has_value());
+  CHECK(d.gemm_grid->k == std::vector<std::int64_t>{4, 64});
   double best = 0;
   for (const auto& p : d.gemm_efficiency_table) {
     CHECK(p.efficiency > 0);

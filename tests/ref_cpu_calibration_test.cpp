@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "compute/kernel_model.hpp"
 #include "config/cluster_config.hpp"
 #include "config/device_config.hpp"
 #include "ref/cpu/calibration.hpp"
@@ -81,11 +82,30 @@ TEST_CASE("the cluster file turns the fit into link latency (half the fixed cost
   CHECK(parsed.devices == 2);
 }
 
+TEST_CASE("a calibration with grid axes writes gemm_grid, which the kernel model interpolates on") {
+  auto r = synthetic_result();  // shapes (64, 64, 64) at 50 GFLOP/s and (256, 256, 256) at 100
+  CHECK_FALSE(device_json(r, "testhost").contains("gemm_grid"));
+  r.gemm = {};
+  for (std::int64_t m : {64, 256})
+    for (std::int64_t n : {64, 256})
+      for (std::int64_t k : {64, 256}) r.gemm.push_back({m, n, k, {m == 256 ? 100.0 : 50.0, 40, 110, 50}});
+  r.grid_m = r.grid_n = r.grid_k = {64, 256};
+  auto file = device_json(r, "testhost");
+  CHECK(file["gemm_grid"]["m"] == nlohmann::json{64, 256});
+  CHECK(file["sources"].contains("gemm_grid"));
+  file.erase("type");
+  const auto device = config::parse_device(file, "testhost.json");
+  REQUIRE(device.gemm_grid.has_value());
+  // m = 128 is halfway in log between 64 (efficiency 0.5) and 256 (1.0): 0.75.
+  const compute::KernelModel kernels(device);
+  CHECK(kernels.gemm_efficiency({128, 100, 200, 1, DType::fp32}) == Approx(0.75));
+}
+
 TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {
   auto plan = default_plan(/*quick=*/true);
   const auto base = plan.gemm.size();
-  CHECK(base == 2);  // m in {32, 128} x n = k = 128
-  const auto where = add_gemm_shapes(plan, {{32, 128, 128}, {7, 5, 3}, {7, 5, 3}});
+  CHECK(base == 8);  // m in {16, 128} x n, k in {4, 64}
+  const auto where = add_gemm_shapes(plan, {{16, 4, 4}, {7, 5, 3}, {7, 5, 3}});
   CHECK(where == std::vector<std::size_t>{0, base, base});  // the base's own first shape, then the new one twice
   REQUIRE(plan.gemm.size() == base + 1);
   CHECK(plan.gemm.back() == GemmDims{7, 5, 3});
@@ -93,7 +113,13 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   CHECK(plan.alltoall_bytes == std::vector<std::int64_t>{100, 300, 16 << 10, 256 << 10});
   CHECK_THROWS_AS(add_gemm_shapes(plan, {{0, 1, 1}}), std::invalid_argument);
   CHECK_THROWS_AS(add_alltoall_sizes(plan, {0}), std::invalid_argument);
-  CHECK(default_plan(false).gemm.size() == 12);  // {64, 256, 1024} x {256, 1024} x {256, 1024}
+  // The fixed grid: m in {8, 64, 512, 4096} x n, k in {4, 32, 256, 2048}, whatever is predicted later.
+  const auto full = default_plan(false);
+  CHECK(full.gemm.size() == 64);
+  CHECK(full.gemm.front() == GemmDims{8, 4, 4});
+  CHECK(full.gemm.back() == GemmDims{4096, 2048, 2048});
+  CHECK(full.grid_n == std::vector<std::int64_t>{4, 32, 256, 2048});
+  CHECK(full.alltoall_bytes.size() >= 5);
 }
 
 TEST_CASE("layers measured in interleaved rounds give each layer one sample per timed round") {

@@ -51,17 +51,20 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
   std::ifstream in(out);
   const auto j = nlohmann::json::parse(in);
   CHECK_THAT(j["context"]["profile"].get<std::string>(),
-             Catch::Contains("calibrated now (quick calibration") && Catch::Contains("interleaved with the measurement"));
-  // The calibration measured the predictions' own GEMM shapes, e.g. the router's [T, d] x [d, E]
-  // = (64, 2, 16) and the expert up-projection (R * C = 2 * 32 rows, d_ff 32, d_model 16).
-  const auto device = nlohmann::json::parse(std::ifstream(profile));
-  auto has_shape = [&](std::int64_t m, std::int64_t n, std::int64_t k) {
+             Catch::Contains("calibrated now (quick calibration") && Catch::Contains("interleaved with the measurement") &&
+                 Catch::Contains("the fixed grid only"));
+  // The calibration is calibrate's fixed quick grid, m in {16, 128} x n, k in {4, 64}: none of the
+  // predictions' own shapes, e.g. not the router's [T, d] x [d, E] = (64, 2, 16).
+  auto has_shape = [](const fs::path& file, std::int64_t m, std::int64_t n, std::int64_t k) {
+    const auto device = nlohmann::json::parse(std::ifstream(file));
     for (const auto& p : device["gemm_efficiency_table"])
       if (p["m"] == m && p["n"] == n && p["k"] == k) return true;
     return false;
   };
-  CHECK(has_shape(64, 2, 16));
-  CHECK(has_shape(64, 32, 16));
+  const auto device = nlohmann::json::parse(std::ifstream(profile));
+  CHECK(device["gemm_efficiency_table"].size() == 8);
+  CHECK(device["gemm_grid"]["m"] == nlohmann::json{16, 128});
+  CHECK_FALSE(has_shape(profile, 64, 2, 16));
   CHECK(j["context"].contains("load_average_1_5_15min"));
   REQUIRE(j["results"].size() == 2);
   for (const auto& row : j["results"]) {
@@ -90,6 +93,27 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
   const double e1 = std::fabs(j["results"][1]["err_step_time"].get<double>());
   CHECK(j["summary"]["max_abs_err_step_time"].get<double>() == Approx(std::max(e0, e1)));
   CHECK(j["summary"]["median_abs_err_step_time"].get<double>() == Approx((e0 + e1) / 2));
+
+  // --oracle: the predictions' own shapes, e.g. the router's (64, 2, 16) and the expert
+  // up-projection (R * C = 2 * 32 rows, d_ff 32, d_model 16), calibrated into tiny-host-oracle.json;
+  // the saved profile stays the fixed grid and predicts beside it.
+  const auto oracle_out = dir / "oracle.json";
+  const auto o = run_cli(fmt::format(
+      "validate --target cpu --ranks 2 --experts 2,4 --capacity-factor 1.0 --tokens 64 --d-model 16 --d-ff 32 "
+      "--warmup 1 --repeats 2 --profile '{}' --calibration quick --oracle --json --out '{}'",
+      profile.string(), oracle_out.string()));
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  const auto oracle_profile = dir / "tiny-host-oracle.json";
+  CHECK(has_shape(oracle_profile, 64, 2, 16));
+  CHECK(has_shape(oracle_profile, 64, 32, 16));
+  CHECK_FALSE(has_shape(profile, 64, 2, 16));
+  const auto oj = nlohmann::json::parse(std::ifstream(oracle_out));
+  CHECK_THAT(oj["context"]["profile"].get<std::string>(), Catch::Contains("ORACLE"));
+  for (const auto& row : oj["results"])
+    CHECK(row["profile_err_step_time"].get<double>() ==
+          Approx(row["profile_step_time_s"].get<double>() / row["measured_step_time_s"].get<double>() - 1));
+  CHECK(oj["summary"].contains("profile_median_abs_err_step_time"));
 
   // The report module reads it as a measured file.
   const auto file = switchsim::report::read_measured_file(out);

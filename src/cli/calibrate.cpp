@@ -61,8 +61,10 @@ void setup_calibrate(CLI::App& app, Action& action) {
   auto o = std::make_shared<CalibrateOptions>();
   auto* cmd = app.add_subcommand(
       "calibrate",
-      "Measure this host and write a device file (sgemm rate over a shape grid: peak = best measured rate,\n"
-      "per-shape efficiency table; streaming bandwidth; per-call overhead; p10/p90 spreads as *_lo/*_hi) and\n"
+      "Measure this host and write a device file (sgemm rate over a FIXED grid, m in {8,64,512,4096} x n, k in\n"
+      "{4,32,256,2048}, the same whatever is predicted later: peak = best measured rate, per-shape efficiency\n"
+      "table and its gemm_grid, between whose points predictions interpolate in log m, log n, log k;\n"
+      "streaming bandwidth; per-call overhead; p10/p90 spreads as *_lo/*_hi) and\n"
       "a cluster file NAME-cluster-RANKS.json (MPI ranks on a crossbar with measured bandwidth and latency).\n"
       "The compute benchmarks run on every rank at once with cores/RANKS BLAS threads each (how `measure`\n"
       "runs the layer), so the device is one rank's share of the host.\n"

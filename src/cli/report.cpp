@@ -17,6 +17,7 @@ namespace {
 struct ReportCliOptions {
   std::string dir;
   std::vector<std::string> measured;
+  std::string published;
   std::string title = report::ReportOptions{}.title;
 };
 
@@ -30,8 +31,10 @@ int run_report(const ReportCliOptions& o) {
   const auto results = report::read_results_file(results_path);
   std::vector<report::MeasuredFile> measured;
   for (const auto& m : o.measured) measured.push_back(report::read_measured_file(m));
+  report::ReportOptions options{o.title, std::nullopt};
+  if (!o.published.empty()) options.published = report::read_published_results(o.published);
   try {
-    for (const auto& path : write_report(dir, results, measured, report::ReportOptions{o.title}))
+    for (const auto& path : write_report(dir, results, measured, options))
       fmt::print("{}\n", path.string());
   } catch (const report::ToolError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
@@ -72,6 +75,8 @@ void setup_report(CLI::App& app, Action& action) {
       ->required();
   cmd->add_option("--measured", options->measured,
                   "JSON file of measured rows (step_time_s, measured_step_time_s, ...); repeatable (default: none)");
+  cmd->add_option("--published", options->published,
+                  "`switchsim validate --published --json` output: adds a Published measurements section (default: none)");
   cmd->add_option("--title", options->title, "Report title (default: \"" + options->title + "\")");
   cmd->callback([options, &action] { action = [options] { return run_report(*options); }; });
 }

@@ -37,6 +37,8 @@
 #include "ref/cpu/layer_runner.hpp"
 #include "ref/cpu/mpi_session.hpp"
 #include "report/validation_errors.hpp"
+#include "validate/machine_state.hpp"
+#include "validate/published.hpp"
 
 namespace switchsim::cli {
 namespace {
@@ -63,8 +65,11 @@ struct ValidateOptions {
   std::string calibration = "full";
   double max_age_h = 24;
   bool recalibrate = false;
+  bool oracle = false;  // calibrate each config's own shapes next to its runs (a diagnostic)
   std::string comm = "closed-form";
   std::string measured;
+  bool published = false;      // --published [FILE]: predict a table of published measurements instead
+  std::string published_file;  // empty: the shipped table
   bool json = false;
   std::string out;
 };
@@ -199,6 +204,16 @@ void add_prediction(nlohmann::json& row, const ref::LayerSpec& spec, const confi
   row["measured_within_band"] = measured >= lo && measured <= hi;
 }
 
+// `validate --oracle`: the step time the saved profile predicts, beside the oracle's.
+void add_profile_columns(nlohmann::json& row, const ref::LayerSpec& spec, const config::ClusterConfig& cluster,
+                         const std::string& comm_kind) {
+  auto comm = make_comm_model(cluster, comm_kind);
+  const double predicted = model::predict_layer(scenario_of(spec), cluster, *comm).step.seconds();
+  row["profile_step_time_s"] = predicted;
+  const auto err = report::relative_error(predicted, row.value("measured_step_time_s", 0.0));
+  row["profile_err_step_time"] = err ? nlohmann::json(*err) : nlohmann::json(nullptr);
+}
+
 ref::LayerSpec spec_of_row(const nlohmann::json& row, const std::string& file, const std::string& pointer) {
   config::ObjectReader r(row, file, pointer);
   ref::LayerSpec s;
@@ -261,6 +276,10 @@ std::string text_report(const std::vector<nlohmann::json>& rows, const nlohmann:
   for (const auto& [phase, median] : summary["median_abs_err_phase"].items())
     phases += fmt::format(" {} {:.3f}", phase, median.get<double>());
   out += "median |err| per phase:" + phases + "\n";
+  if (summary.contains("profile_median_abs_err_step_time"))
+    out += fmt::format("the saved profile alone (no per-config calibration): median |err| {:.3f}, max |err| {:.3f}\n",
+                       summary["profile_median_abs_err_step_time"].get<double>(),
+                       summary["profile_max_abs_err_step_time"].get<double>());
   return out;
 }
 
@@ -282,6 +301,13 @@ nlohmann::json summarize(const std::vector<nlohmann::json>& rows) {
     per_phase[std::string(phase)] = report::summarize_errors(errs).median_abs;
   }
   j["median_abs_err_phase"] = per_phase;
+  if (std::all_of(rows.begin(), rows.end(), [](const nlohmann::json& r) { return r.contains("profile_err_step_time"); })) {
+    std::vector<double> errs;
+    for (const auto& r : rows) errs.push_back(at_or_nan(r, "profile_err_step_time"));
+    const auto p = report::summarize_errors(errs);
+    j["profile_median_abs_err_step_time"] = p.median_abs;
+    j["profile_max_abs_err_step_time"] = p.max_abs;
+  }
   if (std::all_of(rows.begin(), rows.end(), [](const nlohmann::json& r) { return r.contains("measured_within_band"); }))
     j["measured_within_band"] = std::count_if(rows.begin(), rows.end(), [](const nlohmann::json& r) {
       return r["measured_within_band"].get<bool>();
@@ -291,12 +317,17 @@ nlohmann::json summarize(const std::vector<nlohmann::json>& rows) {
 
 void write_output(const ValidateOptions& o, nlohmann::json context, const std::vector<nlohmann::json>& rows,
                   const std::string& profile_line) {
-  const auto summary = summarize(rows);
+  auto summary = summarize(rows);
+  std::string warnings;
+  if (context.contains("machine")) {
+    summary["machine_warnings"] = context["machine"]["warnings"];
+    for (const auto& w : context["machine"]["warnings"]) warnings += "warning: " + w.get<std::string>() + "\n";
+  }
   context["profile"] = profile_line;
   context["comm_model"] = o.comm;
   context["prediction"] = "model::predict_layer on the profile's device and cluster; err_* = predicted / measured - 1";
   const std::string text = o.json ? nlohmann::json{{"context", context}, {"summary", summary}, {"results", rows}}.dump(2) + "\n"
-                                  : text_report(rows, summary, profile_line);
+                                  : warnings + text_report(rows, summary, profile_line);
   if (o.out.empty()) {
     fmt::print("{}", text);
   } else {
@@ -369,10 +400,18 @@ struct ValidationCalibration {
   std::vector<std::size_t> other_shapes;                   // the base grid's, used by no config
 };
 
-ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, bool quick, std::int64_t rounds) {
+// Without `oracle` the plan is calibrate's fixed grid alone (nothing depends on the configs):
+// every shape is sampled once a round, and predictions interpolate between the grid points.
+ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, bool quick, std::int64_t rounds,
+                                      bool oracle) {
   ValidationCalibration c;
   c.plan = ref::cpu::default_plan(quick);
   c.plan.rounds = rounds;
+  if (!oracle) {
+    c.shapes_of_config.assign(specs.size(), {});
+    for (std::size_t i = 0; i < c.plan.gemm.size(); ++i) c.other_shapes.push_back(i);
+    return c;
+  }
   std::vector<std::int64_t> sizes, activations;
   for (const auto& s : specs) {
     const auto scenario = scenario_of(s);
@@ -399,6 +438,25 @@ ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, 
   return c;
 }
 
+// Load before (the context's) and after the run, and the drift of the calibration's rounds
+// (shapes sampled once a round only: an oracle's shared shapes are sampled more often).
+validate::MachineState machine_state(const nlohmann::json& context, const ref::cpu::Calibrator* calibrator,
+                                     std::int64_t ranks) {
+  validate::MachineState m;
+  m.load_before = validate::one_minute_load(context.value("load_average_1_5_15min", std::string()));
+  m.load_after = validate::one_minute_load(context.value("load_average_after", std::string()));
+  m.cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
+  m.own_threads = ranks * rank_blas_threads(ranks);
+  if (calibrator != nullptr) {
+    const auto rounds = calibrator->result().rounds;
+    std::vector<std::vector<double>> once_a_round;
+    for (const auto& samples : calibrator->gemm_samples())
+      if (static_cast<std::int64_t>(samples.size()) == rounds) once_a_round.push_back(samples);
+    if (!once_a_round.empty()) m.drift = validate::round_drift(validate::round_speed_index(once_a_round));
+  }
+  return m;
+}
+
 int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, const std::filesystem::path& device) {
   const std::int64_t ranks = o.layer.ranks;
   if (auto code = relaunch_under_mpirun(ranks)) return *code;
@@ -406,12 +464,18 @@ int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, 
   if (ref::cpu::world_size() != ranks)
     throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", ranks, ref::cpu::world_size()));
   const bool root = ref::cpu::world_rank() == 0;
-  const auto files = cpu_calibration_files(device, o.cluster, profile_name(device), ranks);
+  // --oracle calibrates into its own files next to the profile (NAME-oracle.json), so the saved
+  // fixed-grid profile stays what `calibrate` wrote.
+  const auto saved = cpu_calibration_files(device, o.cluster, profile_name(device), ranks);
+  const auto oracle_device = device.parent_path() / (profile_name(device) + "-oracle.json");
+  const auto files = o.oracle ? cpu_calibration_files(oracle_device, "", profile_name(oracle_device), ranks) : saved;
 
   // Rank 0 decides whether to calibrate; every rank takes part in the calibration.
   std::string reason;
   if (root) {
-    if (o.recalibrate) {
+    if (o.oracle) {
+      reason = "--oracle: each config's own GEMM shapes";
+    } else if (o.recalibrate) {
       reason = "--recalibrate";
     } else if (!std::filesystem::exists(files.device)) {
       reason = "no profile at " + files.device.string();
@@ -432,7 +496,7 @@ int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, 
   std::optional<ValidationCalibration> plan;
   std::optional<ref::cpu::Calibrator> calibrator;
   if (calibrate) {
-    plan = calibration_for(specs, o.calibration == "quick", o.repeats);
+    plan = calibration_for(specs, o.calibration == "quick", o.repeats, o.oracle);
     calibrator.emplace(plan->plan, MPI_COMM_WORLD);
     calibrator->run_point_to_point();
     calibrator->run_round(/*record=*/false);
@@ -451,13 +515,16 @@ int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, 
   }
   std::string profile_line;
   if (calibrator) {
-    write_cpu_calibration(*calibrator, profile_name(device), files);
+    write_cpu_calibration(*calibrator, profile_name(files.device), files);
     const auto& measured = calibrator->plan();
     profile_line = fmt::format(
         "profile {} calibrated now ({} calibration: {} GEMM shapes, {} all-to-all sizes, {}-byte streaming arrays, "
-        "{} rounds interleaved with the measurement, each config's shapes sampled next to its runs; {})",
+        "{} rounds interleaved with the measurement, {}; {})",
         files.device.string(), o.calibration, measured.gemm.size(), measured.alltoall_bytes.size(),
-        measured.stream_bytes, o.repeats, reason);
+        measured.stream_bytes, o.repeats,
+        o.oracle ? "ORACLE: each config's own shapes sampled next to its runs"
+                 : "the fixed grid only, predictions interpolate between its points",
+        reason);
   } else if (root) {
     profile_line = fmt::format("profile {} (calibrated {:.1f} h ago, reused)", files.device.string(),
                                profile_age_hours(files.device).value_or(0));
@@ -468,13 +535,44 @@ int run_cpu(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs, 
   context["schedule"] = fmt::format("{} configs in interleaved rounds{}", specs.size(),
                                     calibrator ? ", alternating with the calibration's" : "");
   context["load_average_after"] = ref::cpu::host_info().load_average;
+  context["machine"] = validate::to_json(machine_state(context, calibrator ? &*calibrator : nullptr, ranks));
   const auto profile = load_profile(files.device, files.cluster);
   for (std::size_t i = 0; i < rows.size(); ++i) add_prediction(rows[i], specs[i], profile.cluster, o.comm);
+  // The oracle's error is composition alone; beside it, the saved profile's (kernel model too).
+  if (o.oracle && std::filesystem::exists(saved.device) && std::filesystem::exists(saved.cluster)) {
+    const auto grid = load_profile(saved.device, saved.cluster);
+    for (std::size_t i = 0; i < rows.size(); ++i) add_profile_columns(rows[i], specs[i], grid.cluster, o.comm);
+    context["profile_columns"] = "profile_step_time_s, profile_err_step_time: the saved profile " +
+                                 saved.device.string() + " (no per-config calibration)";
+  }
   write_output(o, context, rows, profile_line);
   return 0;
 }
 
+// `--published [FILE]`: predict a table of published real-hardware measurements (validate/published.hpp).
+int run_published(const ValidateOptions& o) {
+  // The shipped table is found in the data directory (like models/ and hardware/), named by
+  // its relative path in the output.
+  const auto catalog = config::Catalog::from_environment();
+  const std::string file = o.published_file.empty() ? "traces/published/measurements.json" : o.published_file;
+  const auto path = o.published_file.empty() ? catalog.data_dir() / file : std::filesystem::path(file);
+  if (!o.out.empty()) require_output_directory(o.out);
+  const auto table = validate::parse_published_table(config::load_json_file(path), file);
+  std::vector<validate::PublishedPrediction> predictions;
+  for (std::size_t i = 0; i < table.rows.size(); ++i)
+    predictions.push_back(validate::predict_row(table.rows[i], catalog, file, i));
+  const auto summary = validate::summarize(table, predictions);
+  const std::string text = o.json ? validate::to_json(table, predictions, summary).dump(2) + "\n"
+                                  : validate::to_text(table, predictions, summary);
+  if (o.out.empty())
+    fmt::print("{}", text);
+  else
+    write_file_atomically(o.out, text);
+  return 0;
+}
+
 int run_validate(const ValidateOptions& o) {
+  if (o.published) return run_published(o);
   if (o.layer.target != "cpu" && o.layer.target != "cuda")
     throw UsageError("--target must be cpu or cuda, got \"" + o.layer.target + "\"");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
@@ -490,6 +588,8 @@ int run_validate(const ValidateOptions& o) {
   const std::filesystem::path device =
       o.profile.empty() ? (o.layer.target == "cuda" ? "traces/measured/cuda-calibrated-device.json" : "hardware/host-cpu.json")
                         : o.profile;
+  if (o.oracle && (!o.measured.empty() || o.layer.target != "cpu"))
+    throw UsageError("--oracle measures and calibrates on the CPU: not with --measured or --target cuda");
   if (!o.measured.empty()) return run_offline(o, device);
   if (o.layer.target == "cuda") return run_cuda(o, specs, device);
   // Checked here, before mpirun starts the ranks: calibration may have to write the profile.
@@ -508,10 +608,12 @@ void setup_validate(CLI::App& app, Action& action) {
       "simulator's layer model on a calibrated profile; print per-phase predicted and measured times and\n"
       "err = predicted / measured - 1, then the median and max |err| of the step time over the grid.\n"
       "--target cpu: profile --profile (default hardware/host-cpu.json) and its cluster file\n"
-      "NAME-cluster-RANKS.json; (re)calibrated when missing or older than --max-profile-age-h (--calibration\n"
-      "full or quick): the calibration measures the base grid plus every GEMM shape and all-to-all size the\n"
-      "predictions need, in rounds that alternate with the layer's timed rounds, so that a machine whose\n"
-      "speed drifts is the same machine for both. The output says which. Runs under mpirun like `measure`.\n"
+      "NAME-cluster-RANKS.json; predictions come from that saved profile alone (calibrate's fixed grid, the\n"
+      "kernel model interpolating between its points), never from the configs' own shapes. The profile is\n"
+      "(re)calibrated when missing or older than --max-profile-age-h (--calibration full or quick), the fixed\n"
+      "grid's rounds alternating with the layer's timed rounds (a drifting machine is then the same machine\n"
+      "for both). --oracle: a diagnostic that calibrates every config's own GEMM shapes next to its runs.\n"
+      "The output says which. Runs under mpirun like `measure`.\n"
       "--target cuda: bf16 on RANKS GPUs, --profile from `calibrate --target cuda`; exit 3 without a GPU.\n"
       "--measured FILE: predict the rows of an earlier `measure --json` file instead of measuring.\n"
       "JSON rows (--json) are measure's rows plus <phase>_time_s, step_time_s, err_<phase>, err_step_time and,\n"
@@ -519,7 +621,8 @@ void setup_validate(CLI::App& app, Action& action) {
       "measured_within_band,\n"
       "readable by `switchsim report DIR --measured FILE`. Timings: not byte-identical between runs.\n"
       "Example: switchsim validate --target cpu --experts 4,8 --capacity-factor 1.0,2.0 --json\n"
-      "         switchsim validate --measured traces/measured/host-vm.json --profile hardware/host-vm.json");
+      "         switchsim validate --measured traces/measured/host-vm.json --profile hardware/host-vm.json\n"
+      "         switchsim validate --published --json --out runs/published.json   # published nccl-tests, papers");
   cmd->add_option("--target", o->layer.target, "cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
   add_layer_grid_options(cmd, o->layer, /*skew_and_aux=*/false);
   cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
@@ -532,11 +635,23 @@ void setup_validate(CLI::App& app, Action& action) {
   cmd->add_option("--calibration", o->calibration, "quick or full, when calibrating first (default full)");
   cmd->add_option("--max-profile-age-h", o->max_age_h, "Recalibrate a profile older than this, hours (default 24)");
   cmd->add_flag("--recalibrate", o->recalibrate, "Calibrate first even when the profile is recent");
+  cmd->add_flag("--oracle", o->oracle,
+                "cpu diagnostic: calibrate every config's own GEMM shapes and message sizes next to its runs, into\n"
+                "NAME-oracle.json beside the profile, and predict from that (composition error alone); rows also get\n"
+                "profile_step_time_s / profile_err_step_time from the saved profile when it exists");
   cmd->add_option("--comm", o->comm, "All-to-all model: closed-form or flow (default closed-form)");
   cmd->add_option("--measured", o->measured, "Predict the rows of this measure/validate JSON file, do not measure");
+  auto* published = cmd->add_option("--published", o->published_file,
+                                    "Predict the table of published real-hardware measurements in FILE (default\n"
+                                    "traces/published/measurements.json) with the shipped profiles: per-row err and the\n"
+                                    "median and worst |err|; measures nothing")
+                        ->expected(0, 1);
   cmd->add_flag("--json", o->json, "Print JSON {context, summary, results} instead of a text table");
   cmd->add_option("--out", o->out, "Write the output to FILE (atomically) instead of stdout");
-  cmd->callback([o, &action] { action = [o] { return run_validate(*o); }; });
+  cmd->callback([o, published, &action] {
+    o->published = published->count() > 0;  // with or without FILE
+    action = [o] { return run_validate(*o); };
+  });
 }
 
 }  // namespace switchsim::cli

@@ -20,7 +20,57 @@ Bytes gemm_bytes(const GemmShape& g) {
 }
 
 KernelModel::KernelModel(config::DeviceConfig device, GemmObserver observer)
-    : device_(std::move(device)), observer_(std::move(observer)) {}
+    : device_(std::move(device)), observer_(std::move(observer)) {
+  if (!device_.gemm_grid) return;
+  const auto& grid = *device_.gemm_grid;
+  for (auto m : grid.m)
+    for (auto n : grid.n)
+      for (auto k : grid.k) {
+        const auto* p = exact_calibrated(GemmShape{m, n, k});
+        if (p == nullptr) throw std::invalid_argument("gemm_grid point missing from the efficiency table");
+        grid_efficiency_.push_back(p->efficiency);
+      }
+}
+
+namespace {
+// Where x falls on a grid axis: the two neighbouring indices and the weight of the upper one,
+// linear in ln x; clamped to the axis' ends.
+struct Bracket {
+  std::size_t lo = 0, hi = 0;
+  double t = 0;
+};
+Bracket bracket(const std::vector<std::int64_t>& axis, std::int64_t x) {
+  if (x <= axis.front()) return {0, 0, 0.0};
+  if (x >= axis.back()) return {axis.size() - 1, axis.size() - 1, 0.0};
+  const auto upper = static_cast<std::size_t>(std::upper_bound(axis.begin(), axis.end(), x) - axis.begin());
+  const std::size_t lower = upper - 1;
+  const double t = std::log(static_cast<double>(x) / static_cast<double>(axis[lower])) /
+                   std::log(static_cast<double>(axis[upper]) / static_cast<double>(axis[lower]));
+  return {lower, upper, t};
+}
+}  // namespace
+
+const config::GemmEfficiencyPoint* KernelModel::exact_calibrated(const GemmShape& g) const {
+  for (const auto& p : device_.gemm_efficiency_table)
+    if (p.m == g.m && p.n == g.n && p.k == g.k && p.efficiency > 0) return &p;
+  return nullptr;
+}
+
+double KernelModel::interpolated_efficiency(const GemmShape& g) const {
+  const auto& grid = *device_.gemm_grid;
+  const Bracket bm = bracket(grid.m, g.m), bn = bracket(grid.n, g.n), bk = bracket(grid.k, g.k);
+  auto at = [&](std::size_t i, std::size_t j, std::size_t l) {
+    return grid_efficiency_[(i * grid.n.size() + j) * grid.k.size() + l];
+  };
+  double e = 0;
+  for (int corner = 0; corner < 8; ++corner) {
+    const bool um = corner & 1, un = corner & 2, uk = corner & 4;
+    const double w = (um ? bm.t : 1 - bm.t) * (un ? bn.t : 1 - bn.t) * (uk ? bk.t : 1 - bk.t);
+    if (w == 0) continue;
+    e += w * at(um ? bm.hi : bm.lo, un ? bn.hi : bn.lo, uk ? bk.hi : bk.lo);
+  }
+  return e;
+}
 
 const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmShape& g) const {
   const config::GemmEfficiencyPoint* best = nullptr;
@@ -42,6 +92,8 @@ const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmSha
 
 double KernelModel::gemm_efficiency(const GemmShape& g) const {
   if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.batch <= 0) throw std::invalid_argument("GEMM with an empty dimension");
+  if (const auto* p = exact_calibrated(g)) return p->efficiency;
+  if (device_.gemm_grid) return interpolated_efficiency(g);
   if (const auto* p = nearest_calibrated(g)) return p->efficiency;
   const std::int64_t tile = device_.gemm_tile;
   const std::int64_t tiles_m = ceil_div(g.m, tile);

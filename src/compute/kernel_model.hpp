@@ -11,13 +11,20 @@
 //   base = the device's gemm_efficiency, lowered for reductions shorter than one tile
 //   (the pipeline cannot fill: base * k / tile).
 // A calibrated device (non-empty gemm_efficiency_table, written by `switchsim calibrate`)
-// replaces all of that with the measured efficiency of the NEAREST calibrated shape in log
-// space: the point minimizing (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point
-// on ties), no interpolation; the batch count does not change it (a batch is `batch` calls of
-// that shape, each at the table's rate).
+// replaces all of that with measured efficiencies; the batch count does not change them (a
+// batch is `batch` calls of that shape, each at the table's rate):
+//   1. a table point of exactly (m, n, k): its efficiency (how `validate --oracle` predicts);
+//   2. else, with a gemm_grid (calibrate's fixed grid m_0 < m_1 < ..., n_j, k_l): trilinear
+//      interpolation of the efficiency in (ln m, ln n, ln k) between the 8 grid points around
+//      the shape. Per axis, x between grid values a <= x <= b gets weight t = ln(x/a) / ln(b/a)
+//      on b and 1 - t on a; outside the grid the edge value holds (no extrapolation), and an
+//      axis of one value is constant. E.g. m = 128 between 64 and 512: t = ln 2 / ln 8 = 1/3.
+//   3. else (a table without a grid): the NEAREST point in log space, minimizing
+//      (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point on ties).
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "config/device_config.hpp"
 #include "config/dtype.hpp"
@@ -45,8 +52,10 @@ class KernelModel {
   explicit KernelModel(config::DeviceConfig device, GemmObserver observer = {});
 
   double gemm_efficiency(const GemmShape& g) const;
-  // The table entry gemm_efficiency uses for `g`, or nullptr without a table.
+  // The table entry nearest to `g` in log space, or nullptr without a table.
   const config::GemmEfficiencyPoint* nearest_calibrated(const GemmShape& g) const;
+  // The table entry of exactly g's (m, n, k), or nullptr.
+  const config::GemmEfficiencyPoint* exact_calibrated(const GemmShape& g) const;
   Picoseconds gemm_time(const GemmShape& g) const;
   // A kernel that streams `bytes` through memory (reads + writes).
   Picoseconds memory_time(Bytes bytes) const;
@@ -56,8 +65,11 @@ class KernelModel {
   const config::DeviceConfig& device() const { return device_; }
 
  private:
+  double interpolated_efficiency(const GemmShape& g) const;
+
   config::DeviceConfig device_;
   GemmObserver observer_;
+  std::vector<double> grid_efficiency_;  // [i_m][i_n][i_k] of device_.gemm_grid, row-major
 };
 
 }  // namespace switchsim::compute

@@ -1,6 +1,8 @@
 #include "config/device_config.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "config/limits.hpp"
 #include "config/object_reader.hpp"
@@ -53,6 +55,32 @@ std::vector<GemmEfficiencyPoint> read_gemm_table(ObjectReader& r) {
   }
   return table;
 }
+// "gemm_grid": three strictly ascending axes whose every combination is in the table with a
+// positive efficiency.
+std::optional<GemmGrid> read_gemm_grid(ObjectReader& r, const std::vector<GemmEfficiencyPoint>& table) {
+  auto g = r.optional_object("gemm_grid");
+  if (!g) return std::nullopt;
+  GemmGrid grid;
+  for (auto [key, axis] : {std::pair{"m", &grid.m}, std::pair{"n", &grid.n}, std::pair{"k", &grid.k}}) {
+    *axis = g->positive_int_array(key);
+    if (axis->empty()) g->fail(key, "must list at least one size");
+    for (std::size_t i = 1; i < axis->size(); ++i)
+      if ((*axis)[i] <= (*axis)[i - 1]) g->fail(key, "must be strictly ascending");
+  }
+  g->finish();
+  for (auto m : grid.m)
+    for (auto n : grid.n)
+      for (auto k : grid.k) {
+        const bool present = std::any_of(table.begin(), table.end(), [&](const GemmEfficiencyPoint& p) {
+          return p.m == m && p.n == n && p.k == k && p.efficiency > 0;
+        });
+        if (!present)
+          throw ConfigError(r.file(), r.pointer_to("gemm_grid"),
+                            "grid point (" + std::to_string(m) + ", " + std::to_string(n) + ", " + std::to_string(k) +
+                                ") has no positive efficiency in gemm_efficiency_table");
+      }
+  return grid;
+}
 }  // namespace
 
 DeviceConfig parse_device(const nlohmann::json& object, const std::string& file, const std::string& pointer) {
@@ -97,6 +125,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   d.kernel_overhead = r.microseconds_or("kernel_overhead_us", 0.0);
   d.cores_per_chip = r.at_most("cores_per_chip", r.positive_int_or("cores_per_chip", d.cores_per_chip), 1 << 10);
   d.gemm_efficiency_table = read_gemm_table(r);
+  d.gemm_grid = read_gemm_grid(r, d.gemm_efficiency_table);
   d.gemm_efficiency_band = read_band(r, "gemm_efficiency", d.gemm_efficiency);
   d.memory_efficiency_band = read_band(r, "memory_efficiency", d.memory_efficiency);
   if (auto b = read_band(r, "memory_bandwidth_GBps", d.memory_bandwidth.value() / 1e9))
@@ -105,7 +134,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
     d.kernel_overhead_band = Band<Picoseconds>{Picoseconds::from_seconds(b->lo * 1e-6), Picoseconds::from_seconds(b->hi * 1e-6)};
   d.sources = read_sources(r, {"name", "kind", "compute_units", "peak_tflops", "memory_GiB", "memory_bandwidth_GBps",
                                "gemm_efficiency", "memory_efficiency", "gemm_tile", "kernel_overhead_us",
-                               "cores_per_chip", "gemm_efficiency_table", "fp32_matmul_passes", "dispatch"});
+                               "cores_per_chip", "gemm_efficiency_table", "fp32_matmul_passes", "dispatch", "gemm_grid"});
   r.finish();
   return d;
 }
@@ -153,6 +182,7 @@ nlohmann::json to_json(const DeviceConfig& d) {
     }
     j["gemm_efficiency_table"] = table;
   }
+  if (d.gemm_grid) j["gemm_grid"] = {{"m", d.gemm_grid->m}, {"n", d.gemm_grid->n}, {"k", d.gemm_grid->k}};
   return j;
 }
 

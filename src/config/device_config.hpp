@@ -32,6 +32,13 @@ struct GemmEfficiencyPoint {
   std::optional<Band<double>> band;  // efficiency_lo / efficiency_hi
 };
 
+// The axes of a calibrated GEMM grid (file field "gemm_grid": {"m": [...], "n": [...], "k": [...]},
+// each strictly ascending): every (m, n, k) of their product is a point of the efficiency table,
+// so the kernel model can interpolate between them (compute/kernel_model.hpp).
+struct GemmGrid {
+  std::vector<std::int64_t> m, n, k;
+};
+
 struct DeviceConfig {
   std::string name;
   std::string kind;  // gpu, tpu_core, cpu
@@ -58,6 +65,7 @@ struct DeviceConfig {
 
   // Optional, written by `switchsim calibrate`: per-shape GEMM efficiency and spreads.
   std::vector<GemmEfficiencyPoint> gemm_efficiency_table;
+  std::optional<GemmGrid> gemm_grid;  // the table's points that form a full grid, if any
   std::optional<Band<double>> gemm_efficiency_band;
   std::optional<Band<double>> memory_efficiency_band;
   std::optional<Band<BytesPerSecond>> memory_bandwidth_band;

@@ -23,6 +23,7 @@ Document skeleton(const ResultsFile& results, const std::vector<MeasuredFile>& m
   doc.title = options.title;
   doc.context = results.context.entries;
   for (const auto& f : measured) doc.context.emplace_back("measured", f.name);
+  if (options.published) doc.context.emplace_back("published", options.published->name);
   doc.summary = summarize(results.results, measured);
   return doc;
 }
@@ -36,6 +37,7 @@ Document plan_document(const ResultsFile& results, const std::vector<MeasuredFil
     if (planned.plot) planned.section.figure = Figure{planned.plot->file, "", planned.plot->alt};
     doc.sections.push_back(std::move(planned.section));
   }
+  if (options.published) doc.sections.push_back(published_section(*options.published));
   return doc;
 }
 
@@ -52,6 +54,7 @@ std::vector<OutputFile> build_report(const ResultsFile& results, const std::vect
     }
     doc.sections.push_back(std::move(planned.section));
   }
+  if (options.published) doc.sections.push_back(published_section(*options.published));
   files.push_back({"report.md", render_markdown(doc)});
   files.push_back({"report.html", render_html(doc)});
   return files;

@@ -4,18 +4,21 @@
 // module never touches the output directory itself.
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "report/document.hpp"
 #include "report/measured_row.hpp"
+#include "report/published_section.hpp"
 #include "report/result_row.hpp"
 
 namespace switchsim::report {
 
 struct ReportOptions {
   std::string title = "Switch Transformer sweep report";
+  std::optional<PublishedResults> published;  // `validate --published --json` output: its own section
 };
 
 // Every plot file a report may contain; a plot skipped this time leaves no file, so a writer

@@ -75,13 +75,14 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
     table.push_back({{"m", g.m}, {"n", g.n}, {"k", g.k}, {"efficiency", eff(g.gflops.median)},
                      {"efficiency_lo", eff(g.gflops.lo)}, {"efficiency_hi", eff(g.gflops.hi)}});
   const double best_stream = r.stream_GBps.hi;
+  const bool grid = !r.grid_m.empty() && !r.grid_n.empty() && !r.grid_k.empty();
   const std::string by = fmt::format("measured by switchsim calibrate{} on {} {}", r.quick ? " --quick" : "",
                                      r.host.host, r.host.date_utc);
   const std::string where = fmt::format("{} ({}, {} cores, load {}, OpenBLAS core {}; {} interleaved rounds)", by,
                                         r.host.cpu_model, r.host.cores, r.host.load_average, r.host.blas_core,
                                         r.rounds);
   const double peak_tflops = round_to(peak / 1e3, 6);
-  return nlohmann::json{
+  auto device = nlohmann::json{
       {"name", name},
       {"type", "device"},
       {"kind", "cpu"},
@@ -125,6 +126,14 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
         {"memory_efficiency", fmt::format("{}: median / p90 of the streaming kernels", where)},
         {"gemm_tile", "assumption: OpenBLAS blocks are of the order of 64 rows; CPUs have no wave quantization"},
         {"kernel_overhead_us", fmt::format("{}: time of a 1x1x1 sgemm call (timed once, not in the rounds)", where)}}}};
+  if (grid) {
+    device["gemm_grid"] = {{"m", r.grid_m}, {"n", r.grid_n}, {"k", r.grid_k}};
+    device["sources"]["gemm_grid"] = fmt::format(
+        "{}: the fixed calibration grid (independent of any layer); every point is in gemm_efficiency_table, and "
+        "shapes between points get the efficiency interpolated linearly in (ln m, ln n, ln k)",
+        where);
+  }
+  return device;
 }
 
 nlohmann::json cluster_json(const CalibrationResult& r, const std::string& name, const std::string& device_name) {

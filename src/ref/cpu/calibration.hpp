@@ -47,6 +47,9 @@ struct CalibrationResult {
   // conditions of `measure`); 0 when rank 0 ran them alone on all cores.
   std::int64_t threads_per_rank = 0;
   std::vector<GemmSample> gemm;
+  // The fixed grid's axes (calibrator.hpp): every (m, n, k) of their product is in `gemm`; the
+  // device file states them as "gemm_grid" so predictions interpolate between the points.
+  std::vector<std::int64_t> grid_m, grid_n, grid_k;
   Spread tiny_gemm_us;          // a 1x1x1 sgemm call: per-kernel overhead
   Spread stream_GBps;           // copy and scale kernels, bytes read + written per second
   std::int64_t stream_bytes = 0;  // per array
@@ -74,7 +77,7 @@ AlltoallFit fit_alltoall(const std::vector<AlltoallSample>& samples, std::int64_
 // The device file: "type": "device", "kind": "cpu"; compute_units = threads_per_rank (or the
 // cores when 0); peak_tflops.fp32 = the best median sgemm rate of the shapes measured (a
 // measured peak, not a datasheet one), gemm_efficiency_table relative to it, spreads as
-// *_lo / *_hi.
+// *_lo / *_hi; "gemm_grid" when the result has grid axes.
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name);
 // The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind), the device inline;
 // link latency = half the fitted fixed cost (a message crosses two links), link bandwidth = 1 /

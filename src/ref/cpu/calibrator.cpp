@@ -51,15 +51,16 @@ struct Calibrator::Buffers {
 CalibrationPlan default_plan(bool quick) {
   CalibrationPlan p;
   p.quick = quick;
-  const std::vector<std::int64_t> ms = quick ? std::vector<std::int64_t>{32, 128} : std::vector<std::int64_t>{64, 256, 1024};
-  const std::vector<std::int64_t> nk = quick ? std::vector<std::int64_t>{128} : std::vector<std::int64_t>{256, 1024};
-  for (auto m : ms)
-    for (auto n : nk)
-      for (auto k : nk) p.gemm.push_back({m, n, k});
+  p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{8, 64, 512, 4096};
+  p.grid_n = quick ? std::vector<std::int64_t>{4, 64} : std::vector<std::int64_t>{4, 32, 256, 2048};
+  p.grid_k = p.grid_n;
+  for (auto m : p.grid_m)
+    for (auto n : p.grid_n)
+      for (auto k : p.grid_k) p.gemm.push_back({m, n, k});
   p.alltoall_bytes = quick ? std::vector<std::int64_t>{16 << 10, 256 << 10}
                            : std::vector<std::int64_t>{16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20};
   p.stream_bytes = quick ? (1 << 20) : (4 << 20);
-  p.gemm_window_s = quick ? 0.002 : 0.025;
+  p.gemm_window_s = quick ? 0.002 : 0.015;
   p.burst_s = quick ? 0.001 : 0.005;
   p.rounds = quick ? 3 : 12;
   return p;
@@ -227,6 +228,9 @@ CalibrationResult Calibrator::result() const {
   r.ranks = ranks_;
   for (std::size_t i = 0; i < plan_.gemm.size(); ++i)
     r.gemm.push_back({plan_.gemm[i].m, plan_.gemm[i].n, plan_.gemm[i].k, spread_of(gemm_gflops_[i])});
+  r.grid_m = plan_.grid_m;
+  r.grid_n = plan_.grid_n;
+  r.grid_k = plan_.grid_k;
   r.stream_GBps = spread_of(stream_GBps_);
   r.stream_bytes = plan_.stream_bytes;
   for (std::size_t i = 0; i < plan_.alltoall_bytes.size(); ++i)

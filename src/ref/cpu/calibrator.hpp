@@ -20,6 +20,7 @@ namespace switchsim::ref::cpu {
 struct CalibrationPlan {
   bool quick = false;
   std::vector<GemmDims> gemm;                // shapes timed each round, in this order
+  std::vector<std::int64_t> grid_m, grid_n, grid_k;  // the fixed grid's axes (its shapes come first in gemm)
   double gemm_window_s = 0.025;              // one sample = back-to-back calls for this long
   std::int64_t stream_bytes = 4 << 20;       // per array of the copy/scale kernels
   std::vector<std::int64_t> alltoall_bytes;  // per peer, ascending
@@ -27,10 +28,13 @@ struct CalibrationPlan {
   std::int64_t rounds = 12;
 };
 
-// m in {64, 256, 1024} x n, k in {256, 1024}; all-to-all of 16 KiB, 64 KiB, 256 KiB, 1 MiB and
-// 4 MiB per peer; 4 MiB streaming arrays (a layer's activations: cache-resident, as in the
-// layer, not DRAM-sized); 12 rounds. Quick: m in {32, 128}, n = k = 128, 16 KiB and 256 KiB,
-// 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
+// A FIXED grid, the same whatever layers are predicted later: GEMM m in {8, 64, 512, 4096} x
+// n, k in {4, 32, 256, 2048} (log-spaced by 8 over the shapes a layer meets: the router's few
+// experts, the experts' rows per capacity, widths of 256..2048; 64 shapes), all-to-all of 16
+// KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
+// activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
+// (about 20 s on a quiet 2-core host). Quick: m in {16, 128} x n, k in {4, 64} (8 shapes), 16
+// KiB and 256 KiB, 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
 // add_gemm_shapes returns where each of `shapes` stands in plan.gemm.
@@ -55,6 +59,9 @@ class Calibrator {
   void run_gemm_shapes(const std::vector<std::size_t>& indices, bool record = true);
   void run_memory_and_network(bool record = true);
   const CalibrationPlan& plan() const { return plan_; }
+  // Every GEMM sample so far, [shape][sample] in the order taken (the slowest rank's GFLOP/s):
+  // one a round for shapes run once a round, so round-to-round drift can be read from them.
+  const std::vector<std::vector<double>>& gemm_samples() const { return gemm_gflops_; }
   // Spreads over the rounds run so far (every rank gets the same). host and threads_per_rank
   // are left for the caller to fill.
   CalibrationResult result() const;
