@@ -12,7 +12,9 @@
 #                                      # cf {1.0,1.25,2.0}, bench kernels; under 8 minutes; results in $OUT
 #   scripts/gpu-validate.sh --dry-run  # CI, on a CPU: the arguments, the output layout, and that the
 #                                      # bundle configures with nothing but itself and CUDA (cmake
-#                                      # configure only, no build; seconds)
+#                                      # configure only, no build); with --compile also two sources
+#                                      # that include every bundled header family compile, with no
+#                                      # header taken from this host (a minute or two)
 #
 # Options (run): --out DIR (default $OUT, else runs/gpu-validate-<UTC stamp>), --tokens N (tokens per
 # rank, default 8192), --repeats N (default 20), --jobs N (default nproc), --budget-s S (wall-time
@@ -49,6 +51,7 @@ tokens=8192
 repeats=20
 jobs="$(nproc)"
 budget_s=450
+compile=0
 while [ $# -gt 0 ]; do
   case "$1" in
     pack|run) [ -z "$mode" ] || die "one mode only (got $mode and $1)"; mode="$1" ;;
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
     --repeats) [ $# -ge 2 ] || die "--repeats needs a number"; repeats="$2"; shift ;;
     --jobs) [ $# -ge 2 ] || die "--jobs needs a number"; jobs="$2"; shift ;;
     --budget-s) [ $# -ge 2 ] || die "--budget-s needs a number"; budget_s="$2"; shift ;;
+    --compile) compile=1 ;;
     -h|--help) usage ;;
     *) die "unknown argument '$1' (pack, run or --dry-run; see --help)" ;;
   esac
@@ -96,13 +100,15 @@ pack_into() {  # $1: prefix directory to fill (its usr/ mirrors /usr)
   copy /usr/include/fmt /usr/include/CLI /usr/include/nlohmann /usr/include/catch2
   copy "$lib/cmake/fmt" /usr/share/cmake/CLI11 /usr/share/cmake/nlohmann_json /usr/lib/cmake/Catch2
   copy "$lib"/libfmt.so* /usr/lib/libCatch2WithMain.a
-  # Boost: only the headers topology/ includes (their closure), and Boost's CMake package files.
-  local boost_headers
-  boost_headers="$(for src in src/topology/*.cpp; do
-      g++ -std=c++20 -M -MT x -Isrc "$src"; done | tr ' \\' '\n\n' | grep '^/usr/include/boost/' | sort -u)"
-  [ -n "$boost_headers" ] || die "pack: found no Boost headers included by src/topology"
+  # Boost: the libraries topology/ includes, whole (another compiler may take other branches inside
+  # them), found from the include closure, and Boost's CMake package files.
+  local boost_parts
+  boost_parts="$(for src in src/topology/*.cpp; do
+      g++ -std=c++20 -M -MT x -Isrc "$src"; done | tr ' \\' '\n\n' | grep '^/usr/include/boost/' |
+      sed -E 's|^(/usr/include/boost/[^/]+)/.*|\1|' | sort -u)"
+  [ -n "$boost_parts" ] || die "pack: found no Boost headers included by src/topology"
   # shellcheck disable=SC2086
-  copy $boost_headers /usr/include/boost/version.hpp /usr/include/boost/config
+  copy $boost_parts /usr/include/boost/version.hpp /usr/include/boost/config
   copy "$lib"/cmake/Boost-* "$lib"/cmake/boost_headers-* "$lib"/cmake/BoostDetectToolset-*.cmake
   # Open MPI (headers and the libraries switchsim links; no launcher: the CUDA paths never start MPI).
   copy "$lib/openmpi/include"
@@ -124,8 +130,8 @@ bundle_cmake_args() {
   printf '%s\n' \
     "-DCMAKE_PREFIX_PATH=$p" \
     "-DCMAKE_FIND_USE_CMAKE_SYSTEM_PATH=OFF" \
-    "-DCMAKE_INCLUDE_PATH=$p/include;$1$(dirname "$(readlink -f /usr/include/"$multiarch"/cblas.h)")" \
-    "-DMPI_CXX_COMPILER=MPI_CXX_COMPILER-NOTFOUND" \
+    "-DCMAKE_CXX_FLAGS=-isystem $p/include/$multiarch/openblas-pthread" \
+    "-DMPI_SKIP_COMPILER_WRAPPER=ON" \
     "-DMPI_CXX_SKIP_MPICXX=ON" \
     "-DMPI_CXX_HEADER_DIR=$l/openmpi/include" \
     "-DMPI_CXX_LIB_NAMES=mpi" \
@@ -195,6 +201,19 @@ dry_run() {
   [ -z "$leaks" ] || die "dry run: found outside the bundle: $leaks"
   if [ -x /usr/local/cuda/bin/nvcc ]; then
     grep -q 'CUDA reference ON' "$tmp/configure.log" || die "dry run: nvcc present but the CUDA reference is off"
+  fi
+  # Two translation units that include every bundled header family (cblas.h, mpi.h, fmt, CLI11,
+  # nlohmann-json; Boost graph) compile, and none of those headers came from this host's /usr.
+  if [ "$compile" = 1 ] && command -v ninja >/dev/null; then
+    local objects=(src/cli/CMakeFiles/switchsim.dir/cpu_calibration.cpp.o
+                   src/topology/CMakeFiles/switchsim_topology.dir/topology.cpp.o)
+    if ! cmake --build "$tmp/build" --target "${objects[@]}" >"$tmp/compile.log" 2>&1; then
+      cat "$tmp/compile.log" >&2
+      die "dry run: a source does not compile against the bundle (log above)"
+    fi
+    leaks="$(cd "$tmp/build" && ninja -t deps "${objects[@]}" |
+             grep -E '^ +/usr/(include/(boost|fmt|CLI|nlohmann|catch2)/|include/[^/]+/(cblas|openblas)|lib/.*openmpi)' || true)"
+    [ -z "$leaks" ] || die "dry run: headers found outside the bundle: $(echo "$leaks" | head -3)"
   fi
   echo "gpu-validate: dry run ok (arguments, layout of ${#layout_files[@]} files, bundle configures: $(grep -o 'CUDA reference [A-Z]*' "$tmp/configure.log"))"
 }
@@ -269,7 +288,8 @@ run() {
     step validate 150 "$sw" validate --target cuda "${grid[@]}" --warmup 3 --repeats "$repeats" \
       --profile "$dest/$tag-calibrated-device.json" --json --out "$dest/validate.json"
     step bench 120 bash -c "'$sw' bench kernels | tee '$dest/bench-kernels.txt'"
-    step table 20 "$sw" validate --measured "$dest/validate.json" --profile "$dest/$tag-calibrated-device.json"
+    step table 20 "$sw" validate --measured "$dest/validate.json" --profile "$dest/$tag-calibrated-device.json" \
+      --cluster "$dest/$tag-calibrated-cluster-1.json"
   else
     log "== build failed: no switchsim / switchsim-cuda (see build.log)"
   fi

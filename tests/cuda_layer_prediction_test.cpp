@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "compute/kernel_model.hpp"
 #include "model/cuda_layer_prediction.hpp"
 #include "model/layer_prediction.hpp"
