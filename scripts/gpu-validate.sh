@@ -117,6 +117,8 @@ pack_into() {  # $1: prefix directory to fill (its usr/ mirrors /usr)
   # OpenBLAS (linked by the CPU reference; the CUDA paths never call it) and its runtime.
   copy "$(readlink -f /usr/include/"$multiarch"/cblas.h)" "$(readlink -f /usr/include/"$multiarch"/openblas_config.h)"
   copy "$lib"/openblas-pthread/libopenblas*.so* "$lib"/libgfortran.so.5* "$lib"/libquadmath.so.0*
+  # What those need and a minimal image may lack (used there only when missing: run's lib-missing).
+  copy "$lib"/libudev.so.1* "$lib"/libz.so.1*
   local sha dirty
   sha="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
   dirty="$(git status --porcelain --untracked-files=no 2>/dev/null | wc -l)"
@@ -251,7 +253,15 @@ run() {
   local deps="$root/.gpu-deps"
   rm -rf "$deps" && mkdir -p "$deps"
   tar -C "$deps" --strip-components=1 -xJf "$archive"
-  export LD_LIBRARY_PATH="$deps$lib:$deps$lib/openblas-pthread:${LD_LIBRARY_PATH:-}"
+  # Only the bundled libraries this machine lacks go on the library path (its own libz etc. win,
+  # also for cmake, nvcc and python3, which run with this path too).
+  mkdir -p "$deps/lib-missing"
+  local so
+  for so in "$deps$lib"/*.so.* "$deps$lib"/openblas-pthread/*.so*; do
+    [ -e "$so" ] || continue
+    ldconfig -p | grep -qE "^[[:space:]]$(basename "$so" | sed 's/[.+]/\\&/g') " || ln -sf "$so" "$deps/lib-missing/"
+  done
+  export LD_LIBRARY_PATH="$deps/lib-missing:${LD_LIBRARY_PATH:-}"
   export PATH="/usr/local/cuda/bin:$PATH"
 
   # Context first: it says what ran even if everything after fails.

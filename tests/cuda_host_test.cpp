@@ -184,9 +184,10 @@ TEST_CASE("the workspace lists every tensor at 256-byte aligned offsets") {
   shape.capacity = 2;
   shape.backward = false;
   const auto w = layer_workspace(shape);
-  // 22 forward tensors: w1 and w2 are 4*8*16*2 = 1024 bytes, the other 20 fit in 256 each.
-  CHECK(w.tensors.size() == 22);
-  CHECK(w.total_bytes == 20 * 256 + 2 * 1024);
+  // 23 forward tensors: w1 and w2 are 4*8*16*2 = 1024 bytes, the other 21 (nonfinite_tokens
+  // among them) fit in 256 each.
+  CHECK(w.tensors.size() == 23);
+  CHECK(w.total_bytes == 21 * 256 + 2 * 1024);
   REQUIRE(w.find("dispatched"));
   CHECK(w.find("dispatched")->bytes == 4 * 2 * 8 * 2);  // [E*C, d] bf16
   CHECK(w.find("router_w")->offset == 256);

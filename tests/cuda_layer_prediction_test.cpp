@@ -78,7 +78,8 @@ TEST_CASE("the CUDA expert phase is R strided-batched GEMMs of C rows, with no r
   cluster.device.memory_bandwidth = BytesPerSecond(1e15);
   const auto p = predict_cuda_layer(s, cluster, comm);
   CHECK(p.capacity == 256);
-  CHECK(p.phase.at("expert_ffn").seconds() == Approx(3.221225472e-6 + 10.48576e-9).epsilon(1e-9));
+  // (Each kernel's time is rounded up to a picosecond; regrouping copies would add 4.2 ns = 1.3e-3.)
+  CHECK(p.phase.at("expert_ffn").seconds() == Approx(3.221225472e-6 + 10.48576e-9).epsilon(1e-4));
 }
 
 TEST_CASE("the tiled router kernel runs at 1/8 of the fp32 peak on dimensions padded to 16") {
