@@ -134,6 +134,7 @@ bundle_cmake_args() {
     "-DCMAKE_FIND_USE_CMAKE_SYSTEM_PATH=OFF" \
     "-DCMAKE_CXX_FLAGS=-isystem $p/include/$multiarch/openblas-pthread" \
     "-DMPI_SKIP_COMPILER_WRAPPER=ON" \
+    "-DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON" \
     "-DMPI_CXX_SKIP_MPICXX=ON" \
     "-DMPI_CXX_HEADER_DIR=$l/openmpi/include" \
     "-DMPI_CXX_LIB_NAMES=mpi" \
