@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -184,9 +185,10 @@ TEST_CASE("the workspace lists every tensor at 256-byte aligned offsets") {
   shape.capacity = 2;
   shape.backward = false;
   const auto w = layer_workspace(shape);
-  // 22 forward tensors: w1 and w2 are 4*8*16*2 = 1024 bytes, the other 20 fit in 256 each.
-  CHECK(w.tensors.size() == 22);
-  CHECK(w.total_bytes == 20 * 256 + 2 * 1024);
+  // 23 forward tensors: w1 and w2 are 4*8*16*2 = 1024 bytes, the other 21 (nonfinite_tokens
+  // among them) fit in 256 each.
+  CHECK(w.tensors.size() == 23);
+  CHECK(w.total_bytes == 21 * 256 + 2 * 1024);
   REQUIRE(w.find("dispatched"));
   CHECK(w.find("dispatched")->bytes == 4 * 2 * 8 * 2);  // [E*C, d] bf16
   CHECK(w.find("router_w")->offset == 256);
@@ -345,4 +347,136 @@ TEST_CASE("bench kernels without a GPU prints one skip line and succeeds") {
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("no CUDA device: ") == 0);
   CHECK(r.out.find("; skipped") != std::string::npos);
+}
+
+// ---- issue 16: what the first GPU run would have tripped over ----
+
+TEST_CASE("capped grids still cover every assignment: make_slots, scatter_dense and gather_dense loop over the grid") {
+  // The cap: a billion assignments need 3,906,250 blocks of 256; the grid holds 524,280 and each
+  // thread then handles ceil(1e9 / (524,280 * 256)) = 8 assignments.
+  CHECK(capped_grid(1'000'000'000, 256) == 65535 * 8);
+  CHECK(capped_grid(1000, 256) == 4);
+  CHECK(capped_grid(0, 256) == 1);
+  // A grid of 3 blocks of 32 threads (96 threads) over 1,000 assignments: every slot as the
+  // one-block-per-32-assignments reference computes it.
+  const std::int64_t T = 500, E = 8, k = 2;
+  const auto logits = random_logits(T * E, 21);
+  const auto r = softmax_topk_warp(logits, T, E, k);
+  const auto p = positions_chunked(r.expert_index, E, 32);
+  const std::int64_t C = expert_capacity(T, E, 1.0, 4, k);
+  const auto want = capacity_slots(r.expert_index, p.position, T, E, C);
+  const auto got = make_slots_strided(r.expert_index, p.position, {}, T, E * C, C, 3, 32);
+  CHECK(got.token_slot == want.token_slot);
+  CHECK(got.slot_assignment == want.slot_assignment);
+  std::vector<std::int32_t> offsets(1, 0);
+  for (std::int64_t e = 0; e + 1 < E; ++e) offsets.push_back(offsets.back() + static_cast<std::int32_t>(p.expert_counts[static_cast<std::size_t>(e)]));
+  const auto dropless = make_slots_strided(r.expert_index, p.position, offsets, T, T * k, -1, 3, 32);
+  CHECK(dropless.token_slot == dropless_slots(r.expert_index, p.position, T, p.expert_counts).token_slot);
+  // The dense one-hot tensors, and the gate gradient read back from them, the same way.
+  const std::int64_t S = E * C;
+  CHECK(scatter_dense_strided(want.token_slot, {}, T, S, 3, 32) == dispatch_mask(want.token_slot, T, S));
+  const auto weights = scatter_dense_strided(want.token_slot, r.gate, T, S, 3, 32);
+  CHECK(weights == combine_weights(want.token_slot, r.gate, T, S));
+  const auto d_gate = gather_dense_strided(want.token_slot, weights, T, S, 3, 32);
+  for (std::size_t a = 0; a < d_gate.size(); ++a)
+    REQUIRE(d_gate[a] == (want.token_slot[a] >= 0 ? r.gate[a] : 0.0f));  // no element left unwritten (NaN)
+}
+
+TEST_CASE("a token with NaN or infinite logits goes to expert 0 with gate 0 and is counted") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  // Token 0 finite (expert 2 wins), token 1 has a NaN, token 2 a +inf, token 3 is all -inf.
+  const std::vector<float> logits{0, 1, 2, 0, nan, 5, 0, 1, 0, inf, 0, 0, -inf, -inf, -inf, -inf};
+  const auto r = softmax_topk_warp(logits, 4, 4, 2);
+  CHECK(r.nonfinite_tokens == 3);
+  // expert_index is [k, T]: first choices of tokens 0..3, then second choices.
+  CHECK(r.expert_index == std::vector<std::int32_t>{2, 0, 0, 0, 1, 1, 1, 1});
+  for (int t = 1; t < 4; ++t) {
+    CHECK(r.gate[static_cast<std::size_t>(t)] == 0.0f);
+    CHECK(r.gate[static_cast<std::size_t>(4 + t)] == 0.0f);
+    for (int e = 0; e < 4; ++e) CHECK(r.probs[static_cast<std::size_t>(4 * t + e)] == 0.0f);
+  }
+  CHECK(r.gate[0] == Approx(std::exp(2.0) / (1 + std::exp(1.0) + std::exp(2.0) + 1)));
+  // Every index stays in range, so the position scan and the slots that follow are valid.
+  const auto p = positions_chunked(r.expert_index, 4, 32);
+  CHECK(p.expert_counts == std::vector<std::int64_t>{3, 4, 1, 0});  // second choices: expert 1 for all four
+}
+
+TEST_CASE("the router GEMM loops over row tiles, so grid.y stays under 65,535 for any token count") {
+  // 1,048,560 = 65,535 * 16 tokens fill grid.y exactly; one more token needs a second pass.
+  CHECK(tile_launch(1'048'560, 64).grid_y == 65535);
+  const auto big = tile_launch(1'048'561, 64);
+  CHECK(big.grid_y == 65535);
+  CHECK(big.row_tiles == 65536);
+  CHECK(big.grid_x == 4);
+  CHECK(tile_launch(4'000'000, 128).grid_y == 65535);
+  // The kernel's loop with a grid of 2 row-tile blocks over 7 row tiles (m = 100): every output
+  // written once and equal to the naive product.
+  const std::int64_t m = 100, n = 20, k = 37;
+  std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * n)), bias(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = counter_uniform(8, 1, i);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = counter_uniform(8, 2, i);
+  for (std::size_t i = 0; i < bias.size(); ++i) bias[i] = counter_uniform(8, 3, i);
+  const auto c = router_gemm_tiled(a, b, bias, m, n, k, 2);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      double want = bias[static_cast<std::size_t>(j)];
+      for (std::int64_t l = 0; l < k; ++l) want += double(a[static_cast<std::size_t>(i * k + l)]) * b[static_cast<std::size_t>(l * n + j)];
+      REQUIRE(c[static_cast<std::size_t>(i * n + j)] == Approx(want).margin(1e-5));
+    }
+}
+
+TEST_CASE("more than 12,288 experts need the shared-memory opt-in; more than the device allows is refused") {
+  // 4 bytes per expert: 48 KiB = 12,288 experts without opt-in, 227 KiB = 58,112 with it (sm_90).
+  CHECK_FALSE(scan_launch(4096, 12288).shared_opt_in);
+  const auto l = scan_launch(4096, 16384);
+  CHECK(l.shared_bytes == 65536);
+  CHECK(l.shared_opt_in);
+  CHECK(scan_launch(4096, 58112).shared_opt_in);
+  CHECK_THROWS_AS(scan_launch(4096, 58113), std::invalid_argument);
+  CHECK_THROWS_AS(scan_launch(4096, 16384, 32, 48 * 1024), std::invalid_argument);  // a device without opt-in room
+  // The scan's result does not depend on the expert count's shared-memory size.
+  std::vector<std::int32_t> idx(5000);
+  for (std::size_t a = 0; a < idx.size(); ++a) idx[a] = static_cast<std::int32_t>(counter_hash(4, 4, a) % 16384);
+  CHECK(positions_chunked(idx, 16384, 1024).position == positions_naive(idx, 16384).position);
+}
+
+TEST_CASE("the router backward includes the auxiliary loss gradient, as a finite difference of the loss says") {
+  // Loss L(z) = sum_a d_gate[a] * p[t_a, e_a](z) + alpha E sum_e f_e mean_t p[t, e](z), f held
+  // fixed (it is piecewise constant in z): router_logit_grad must be dL/dz.
+  const std::int64_t T = 6, E = 4;
+  const int k = 2;
+  const double alpha = 0.5;  // large, so that the aux term is not lost in the check's margin
+  const auto logits = random_logits(T * E, 33);
+  const auto r = softmax_topk_warp(logits, T, E, k);
+  std::vector<float> d_gate(static_cast<std::size_t>(T * k));
+  for (std::size_t i = 0; i < d_gate.size(); ++i) d_gate[i] = counter_uniform(9, 1, i);
+  std::vector<double> f(static_cast<std::size_t>(E), 0.0);
+  for (std::int64_t t = 0; t < T; ++t) f[static_cast<std::size_t>(r.expert_index[static_cast<std::size_t>(t)])] += 1.0 / T;
+  auto loss = [&](const std::vector<double>& z) {
+    double L = 0;
+    for (std::int64_t t = 0; t < T; ++t) {
+      double m = -1e300, s = 0;
+      for (std::int64_t e = 0; e < E; ++e) m = std::max(m, z[static_cast<std::size_t>(t * E + e)]);
+      for (std::int64_t e = 0; e < E; ++e) s += std::exp(z[static_cast<std::size_t>(t * E + e)] - m);
+      auto p = [&](std::int64_t e) { return std::exp(z[static_cast<std::size_t>(t * E + e)] - m) / s; };
+      for (int j = 0; j < k; ++j)
+        L += d_gate[static_cast<std::size_t>(j * T + t)] * p(r.expert_index[static_cast<std::size_t>(j * T + t)]);
+      for (std::int64_t e = 0; e < E; ++e) L += alpha * E * f[static_cast<std::size_t>(e)] * p(e) / T;
+    }
+    return L;
+  };
+  const auto grad = router_logit_grad(r.probs, r.expert_index, d_gate, T, E, k, alpha);
+  std::vector<double> z(logits.begin(), logits.end());
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    auto up = z, down = z;
+    up[i] += 1e-5;
+    down[i] -= 1e-5;
+    REQUIRE(grad[i] == Approx((loss(up) - loss(down)) / 2e-5).margin(2e-5));
+  }
+  // Without the aux term the gradient differs (the term is not negligible at this alpha).
+  const auto no_aux = router_logit_grad(r.probs, r.expert_index, d_gate, T, E, k, 0.0);
+  double diff = 0;
+  for (std::size_t i = 0; i < grad.size(); ++i) diff = std::max(diff, double(std::abs(grad[i] - no_aux[i])));
+  CHECK(diff > 1e-3);
 }

@@ -21,7 +21,7 @@ struct CalibrateOptions {
   std::string out;  // default per target
   std::string cluster_out;
   std::string name;  // default per target
-  std::string base = "h100-sxm";
+  std::string base;  // cuda: default by GPU name (cuda_calibration.hpp)
   std::int64_t ranks = 2;
   bool quick = false;
 };
@@ -70,7 +70,8 @@ void setup_calibrate(CLI::App& app, Action& action) {
       "runs the layer), so the device is one rank's share of the host.\n"
       "Takes under a minute (--quick: a few seconds). Measurements: not byte-identical between runs.\n"
       "--target cuda: bf16 GEMM peak and expert-GEMM efficiency, device-to-device copy bandwidth (switchsim\n"
-      "bench kernels' numbers) into a device file; fields it cannot measure come from --base. Without a GPU:\n"
+      "bench kernels' numbers) into a device file, and NAME-cluster-GPUS.json next to it (one GPU: a one-device\n"
+      "cluster; two or more: the measured NCCL all-to-all); fields it cannot measure come from --base. Without a GPU:\n"
       "`no CUDA device: ...`, exit 3.\n"
       "Example: switchsim calibrate --target cpu --out hardware/host-cpu.json\n"
       "         switchsim calibrate --target cpu --quick --out /tmp/host.json\n"
@@ -83,7 +84,7 @@ void setup_calibrate(CLI::App& app, Action& action) {
   cmd->add_option("--name", o->name, "Device name written into the files (default host-cpu; cuda: h100-calibrated)");
   cmd->add_option("--base", o->base,
                   "cuda: shipped device whose unmeasured fields (fp32/tf32 peak, memory size, tile) are kept "
-                  "(default h100-sxm)");
+                  "(default h200-sxm on an H200, else h100-sxm)");
   cmd->add_option("--ranks", o->ranks, "MPI ranks for the pingpong/all-to-all benchmarks (default 2)");
   cmd->add_flag("--quick", o->quick, "Small sizes and few repeats (for tests; seconds)");
   cmd->callback([o, &action] { action = [o] { return run_calibrate(*o); }; });

@@ -44,9 +44,12 @@ int run_calibrate_cuda(const CudaCalibrationOptions& o) {
   const std::string name = o.name.empty() ? "cuda-calibrated" : o.name;
   const std::filesystem::path out = o.out.empty() ? "traces/measured/" + name + "-device.json" : o.out;
   require_output_directory(out);
-  auto device = config::Catalog::from_environment().device(o.base);
   require_cuda_device();
   const auto context = cuda_context();
+  // The base device: the shipped datasheet profile of this GPU (H200 or H100) unless named.
+  const auto gpu_name = context.at("gpus").at(0).at("name").get<std::string>();
+  const std::string base = o.base.empty() ? (gpu_name.find("H200") != std::string::npos ? "h200-sxm" : "h100-sxm") : o.base;
+  auto device = config::Catalog::from_environment().device(base);
   ref::cuda::KernelBench bench;
   try {
     bench = ref::cuda::run_kernel_bench(o.quick);
@@ -75,7 +78,7 @@ int run_calibrate_cuda(const CudaCalibrationOptions& o) {
   device.memory_efficiency_band.reset();
   device.memory_bandwidth_band.reset();
   device.gemm_efficiency_table.clear();
-  const std::string base_note = fmt::format("from the base device {} (not measured)", o.base);
+  const std::string base_note = fmt::format("from the base device {} (not measured)", base);
   for (auto& [field, source] : device.sources) source = base_note + ": " + source;
   device.sources["compute_units"] = by + ": SM count";
   device.sources["memory_GiB"] = by + ": total device memory";
@@ -113,7 +116,23 @@ int run_calibrate_cuda(const CudaCalibrationOptions& o) {
     write_file_atomically(cluster_out, cluster.dump(2) + "\n");
     fmt::print("  all-to-all over {} GPUs: bus bandwidth {:.1f} GB/s; wrote {}\n", n, busbw, cluster_out.string());
   } else {
-    fmt::print("  one GPU: no all-to-all bandwidth measured (needs >= 2 GPUs)\n");
+    // One GPU: a one-device cluster, so that `validate --target cuda` predicts on this device;
+    // its all-to-all is a device-to-device copy (memory_bandwidth_GBps), the link is unused.
+    const std::filesystem::path cluster_out = out.parent_path() / fmt::format("{}-cluster-1.json", name);
+    device_json.erase("type");
+    nlohmann::json cluster{
+        {"name", cluster_out.stem().string()},
+        {"type", "cluster"},
+        {"device", device_json},
+        {"devices", 1},
+        {"topology", {{"kind", "nvswitch"}, {"endpoints", 1}, {"link_bandwidth_GBps", 450.0}, {"link_latency_us", 0.5}}},
+        {"sources",
+         {{"topology", fmt::format("{}: one GPU, so no all-to-all crosses a link (NCCL refuses two ranks on one GPU; "
+                                   "the reference copies the rank's own block on the device); the link figures "
+                                   "(NVLink 450 GB/s per direction, 0.5 us) are datasheet values, unused",
+                                   by)}}}};
+    write_file_atomically(cluster_out, cluster.dump(2) + "\n");
+    fmt::print("  one GPU: no all-to-all bandwidth measured (needs >= 2 GPUs); wrote {}\n", cluster_out.string());
   }
   fmt::print("  wrote {}\n", out.string());
   return 0;

@@ -13,7 +13,7 @@ namespace switchsim::cli {
 struct CudaCalibrationOptions {
   std::string out;   // default traces/measured/NAME-device.json
   std::string name;  // default cuda-calibrated
-  std::string base = "h100-sxm";
+  std::string base;  // default: h200-sxm on an H200, else h100-sxm
   bool quick = false;
 };
 

@@ -72,14 +72,24 @@ void write_output(const MeasureOptions& o, const nlohmann::json& context, const 
 }
 
 // --target cuda: one process drives spec.ranks GPUs (single-process NCCL); bf16 compute.
+// --check: the kernel checks first (cuda_rows.hpp: cuda_kernel_checks), then every layer also runs
+// the one-hot einsum path on the same inputs (check_rel_err); a failed check exits 1 after the output.
 int run_measure_cuda(const MeasureOptions& o, const std::vector<ref::LayerSpec>& specs) {
-  if (o.check) throw UsageError("--check is only available with --target cpu");
   require_cuda_device();
-  const auto context = cuda_context();
+  auto context = cuda_context();
+  bool passed = true;
+  if (o.check) {
+    context["kernel_checks"] = cuda_kernel_checks();
+    passed = context["kernel_checks"].at("passed").get<bool>();
+  }
   std::vector<nlohmann::json> rows;
-  for (const auto& s : specs) rows.push_back(measure_cuda_row(cuda_spec(s), o.warmup, o.repeats));
+  for (const auto& s : specs) {
+    rows.push_back(measure_cuda_row(cuda_spec(s), o.warmup, o.repeats, o.check));
+    passed = passed && rows.back().value("check_passed", true);
+  }
   write_output(o, context, rows);
-  return 0;
+  if (!passed) fmt::print(stderr, "measure --check: a CUDA check failed (see kernel_checks and check_* in the output)\n");
+  return passed ? 0 : 1;
 }
 
 int run_measure(const MeasureOptions& o) {
@@ -132,7 +142,10 @@ void setup_measure(CLI::App& app, Action& action) {
   cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
   cmd->add_option("--repeats", o->repeats, "Timed iterations, forward + backward each (default 10)");
   cmd->add_flag("--check", o->check,
-                "Also compare outputs and gradients with all experts on one rank; adds check_max_abs_diff");
+                "cpu: also compare outputs and gradients with all experts on one rank; adds check_max_abs_diff.\n"
+                "cuda: run the kernel checks first (context.kernel_checks) and compare each layer's output with the\n"
+                "one-hot einsum path (check_rel_err; capacity padding) and count NaN-routed tokens\n"
+                "(nonfinite_tokens); exit 1 when a check fails");
   cmd->add_flag("--json", o->json, "Print JSON {context, results} instead of a text table");
   cmd->add_option("--out", o->out, "Write the output to FILE (atomically) instead of stdout");
   cmd->callback([o, &action] { action = [o] { return run_measure(*o); }; });

@@ -31,6 +31,7 @@
 #include "config/device_band.hpp"
 #include "config/json_file.hpp"
 #include "config/object_reader.hpp"
+#include "model/cuda_layer_prediction.hpp"
 #include "model/layer_prediction.hpp"
 #include "ref/cpu/calibrator.hpp"
 #include "ref/cpu/host_info.hpp"
@@ -168,10 +169,15 @@ void add_prediction(nlohmann::json& row, const ref::LayerSpec& spec, const confi
     throw UsageError(fmt::format("the profile's cluster {} has {} ranks but the layer runs on {}; calibrate with "
                                  "--ranks {}",
                                  cluster.name, cluster.devices, spec.ranks, spec.ranks));
+  // Each reference is predicted with its own algorithm: the CUDA one kernel by kernel.
+  auto predict = [&spec](const config::ClusterConfig& c, model::CommModel& m) {
+    return spec.target == "cuda" ? model::predict_cuda_layer(scenario_of(spec), c, m)
+                                 : model::predict_layer(scenario_of(spec), c, m);
+  };
   auto comm = make_comm_model(cluster, comm_kind);
   model::LayerPrediction p;
   try {
-    p = model::predict_layer(scenario_of(spec), cluster, *comm);
+    p = predict(cluster, *comm);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -195,7 +201,7 @@ void add_prediction(nlohmann::json& row, const ref::LayerSpec& spec, const confi
     auto c = cluster;
     c.device = config::at_band_edge(cluster.device, edge);
     auto edge_comm = make_comm_model(c, comm_kind);
-    return model::predict_layer(scenario_of(spec), c, *edge_comm).step.seconds();
+    return predict(c, *edge_comm).step.seconds();
   };
   const double lo = at_edge(config::BandEdge::fast), hi = at_edge(config::BandEdge::slow);
   row["step_time_s_lo"] = lo;
@@ -376,8 +382,16 @@ int run_cuda(const ValidateOptions& o, const std::vector<ref::LayerSpec>& specs,
     throw UsageError("--target cuda needs a calibrated --profile (switchsim calibrate --target cuda --out " +
                      device.string() + ")");
   const auto catalog = config::Catalog::from_environment();
-  auto cluster = catalog.cluster(o.cluster.empty() ? "dgx-h100-8" : o.cluster);
-  cluster.device = catalog.device(device.string());
+  // The calibrated device's own cluster (calibrate --target cuda writes NAME-cluster-GPUS.json
+  // next to the profile), unless --cluster names another; the profile's device either way.
+  const auto calibrated = catalog.device(device.string());
+  const auto own_cluster = device.parent_path() / fmt::format("{}-cluster-{}.json", calibrated.name, o.layer.ranks);
+  if (o.cluster.empty() && !std::filesystem::exists(own_cluster))
+    throw UsageError(fmt::format("--target cuda: no cluster file {} for the profile {} (switchsim calibrate --target "
+                                 "cuda writes it; or pass --cluster)",
+                                 own_cluster.string(), device.string()));
+  auto cluster = catalog.cluster(o.cluster.empty() ? own_cluster.string() : o.cluster);
+  cluster.device = calibrated;
   const auto context = cuda_context();
   std::vector<nlohmann::json> rows;
   for (const auto& s : specs) {
@@ -631,7 +645,8 @@ void setup_validate(CLI::App& app, Action& action) {
                   "Calibrated device file (default hardware/host-cpu.json; cuda: "
                   "traces/measured/cuda-calibrated-device.json)");
   cmd->add_option("--cluster", o->cluster,
-                  "Cluster file (default cpu: NAME-cluster-RANKS.json next to the profile; cuda: dgx-h100-8)");
+                  "Cluster file (default: NAME-cluster-RANKS.json next to the profile, NAME its device's name, as "
+                  "calibrate writes it)");
   cmd->add_option("--calibration", o->calibration, "quick or full, when calibrating first (default full)");
   cmd->add_option("--max-profile-age-h", o->max_age_h, "Recalibrate a profile older than this, hours (default 24)");
   cmd->add_flag("--recalibrate", o->recalibrate, "Calibrate first even when the profile is recent");

@@ -54,6 +54,9 @@ struct CudaLayerResult {
   std::string alltoall_mode;
   std::vector<std::int64_t> expert_counts;  // rank 0's assignments per expert, before capacity
   std::int64_t workspace_bytes = 0;         // device memory per rank
+  // Tokens (all ranks, last warm-up step) whose router softmax was not finite (NaN or inf
+  // logits): routed to expert 0 with gate 0 (kernel_emulation.hpp). Not 0 fails `--check`.
+  std::int64_t nonfinite_tokens = 0;
   // With RunOptions::check: max |y_kernels - y_einsum| / max |y_einsum| (rank 0); else absent.
   std::optional<double> check_rel_err;
 };
@@ -67,6 +70,13 @@ LayerMeasurement measure_layer(const LayerSpec& spec, const RunOptions& options)
 // Context block: GPU name(s), SM count, memory, driver and runtime versions, cuBLAS and NCCL
 // versions, date. Without a device: {"cuda_available": false, "reason": ...}.
 nlohmann::json device_context();
+
+// The kernel checks behind `switchsim measure --target cuda --check`: grid-stride loops past a
+// capped grid (make_slots, scatter/gather_dense), NaN/inf logits, the router GEMM past 1,048,560
+// tokens, the position scan with 16,384 experts (shared-memory opt-in), the aux-loss backward;
+// each against the CPU emulation. {"passed": bool, "checks": [{name, passed, detail}]}.
+// Throws NoCudaDevice without a device.
+nlohmann::json run_kernel_checks();
 
 // Numbers behind `switchsim bench kernels`.
 struct KernelBenchRow {

@@ -1,5 +1,7 @@
 #include "ref/cuda/kernel_emulation.hpp"
 
+#include "ref/cuda/launch_geometry.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -50,6 +52,16 @@ Routing softmax_topk_warp(std::span<const float> logits, std::int64_t T, std::in
       for (std::int64_t e = l; e < E; e += kWarp) s[l] += std::exp(row[e] - m[l]);
     }
     butterfly(s, [](float a, float b) { return a + b; });
+    // Every lane holds the same m and s: the test is warp-uniform.
+    if (!std::isfinite(m[0]) || !std::isfinite(s[0]) || !(s[0] > 0.0f)) {
+      ++r.nonfinite_tokens;
+      for (std::int64_t e = 0; e < E; ++e) prow[e] = 0.0f;
+      for (int j = 0; j < k; ++j) {
+        r.expert_index[static_cast<std::size_t>(j * T + t)] = j;  // the lowest unchosen expert
+        r.gate[static_cast<std::size_t>(j * T + t)] = 0.0f;
+      }
+      continue;
+    }
     for (int l = 0; l < kWarp; ++l)
       for (std::int64_t e = l; e < E; e += kWarp) prow[e] = std::exp(row[e] - m[l]) / s[l];
     // k rounds of arg-max over (prob, index), ties to the lower index.
@@ -113,6 +125,29 @@ Routing softmax_topk_naive(std::span<const float> logits, std::int64_t T, std::i
     }
   }
   return r;
+}
+
+std::vector<float> router_logit_grad(std::span<const float> probs, std::span<const std::int32_t> idx,
+                                     std::span<const float> d_gate, std::int64_t T, std::int64_t E, int k,
+                                     double aux_alpha) {
+  if (T <= 0 || static_cast<std::int64_t>(probs.size()) != T * E || static_cast<std::int64_t>(idx.size()) != T * k ||
+      d_gate.size() != idx.size())
+    throw std::invalid_argument("router_logit_grad: probs [T, E], expert_index and d_gate [k, T]");
+  std::vector<std::int32_t> first(static_cast<std::size_t>(E), 0);
+  for (std::int64_t t = 0; t < T; ++t) ++first[static_cast<std::size_t>(idx[static_cast<std::size_t>(t)])];
+  const auto aux_scale = static_cast<float>(aux_alpha * static_cast<double>(E) / (static_cast<double>(T) * T));
+  std::vector<float> d_logits(probs.size());
+  for (std::int64_t t = 0; t < T; ++t) {
+    const float* p = probs.data() + t * E;
+    std::vector<float> dp(static_cast<std::size_t>(E));
+    for (std::int64_t e = 0; e < E; ++e) dp[static_cast<std::size_t>(e)] = aux_scale * static_cast<float>(first[static_cast<std::size_t>(e)]);
+    for (int j = 0; j < k; ++j)
+      dp[static_cast<std::size_t>(idx[static_cast<std::size_t>(j * T + t)])] += d_gate[static_cast<std::size_t>(j * T + t)];
+    float dot = 0.0f;
+    for (std::int64_t e = 0; e < E; ++e) dot += p[e] * dp[static_cast<std::size_t>(e)];
+    for (std::int64_t e = 0; e < E; ++e) d_logits[static_cast<std::size_t>(t * E + e)] = p[e] * (dp[static_cast<std::size_t>(e)] - dot);
+  }
+  return d_logits;
 }
 
 Positions positions_chunked(std::span<const std::int32_t> idx, std::int64_t E, std::int64_t chunk) {
@@ -206,6 +241,74 @@ Slots dropless_slots(std::span<const std::int32_t> idx, std::span<const std::int
     s.slot_assignment[static_cast<std::size_t>(slot)] = static_cast<std::int32_t>(a);
   }
   return s;
+}
+
+Slots make_slots_strided(std::span<const std::int32_t> idx, std::span<const std::int32_t> pos,
+                         std::span<const std::int32_t> offsets, std::int64_t T, std::int64_t rows, std::int64_t C,
+                         std::int64_t grid, int block) {
+  if (T <= 0 || idx.size() != pos.size() || rows < 0) throw std::invalid_argument("make_slots_strided");
+  Slots s;
+  s.token_slot.assign(idx.size(), -2);  // -2: never written
+  s.slot_assignment.assign(static_cast<std::size_t>(rows), -1);
+  for_each_grid_stride(static_cast<std::int64_t>(idx.size()), grid, block, [&](std::int64_t a) {
+    const auto e = idx[static_cast<std::size_t>(a)];
+    const auto p = pos[static_cast<std::size_t>(a)];
+    std::int32_t slot = -1;
+    if (C >= 0) {
+      if (p < C) slot = static_cast<std::int32_t>(e * C + p);
+    } else {
+      slot = offsets[static_cast<std::size_t>(e)] + p;
+    }
+    s.token_slot[static_cast<std::size_t>(a)] = slot;
+    if (slot >= 0) s.slot_assignment[static_cast<std::size_t>(slot)] = static_cast<std::int32_t>(a);
+  });
+  return s;
+}
+
+std::vector<float> scatter_dense_strided(std::span<const std::int32_t> token_slot, std::span<const float> gate,
+                                         std::int64_t T, std::int64_t S, std::int64_t grid, int block) {
+  std::vector<float> dense(static_cast<std::size_t>(T * S), 0.0f);
+  for_each_grid_stride(static_cast<std::int64_t>(token_slot.size()), grid, block, [&](std::int64_t a) {
+    const auto s = token_slot[static_cast<std::size_t>(a)];
+    if (s >= 0) dense[static_cast<std::size_t>((a % T) * S + s)] = gate.empty() ? 1.0f : gate[static_cast<std::size_t>(a)];
+  });
+  return dense;
+}
+
+std::vector<float> gather_dense_strided(std::span<const std::int32_t> token_slot, std::span<const float> dense,
+                                        std::int64_t T, std::int64_t S, std::int64_t grid, int block) {
+  std::vector<float> d_gate(token_slot.size(), std::numeric_limits<float>::quiet_NaN());
+  for_each_grid_stride(static_cast<std::int64_t>(token_slot.size()), grid, block, [&](std::int64_t a) {
+    const auto s = token_slot[static_cast<std::size_t>(a)];
+    d_gate[static_cast<std::size_t>(a)] = s >= 0 ? dense[static_cast<std::size_t>((a % T) * S + s)] : 0.0f;
+  });
+  return d_gate;
+}
+
+std::vector<float> router_gemm_tiled(std::span<const float> a, std::span<const float> b, std::span<const float> bias,
+                                     std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t max_grid_y) {
+  const auto l = tile_launch(m, n, 16, max_grid_y);
+  const std::int64_t tile = l.tile;
+  std::vector<float> c(static_cast<std::size_t>(m * n), std::numeric_limits<float>::quiet_NaN());
+  for (std::int64_t by = 0; by < l.grid_y; ++by)
+    for (std::int64_t bx = 0; bx < l.grid_x; ++bx)
+      for (std::int64_t ty = by; ty < l.row_tiles; ty += l.grid_y)
+        for (std::int64_t y = 0; y < tile; ++y)
+          for (std::int64_t x = 0; x < tile; ++x) {
+            const std::int64_t row = ty * tile + y, col = bx * tile + x;
+            float acc = 0.0f;
+            for (std::int64_t k0 = 0; k0 < k; k0 += tile)
+              for (std::int64_t i = 0; i < tile; ++i) {
+                const std::int64_t kk = k0 + i;
+                const float av = (row < m && kk < k) ? a[static_cast<std::size_t>(row * k + kk)] : 0.0f;
+                const float bv = (kk < k && col < n) ? b[static_cast<std::size_t>(kk * n + col)] : 0.0f;
+                acc += av * bv;
+              }
+            if (row >= m || col >= n) continue;
+            if (!bias.empty()) acc += bias[static_cast<std::size_t>(col)];
+            c[static_cast<std::size_t>(row * n + col)] = acc;
+          }
+  return c;
 }
 
 std::vector<float> dispatch_gather(std::span<const float> x, std::span<const std::int32_t> slot_assignment,

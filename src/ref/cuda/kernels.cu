@@ -19,15 +19,24 @@ using bf16 = __nv_bfloat16;
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kMaxTopK = 8;
 
+void check_cuda_call(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
 void check_launch(const char* kernel) {
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA kernel ") + kernel + ": " + cudaGetErrorString(e));
 }
 
-unsigned grid_for(std::int64_t n, int block) {
-  const std::int64_t g = (n + block - 1) / block;
-  return static_cast<unsigned>(g < 1 ? 1 : (g > 65535 * 8 ? 65535 * 8 : g));
+// Capped 1-D grid (launch_geometry: capped_grid); the kernels launched with it loop over the grid.
+unsigned grid_for(std::int64_t n, int block, std::int64_t max_blocks = kMaxGridBlocks) {
+  return static_cast<unsigned>(capped_grid(n, block, max_blocks));
 }
+
+__device__ __forceinline__ std::int64_t grid_first() {
+  return blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+}
+__device__ __forceinline__ std::int64_t grid_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
 
 template <int V>
 struct alignas(2 * V) Vec {
@@ -57,33 +66,37 @@ __global__ void router_gemm_kernel(const TA* a, std::int64_t a_row, std::int64_t
                                    std::int64_t k, const float* bias, bool accumulate) {
   __shared__ float as[kTile][kTile + 1];
   __shared__ float bs[kTile][kTile + 1];
-  const std::int64_t row = blockIdx.y * static_cast<std::int64_t>(kTile) + threadIdx.y;
   const std::int64_t col = blockIdx.x * static_cast<std::int64_t>(kTile) + threadIdx.x;
-  float acc = 0.0f;
-  for (std::int64_t k0 = 0; k0 < k; k0 += kTile) {
-    const std::int64_t ka = k0 + threadIdx.x;
-    const std::int64_t kb = k0 + threadIdx.y;
-    as[threadIdx.y][threadIdx.x] = (row < m && ka < k) ? to_float(a[row * a_row + ka * a_col]) : 0.0f;
-    bs[threadIdx.y][threadIdx.x] = (kb < k && col < n) ? b[kb * b_row + col * b_col] : 0.0f;
-    __syncthreads();
+  const std::int64_t row_tiles = (m + kTile - 1) / kTile;
+  // grid.y <= 65,535: a block loops over row tiles (the loop bound is the same for all its threads).
+  for (std::int64_t tile_y = blockIdx.y; tile_y < row_tiles; tile_y += gridDim.y) {
+    const std::int64_t row = tile_y * kTile + threadIdx.y;
+    float acc = 0.0f;
+    for (std::int64_t k0 = 0; k0 < k; k0 += kTile) {
+      const std::int64_t ka = k0 + threadIdx.x;
+      const std::int64_t kb = k0 + threadIdx.y;
+      as[threadIdx.y][threadIdx.x] = (row < m && ka < k) ? to_float(a[row * a_row + ka * a_col]) : 0.0f;
+      bs[threadIdx.y][threadIdx.x] = (kb < k && col < n) ? b[kb * b_row + col * b_col] : 0.0f;
+      __syncthreads();
 #pragma unroll
-    for (int i = 0; i < kTile; ++i) acc += as[threadIdx.y][i] * bs[i][threadIdx.x];
-    __syncthreads();
-  }
-  if (row >= m || col >= n) return;
-  if (bias != nullptr) acc += bias[col];
-  TC* out = c + row * n + col;
-  if (accumulate) acc += to_float(*out);
-  if constexpr (sizeof(TC) == 2) {
-    *out = __float2bfloat16(acc);
-  } else {
-    *out = acc;
+      for (int i = 0; i < kTile; ++i) acc += as[threadIdx.y][i] * bs[i][threadIdx.x];
+      __syncthreads();
+    }
+    if (row >= m || col >= n) continue;
+    if (bias != nullptr) acc += bias[col];
+    TC* out = c + row * n + col;
+    if (accumulate) acc += to_float(*out);
+    if constexpr (sizeof(TC) == 2) {
+      *out = __float2bfloat16(acc);
+    } else {
+      *out = acc;
+    }
   }
 }
 
 // ---- fused softmax + top-k: one warp per token ----
 __global__ void softmax_topk_kernel(const float* logits, float* probs, std::int32_t* expert_index, float* gate,
-                                    std::int64_t T, std::int64_t E, int k) {
+                                    std::int32_t* nonfinite_tokens, std::int64_t T, std::int64_t E, int k) {
   const std::int64_t t = blockIdx.x * static_cast<std::int64_t>(blockDim.x / 32) + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   if (t >= T) return;  // whole warps exit together
@@ -94,6 +107,18 @@ __global__ void softmax_topk_kernel(const float* logits, float* probs, std::int3
   float s = 0.0f;
   for (std::int64_t e = lane; e < E; e += 32) s += expf(row[e] - m);
   for (int o = 16; o > 0; o /= 2) s += __shfl_xor_sync(kFullMask, s, o);
+  if (!isfinite(m) || !isfinite(s) || !(s > 0.0f)) {
+    // Non-finite softmax (kernel_emulation.hpp): lowest experts, gate 0, zero probabilities, counted.
+    for (std::int64_t e = lane; e < E; e += 32) probs[t * E + e] = 0.0f;
+    if (lane == 0) {
+      for (int j = 0; j < k; ++j) {
+        expert_index[j * T + t] = j;
+        gate[j * T + t] = 0.0f;
+      }
+      if (nonfinite_tokens != nullptr) atomicAdd(nonfinite_tokens, 1);
+    }
+    return;  // m and s are the same in every lane: the whole warp leaves
+  }
   for (std::int64_t e = lane; e < E; e += 32) probs[t * E + e] = expf(row[e] - m) / s;
   std::int32_t chosen[kMaxTopK];
   for (int j = 0; j < k; ++j) {
@@ -124,20 +149,34 @@ __global__ void softmax_topk_kernel(const float* logits, float* probs, std::int3
   }
 }
 
+// d(probs)[t, e] = sum of d_gate over the chosen e + aux_scale * first_counts[e] (the Switch
+// auxiliary loss alpha E sum_e f_e P_e: d/dp[t,e] = alpha E f_e / T, f_e = first_counts[e] / T),
+// then the softmax backward d_logits = p * (dp - sum_e p_e dp_e) (kernel_emulation:
+// router_logit_grad).
 __global__ void softmax_topk_backward_kernel(const float* probs, const std::int32_t* idx, const float* d_gate,
-                                             float* d_logits, std::int64_t T, std::int64_t E, int k) {
+                                             const std::int32_t* first_counts, float aux_scale, float* d_logits,
+                                             std::int64_t T, std::int64_t E, int k) {
   const std::int64_t t = blockIdx.x * static_cast<std::int64_t>(blockDim.x / 32) + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   if (t >= T) return;
   const float* p = probs + t * E;
-  float dot = 0.0f;  // sum_e p_e g_e over the chosen experts
+  float aux_dot = 0.0f;  // sum_e p_e aux_e, over all experts
+  if (first_counts != nullptr)
+    for (std::int64_t e = lane; e < E; e += 32) aux_dot += p[e] * (aux_scale * static_cast<float>(first_counts[e]));
+  for (int o = 16; o > 0; o /= 2) aux_dot += __shfl_xor_sync(kFullMask, aux_dot, o);
+  float dot = aux_dot;  // + sum_e p_e g_e over the chosen experts
   for (int j = 0; j < k; ++j) dot += p[idx[j * T + t]] * d_gate[j * T + t];
   for (std::int64_t e = lane; e < E; e += 32) {
-    float g = 0.0f;
+    float g = first_counts != nullptr ? aux_scale * static_cast<float>(first_counts[e]) : 0.0f;
     for (int j = 0; j < k; ++j)
       if (idx[j * T + t] == e) g += d_gate[j * T + t];
     d_logits[t * E + e] = p[e] * (g - dot);
   }
+}
+
+// counts[e] += number of tokens whose first choice is e (counts zeroed beforehand).
+__global__ void first_choice_count_kernel(const std::int32_t* idx, std::int32_t* counts, std::int64_t T) {
+  for (std::int64_t t = grid_first(); t < T; t += grid_stride()) atomicAdd(&counts[idx[t]], 1);
 }
 
 // ---- position in expert: count, scan, assign ----
@@ -192,18 +231,18 @@ __global__ void chunk_assign_kernel(const std::int32_t* idx, const std::int32_t*
 __global__ void make_slots_kernel(const std::int32_t* idx, const std::int32_t* position, const std::int32_t* offsets,
                                   std::int32_t* token_slot, std::int32_t* slot_assignment, std::int64_t A,
                                   std::int64_t C) {
-  const std::int64_t a = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  if (a >= A) return;
-  const std::int32_t e = idx[a];
-  const std::int32_t p = position[a];
-  std::int32_t slot = -1;
-  if (C >= 0) {
-    if (p < C) slot = static_cast<std::int32_t>(e * C + p);
-  } else {
-    slot = offsets[e] + p;
+  for (std::int64_t a = grid_first(); a < A; a += grid_stride()) {
+    const std::int32_t e = idx[a];
+    const std::int32_t p = position[a];
+    std::int32_t slot = -1;
+    if (C >= 0) {
+      if (p < C) slot = static_cast<std::int32_t>(e * C + p);
+    } else {
+      slot = offsets[e] + p;
+    }
+    token_slot[a] = slot;
+    if (slot >= 0) slot_assignment[slot] = static_cast<std::int32_t>(a);
   }
-  token_slot[a] = slot;
-  if (slot >= 0) slot_assignment[slot] = static_cast<std::int32_t>(a);
 }
 
 // ---- dispatch / combine: row-parallel, V bf16 per load ----
@@ -336,18 +375,18 @@ __global__ void activation_backward_kernel(const bf16* a, const bf16* b, const b
 // ---- one-hot einsum baseline helpers ----
 __global__ void scatter_dense_kernel(const std::int32_t* token_slot, const float* gate, bf16* dense, std::int64_t A,
                                      std::int64_t T, std::int64_t S) {
-  const std::int64_t a = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  if (a >= A) return;
-  const std::int32_t s = token_slot[a];
-  if (s >= 0) dense[(a % T) * S + s] = __float2bfloat16(gate != nullptr ? gate[a] : 1.0f);
+  for (std::int64_t a = grid_first(); a < A; a += grid_stride()) {
+    const std::int32_t s = token_slot[a];
+    if (s >= 0) dense[(a % T) * S + s] = __float2bfloat16(gate != nullptr ? gate[a] : 1.0f);
+  }
 }
 
 __global__ void gather_dense_kernel(const std::int32_t* token_slot, const bf16* dense, float* d_gate, std::int64_t A,
                                     std::int64_t T, std::int64_t S) {
-  const std::int64_t a = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  if (a >= A) return;
-  const std::int32_t s = token_slot[a];
-  d_gate[a] = s >= 0 ? __bfloat162float(dense[(a % T) * S + s]) : 0.0f;
+  for (std::int64_t a = grid_first(); a < A; a += grid_stride()) {
+    const std::int32_t s = token_slot[a];
+    d_gate[a] = s >= 0 ? __bfloat162float(dense[(a % T) * S + s]) : 0.0f;
+  }
 }
 
 template <template <int> class Launch, typename... Args>
@@ -401,9 +440,10 @@ void init_uniform_f32(float* dst, std::int64_t n, float scale, std::uint64_t see
 
 void router_gemm(const void* a, bool a_is_bf16, std::int64_t a_row, std::int64_t a_col, const float* b,
                  std::int64_t b_row, std::int64_t b_col, float* c, std::int64_t m, std::int64_t n, std::int64_t k,
-                 const float* column_bias, bool accumulate, cudaStream_t stream) {
+                 const float* column_bias, bool accumulate, cudaStream_t stream, std::int64_t max_grid_y) {
   const dim3 block(kTile, kTile);
-  const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile), static_cast<unsigned>((m + kTile - 1) / kTile));
+  const auto l = tile_launch(m, n, kTile, max_grid_y);
+  const dim3 grid(static_cast<unsigned>(l.grid_x), static_cast<unsigned>(l.grid_y));
   if (a_is_bf16)
     router_gemm_kernel<bf16, float><<<grid, block, 0, stream>>>(static_cast<const bf16*>(a), a_row, a_col, b, b_row,
                                                                 b_col, c, m, n, k, column_bias, accumulate);
@@ -417,34 +457,60 @@ void router_gemm_bf16_out(const float* a, std::int64_t a_row, std::int64_t a_col
                           std::int64_t b_col, void* c, std::int64_t m, std::int64_t n, std::int64_t k, bool accumulate,
                           cudaStream_t stream) {
   const dim3 block(kTile, kTile);
-  const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile), static_cast<unsigned>((m + kTile - 1) / kTile));
+  const auto l = tile_launch(m, n, kTile);
+  const dim3 grid(static_cast<unsigned>(l.grid_x), static_cast<unsigned>(l.grid_y));
   router_gemm_kernel<float, bf16><<<grid, block, 0, stream>>>(a, a_row, a_col, b, b_row, b_col, static_cast<bf16*>(c), m,
                                                               n, k, nullptr, accumulate);
   check_launch("router_gemm_bf16_out");
 }
 
-void softmax_topk(const float* logits, float* probs, std::int32_t* expert_index, float* gate, std::int64_t tokens,
-                  std::int64_t experts, int top_k, cudaStream_t stream) {
+void softmax_topk(const float* logits, float* probs, std::int32_t* expert_index, float* gate,
+                  std::int32_t* nonfinite_tokens, std::int64_t tokens, std::int64_t experts, int top_k,
+                  cudaStream_t stream) {
   if (top_k < 1 || top_k > kMaxTopK) throw std::invalid_argument("softmax_topk: top_k must be in [1, 8]");
   const auto l = token_launch(tokens);
-  softmax_topk_kernel<<<static_cast<unsigned>(l.grid), l.block, 0, stream>>>(logits, probs, expert_index, gate, tokens,
-                                                                             experts, top_k);
+  softmax_topk_kernel<<<static_cast<unsigned>(l.grid), l.block, 0, stream>>>(logits, probs, expert_index, gate,
+                                                                             nonfinite_tokens, tokens, experts, top_k);
   check_launch("softmax_topk");
 }
 
-void softmax_topk_backward(const float* probs, const std::int32_t* expert_index, const float* d_gate, float* d_logits,
-                           std::int64_t tokens, std::int64_t experts, int top_k, cudaStream_t stream) {
+void softmax_topk_backward(const float* probs, const std::int32_t* expert_index, const float* d_gate,
+                           std::int32_t* first_counts, float aux_alpha, float* d_logits, std::int64_t tokens,
+                           std::int64_t experts, int top_k, cudaStream_t stream) {
   const auto l = token_launch(tokens);
-  softmax_topk_backward_kernel<<<static_cast<unsigned>(l.grid), l.block, 0, stream>>>(probs, expert_index, d_gate,
-                                                                                      d_logits, tokens, experts, top_k);
+  float aux_scale = 0.0f;
+  if (first_counts != nullptr) {
+    check_cuda_call(cudaMemsetAsync(first_counts, 0, static_cast<std::size_t>(experts) * 4, stream),
+                    "cudaMemset first_counts");
+    first_choice_count_kernel<<<grid_for(tokens, 256), 256, 0, stream>>>(expert_index, first_counts, tokens);
+    check_launch("first_choice_count");
+    const double T = static_cast<double>(tokens);
+    aux_scale = static_cast<float>(static_cast<double>(aux_alpha) * static_cast<double>(experts) / (T * T));
+  }
+  softmax_topk_backward_kernel<<<static_cast<unsigned>(l.grid), l.block, 0, stream>>>(
+      probs, expert_index, d_gate, first_counts, aux_scale, d_logits, tokens, experts, top_k);
   check_launch("softmax_topk_backward");
 }
 
 void expert_positions(const std::int32_t* expert_index, std::int32_t* chunk_counts, std::int32_t* expert_counts,
                       std::int32_t* position, std::int64_t assignments, std::int64_t experts, std::int64_t chunk,
                       cudaStream_t stream) {
-  const auto l = scan_launch(assignments, experts, chunk);
+  int device = 0;
+  int max_optin = 0;
+  check_cuda_call(cudaGetDevice(&device), "cudaGetDevice");
+  check_cuda_call(cudaDeviceGetAttribute(&max_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
+                  "cudaDeviceGetAttribute(MaxSharedMemoryPerBlockOptin)");
+  const auto l = scan_launch(assignments, experts, chunk, max_optin);
   const auto shared = static_cast<std::size_t>(l.shared_bytes);
+  if (l.shared_opt_in) {
+    // Above 48 KiB of dynamic shared memory a kernel must opt in (CUDA C++ Programming Guide).
+    check_cuda_call(cudaFuncSetAttribute(chunk_count_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         static_cast<int>(shared)),
+                    "cudaFuncSetAttribute(chunk_count)");
+    check_cuda_call(cudaFuncSetAttribute(chunk_assign_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         static_cast<int>(shared)),
+                    "cudaFuncSetAttribute(chunk_assign)");
+  }
   chunk_count_kernel<<<static_cast<unsigned>(l.chunks), 256, shared, stream>>>(expert_index, chunk_counts, assignments,
                                                                               experts, chunk);
   check_launch("chunk_count");
@@ -457,8 +523,8 @@ void expert_positions(const std::int32_t* expert_index, std::int32_t* chunk_coun
 
 void make_slots(const std::int32_t* expert_index, const std::int32_t* position, const std::int32_t* expert_offsets,
                 std::int32_t* token_slot, std::int32_t* slot_assignment, std::int64_t assignments, std::int64_t capacity,
-                cudaStream_t stream) {
-  make_slots_kernel<<<grid_for(assignments, 256), 256, 0, stream>>>(expert_index, position, expert_offsets, token_slot,
+                cudaStream_t stream, std::int64_t max_blocks) {
+  make_slots_kernel<<<grid_for(assignments, 256, max_blocks), 256, 0, stream>>>(expert_index, position, expert_offsets, token_slot,
                                                                      slot_assignment, assignments, capacity);
   check_launch("make_slots");
 }
@@ -514,15 +580,15 @@ void activation_backward(const void* a, const void* b, const void* dh, void* da,
 }
 
 void scatter_dense(const std::int32_t* token_slot, const float* gate, void* dense, std::int64_t assignments,
-                   std::int64_t tokens, std::int64_t slots, cudaStream_t stream) {
-  scatter_dense_kernel<<<grid_for(assignments, 256), 256, 0, stream>>>(token_slot, gate, static_cast<bf16*>(dense),
+                   std::int64_t tokens, std::int64_t slots, cudaStream_t stream, std::int64_t max_blocks) {
+  scatter_dense_kernel<<<grid_for(assignments, 256, max_blocks), 256, 0, stream>>>(token_slot, gate, static_cast<bf16*>(dense),
                                                                         assignments, tokens, slots);
   check_launch("scatter_dense");
 }
 
 void gather_dense(const std::int32_t* token_slot, const void* dense, float* d_gate, std::int64_t assignments,
-                  std::int64_t tokens, std::int64_t slots, cudaStream_t stream) {
-  gather_dense_kernel<<<grid_for(assignments, 256), 256, 0, stream>>>(token_slot, static_cast<const bf16*>(dense), d_gate,
+                  std::int64_t tokens, std::int64_t slots, cudaStream_t stream, std::int64_t max_blocks) {
+  gather_dense_kernel<<<grid_for(assignments, 256, max_blocks), 256, 0, stream>>>(token_slot, static_cast<const bf16*>(dense), d_gate,
                                                                        assignments, tokens, slots);
   check_launch("gather_dense");
 }

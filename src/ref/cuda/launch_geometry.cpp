@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace switchsim::ref::cuda {
 
@@ -36,12 +37,33 @@ TokenLaunch token_launch(std::int64_t tokens, int block) {
   return l;
 }
 
-ScanLaunch scan_launch(std::int64_t assignments, std::int64_t experts, std::int64_t chunk) {
+ScanLaunch scan_launch(std::int64_t assignments, std::int64_t experts, std::int64_t chunk,
+                       std::int64_t max_shared_bytes) {
   if (chunk <= 0 || chunk % 32 != 0 || experts <= 0 || assignments < 0) throw std::invalid_argument("scan_launch");
   ScanLaunch l;
   l.chunk = chunk;
   l.chunks = std::max<std::int64_t>(1, (assignments + chunk - 1) / chunk);
   l.shared_bytes = experts * 4;
+  if (l.shared_bytes > max_shared_bytes)
+    throw std::invalid_argument("position scan: " + std::to_string(experts) + " experts need " +
+                                std::to_string(l.shared_bytes) + " bytes of shared memory per block, more than the " +
+                                std::to_string(max_shared_bytes) + " the device allows");
+  l.shared_opt_in = l.shared_bytes > kDefaultSharedBytes;
+  return l;
+}
+
+std::int64_t capped_grid(std::int64_t n, int block, std::int64_t max_blocks) {
+  if (block <= 0 || n < 0 || max_blocks < 1) throw std::invalid_argument("capped_grid");
+  return std::clamp<std::int64_t>((n + block - 1) / block, 1, max_blocks);
+}
+
+TileLaunch tile_launch(std::int64_t m, std::int64_t n, std::int64_t tile, std::int64_t max_grid_y) {
+  if (m < 0 || n < 0 || tile <= 0 || max_grid_y < 1) throw std::invalid_argument("tile_launch");
+  TileLaunch l;
+  l.tile = tile;
+  l.grid_x = std::max<std::int64_t>(1, (n + tile - 1) / tile);
+  l.row_tiles = std::max<std::int64_t>(1, (m + tile - 1) / tile);
+  l.grid_y = std::min(l.row_tiles, max_grid_y);
   return l;
 }
 

@@ -306,12 +306,17 @@ class Layer {
   }
 
   // Rank 0's expert counts, and drop / aux-loss statistics averaged over ranks (after a step).
-  void routing_statistics(std::vector<std::int64_t>& counts0, double& dropped, double& aux) const {
+  void routing_statistics(std::vector<std::int64_t>& counts0, double& dropped, double& aux,
+                          std::int64_t& nonfinite) const {
     const std::int64_t T = spec_.tokens_per_rank, E = spec_.experts, k = spec_.top_k;
     dropped = 0;
     aux = 0;
+    double nonfinite_sum = 0;
     for (const auto& r : ranks_) {
       r->use();
+      std::int32_t bad = 0;
+      check_cuda(cudaMemcpy(&bad, r->at("nonfinite_tokens"), 4, cudaMemcpyDeviceToHost), "nonfinite D2H");
+      nonfinite_sum += bad;
       std::vector<std::int32_t> c32(static_cast<std::size_t>(E));
       std::vector<std::int32_t> idx(static_cast<std::size_t>(T * k));
       std::vector<float> probs(static_cast<std::size_t>(T * E));
@@ -330,6 +335,7 @@ class Layer {
     }
     dropped = reduce_sum(world_, dropped) / R_;
     aux = reduce_sum(world_, aux) / R_;
+    nonfinite = static_cast<std::int64_t>(reduce_sum(world_, nonfinite_sum));
   }
 
   // y of this process's first rank (under MPI: its own rank).
@@ -400,8 +406,9 @@ class Layer {
       // logits[T, E] = x[T, d] W[d, E] + bias, fp32 (selective precision, Fedus et al. 2.4).
       kernels::router_gemm(r->at("x"), true, d, 1, r->at<float>("router_w"), E, 1, r->at<float>("logits"), T, E, d,
                            r->at<float>("router_bias"), false, s);
+      check_cuda(cudaMemsetAsync(r->at("nonfinite_tokens"), 0, 4, s), "cudaMemset nonfinite_tokens");
       kernels::softmax_topk(r->at<float>("logits"), r->at<float>("probs"), r->at<std::int32_t>("expert_index"),
-                            r->at<float>("gate"), T, E, static_cast<int>(k), s);
+                            r->at<float>("gate"), r->at<std::int32_t>("nonfinite_tokens"), T, E, static_cast<int>(k), s);
       kernels::expert_positions(r->at<std::int32_t>("expert_index"), r->at<std::int32_t>("chunk_counts"),
                                 r->at<std::int32_t>("expert_counts"), r->at<std::int32_t>("position"), A, E, kScanChunk, s);
       check_cuda(cudaMemsetAsync(r->at("slot_assignment"), 0xff, static_cast<std::size_t>(r->bytes("slot_assignment")), s),
@@ -510,8 +517,11 @@ class Layer {
     for (const auto& r : ranks_) {
       r->use();
       const auto s = r->stream.get();
+      // With the aux loss on, its gradient alpha E f_e / T joins d(probs), as in the CPU reference.
       kernels::softmax_topk_backward(r->at<float>("probs"), r->at<std::int32_t>("expert_index"), r->at<float>("d_gate"),
-                                     r->at<float>("d_logits"), T, E, static_cast<int>(spec_.top_k), s);
+                                     spec_.aux_loss ? r->at<std::int32_t>("first_counts") : nullptr,
+                                     static_cast<float>(kAuxAlpha), r->at<float>("d_logits"), T, E,
+                                     static_cast<int>(spec_.top_k), s);
       // d_router_w[d, E] = x^T d_logits; dx[T, d] += d_logits W^T.
       kernels::router_gemm(r->at("x"), true, 1, d, r->at<float>("d_logits"), E, 1, r->at<float>("d_router_w"), d, E, T,
                            nullptr, false, s);
@@ -753,7 +763,7 @@ CudaLayerResult measure_layer_detailed(const LayerSpec& spec, const RunOptions& 
   m.spec = spec;
   m.capacity = spec.padding == "capacity" ? layer.capacity() : 0;
   double aux = 0;
-  layer.routing_statistics(result.expert_counts, m.dropped_token_frac, aux);
+  layer.routing_statistics(result.expert_counts, m.dropped_token_frac, aux, result.nonfinite_tokens);
   m.aux_loss = spec.aux_loss ? aux : 0.0;
 
   std::vector<std::vector<double>> phases(kLayerPhases.size());

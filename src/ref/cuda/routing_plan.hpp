@@ -24,7 +24,9 @@ double dropped_fraction(std::span<const std::int64_t> counts, std::int64_t capac
 
 // Switch auxiliary load-balancing loss alpha * E * sum_i f_i * P_i (Fedus et al. eq. 4):
 // f_i = fraction of tokens whose top-1 is expert i, P_i = mean router probability of i.
-double aux_loss(std::span<const std::int64_t> top1_counts, std::span<const double> mean_probs, double alpha = 0.01);
+// alpha = 10^-2, the paper's choice (section 2.2), as the CPU reference uses.
+inline constexpr double kAuxAlpha = 0.01;
+double aux_loss(std::span<const std::int64_t> top1_counts, std::span<const double> mean_probs, double alpha = kAuxAlpha);
 
 // The all-to-all of one rank in rows (tokens) and elements. Experts are sharded contiguously:
 // rank r owns experts [r*E_local, (r+1)*E_local). Everything in tokens; multiply by d for

@@ -44,6 +44,7 @@ Workspace layer_workspace(const LayerShape& s) {
   add("chunk_counts", {chunks, E}, i32);
   add("expert_counts", {E}, i32);
   add("expert_offsets", {E + 1}, i32);
+  add("nonfinite_tokens", {1}, i32);  // tokens whose softmax was not finite (kernels.hpp: softmax_topk)
   add("dispatched", {Rd, d}, bf16);
   add("expert_in", {Rx, d}, bf16);
   add("w1", {El, d, f}, bf16);
@@ -68,6 +69,7 @@ Workspace layer_workspace(const LayerShape& s) {
     add("d_gate", {A}, f32);
     add("d_logits", {T, E}, f32);
     add("d_router_w", {d, E}, f32);
+    add("first_counts", {E}, i32);  // first choices per expert, for the aux-loss gradient
     add("dw1", {El, d, f}, bf16);
     if (s.geglu) add("dw3", {El, d, f}, bf16);
     add("dw2", {El, f, d}, bf16);
