@@ -92,7 +92,7 @@ TEST_CASE("an empty flow takes its path latency, a flow to itself no time, an em
 TEST_CASE("with ECMP a flow split over two equal paths moves twice as fast") {
   // Diamond a -> {b, c} -> d at 10 GB/s a link: 1 GB takes 0.1 s on one path, 0.05 s on two.
   config::EdgeListSpec e;
-  e.nodes = {{"a", true, false}, {"b", true, true}, {"c", true, true}, {"d", true, false}};  // b and c relay
+  e.nodes = {{"a", true, true}, {"b", true, true}, {"c", true, true}, {"d", true, true}};  // every endpoint relays
   const config::LinkSpec link{BytesPerSecond::gigabytes(10), 1_us};
   e.edges = {{"a", "b", link, true}, {"a", "c", link, true}, {"b", "d", link, true}, {"c", "d", link, true}};
   for (const bool ecmp : {false, true}) {
