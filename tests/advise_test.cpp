@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "comm/closed_form.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -59,7 +61,7 @@ nlohmann::json fat_tree_cluster(const std::string& name, int nodes, double nic_G
 // The CLI's closed-form choice for a multi-node fat tree: NIC bandwidth and four hops of latency.
 std::unique_ptr<model::CommModel> closed_form(const config::ClusterConfig& cluster) {
   const auto& f = std::get<config::FatTreeSpec>(cluster.topology);
-  return std::make_unique<model::ClosedFormComm>(f.nic.bandwidth, f.nic.latency * 2 + f.switch_latency * 2);
+  return std::make_unique<comm::ClosedFormComm>(f.nic.bandwidth, f.nic.latency * 2 + f.switch_latency * 2);
 }
 
 advise::SampleEfficiency shipped_efficiency() {
@@ -139,7 +141,7 @@ TEST_CASE("on 8 GPUs every feasible point is either on the frontier or beaten by
   spec.tensor_parallel = {1};
   const auto se = shipped_efficiency();
   auto comm = [](const config::ClusterConfig&) {
-    return std::make_unique<model::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
+    return std::make_unique<comm::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
   };
   auto candidates = advise::search(spec, advise::Limits{1.0, 0.0}, &se, catalog(), comm, 1, {});
   // experts 8: ep 8,4,2,1; 16: ep 8,4,2,1; 32: ep 8,4,2,1 -> 12 layouts x 2 cfs.
@@ -215,7 +217,7 @@ TEST_CASE("less device memory makes the most-parameters recommendation smaller")
   spec.top_ks = {1};
   spec.tensor_parallel = {1};
   auto comm = [](const config::ClusterConfig&) {
-    return std::make_unique<model::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
+    return std::make_unique<comm::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
   };
   auto most_params = [&](const std::string& cluster) {
     spec.cluster = cluster;

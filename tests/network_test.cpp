@@ -15,7 +15,7 @@ namespace {
 // Endpoints a, b, c and a switch s: a-s 10 GB/s, s-b 4 GB/s, s-c 10 GB/s, each 1 us.
 topology::Topology star() {
   config::EdgeListSpec e;
-  e.nodes = {{"a", true}, {"b", true}, {"c", true}, {"s", false}};
+  e.nodes = {{"a", true, false}, {"b", true, false}, {"c", true, false}, {"s", false, false}};
   e.edges = {{"a", "s", {BytesPerSecond::gigabytes(10), 1_us}, true},
              {"s", "b", {BytesPerSecond::gigabytes(4), 1_us}, true},
              {"s", "c", {BytesPerSecond::gigabytes(10), 1_us}, true}};
@@ -92,7 +92,7 @@ TEST_CASE("an empty flow takes its path latency, a flow to itself no time, an em
 TEST_CASE("with ECMP a flow split over two equal paths moves twice as fast") {
   // Diamond a -> {b, c} -> d at 10 GB/s a link: 1 GB takes 0.1 s on one path, 0.05 s on two.
   config::EdgeListSpec e;
-  e.nodes = {{"a", true}, {"b", true}, {"c", true}, {"d", true}};
+  e.nodes = {{"a", true, true}, {"b", true, true}, {"c", true, true}, {"d", true, true}};  // every endpoint relays
   const config::LinkSpec link{BytesPerSecond::gigabytes(10), 1_us};
   e.edges = {{"a", "b", link, true}, {"a", "c", link, true}, {"b", "d", link, true}, {"c", "d", link, true}};
   for (const bool ecmp : {false, true}) {

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "comm/closed_form.hpp"
+
 #include "model/scenario.hpp"
 #include "model/simulate.hpp"
 
@@ -25,7 +27,7 @@ StepResult run(const Scenario& s, StepInputs* inputs_out = nullptr) {
     bandwidth = t->link.bandwidth;
     latency = t->link.latency;
   }
-  ClosedFormComm comm(bandwidth, latency);
+  comm::ClosedFormComm comm(bandwidth, latency);
   return simulate_step(inputs, comm);
 }
 
@@ -187,7 +189,7 @@ TEST_CASE("a batch that does not split into whole sequences per device is refuse
 }
 
 TEST_CASE("the closed-form tree all-reduce takes 2 S/B + 2 ceil(log2 n) alpha") {
-  ClosedFormComm comm(BytesPerSecond(1e12), Picoseconds(1'000'000));
+  comm::ClosedFormComm comm(BytesPerSecond(1e12), Picoseconds(1'000'000));
   CommRequest r;
   r.op = CommOp::allreduce;
   r.algorithm = "tree";

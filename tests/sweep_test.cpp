@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "comm/closed_form.hpp"
+
 #include <fstream>
 
 #include "config/error.hpp"
@@ -68,7 +70,7 @@ TEST_CASE("sweep results do not depend on the number of threads, and bad points 
   std::vector<std::int64_t> all(static_cast<std::size_t>(g.size()));
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int64_t>(i);
   auto comm = [](const config::ClusterConfig&) -> std::unique_ptr<model::CommModel> {
-    return std::make_unique<model::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
+    return std::make_unique<comm::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
   };
   std::int64_t last_done = 0;
   const auto one = run_points(g, all, catalog, comm, 1, [&](std::int64_t done, std::int64_t) { last_done = done; });

@@ -32,7 +32,7 @@ std::string path_names(const topology::Topology& t, std::int32_t src, std::int32
 config::EdgeListSpec diamond() {
   // a -> {b, c} -> d, every link 10 GB/s and 1 us.
   config::EdgeListSpec s;
-  for (const char* n : {"a", "b", "c", "d"}) s.nodes.push_back({n, true});
+  for (const char* n : {"a", "b", "c", "d"}) s.nodes.push_back({n, true, true});  // every endpoint relays
   const config::LinkSpec link{BytesPerSecond::gigabytes(10), 1_us};
   s.edges = {{"a", "b", link, true}, {"a", "c", link, true}, {"b", "d", link, true}, {"c", "d", link, true}};
   return s;
@@ -119,7 +119,7 @@ TEST_CASE("shortest-path routing picks the first-added equal path and ECMP split
 
 TEST_CASE("shortest paths prefer fewer hops, then lower latency") {
   config::EdgeListSpec s;
-  for (const char* n : {"a", "b", "c", "d"}) s.nodes.push_back({n, true});
+  for (const char* n : {"a", "b", "c", "d"}) s.nodes.push_back({n, true, true});  // every endpoint relays
   s.edges = {{"a", "b", {BytesPerSecond::gigabytes(1), 5_us}, true},
              {"b", "d", {BytesPerSecond::gigabytes(1), 2_us}, true},
              {"a", "c", {BytesPerSecond::gigabytes(1), 1_us}, true},

@@ -1,5 +1,5 @@
 // `switchsim collective --cluster C --op OP --algo ALGO --bytes S [--max-bytes E --step-factor F]
-//  [--ranks N] [--skew uniform|zipf:s|hot:f] [--ecmp] [--json]`
+//  [--ranks N] [--skew uniform|zipf:s|hot:f] [--matrix FILE] [--ecmp] [--json]`
 // Times one collective (or a sweep of sizes, like nccl-tests) on the flow-level network and
 // reports algbw and busbw in the nccl-tests conventions, with per-link peak utilization.
 
@@ -14,8 +14,10 @@
 
 #include "cli/command.hpp"
 #include "config/catalog.hpp"
-#include "moe/routing_skew.hpp"
+#include "config/error.hpp"
+#include "config/json_file.hpp"
 #include "config/limits.hpp"
+#include "moe/routing_skew.hpp"
 #include "net/collective.hpp"
 #include "topology/build.hpp"
 #include "units/parse.hpp"
@@ -33,6 +35,7 @@ struct CollectiveOptions {
   std::optional<std::int64_t> ranks;           // default: every device
   std::optional<std::int64_t> ranks_per_node;  // default: the topology's node size
   std::string skew = "uniform";
+  std::string matrix;  // JSON file with an explicit alltoallv byte matrix
   bool ecmp = false;
   bool json = false;
 };
@@ -82,6 +85,35 @@ std::vector<double> skew_weights(const std::string& text, std::int64_t n) {
   return w;
 }
 
+// An explicit alltoallv traffic matrix: {"bytes": [[b00, b01, ...], [b10, ...], ...]},
+// bytes[i][j] from rank i to rank j, non-negative integers, square. Errors name the file and
+// the JSON pointer of the offending field (config::ConfigError: exit 2).
+std::vector<std::vector<Bytes>> read_matrix(const std::string& file) {
+  const auto j = config::load_json_file(file);
+  if (!j.is_object()) throw config::ConfigError(file, "", "must be a JSON object with a \"bytes\" matrix");
+  for (const auto& [key, value] : j.items())
+    if (key != "bytes" && key != "sources" && key != "description")
+      throw config::ConfigError(file, "/" + key, "unknown field (expected \"bytes\", optional \"description\", \"sources\")");
+  if (!j.contains("bytes")) throw config::ConfigError(file, "/bytes", "is required: a square array of arrays of byte counts");
+  const auto& rows = j.at("bytes");
+  if (!rows.is_array() || rows.empty()) throw config::ConfigError(file, "/bytes", "must be a non-empty array of rows");
+  std::vector<std::vector<Bytes>> m;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto where = fmt::format("/bytes/{}", i);
+    if (!rows[i].is_array() || rows[i].size() != rows.size())
+      throw config::ConfigError(file, where, fmt::format("must be an array of {} byte counts (the matrix is square)", rows.size()));
+    std::vector<Bytes> row;
+    for (std::size_t k = 0; k < rows[i].size(); ++k) {
+      const auto& v = rows[i][k];
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+        throw config::ConfigError(file, fmt::format("{}/{}", where, k), "must be a non-negative integer number of bytes, got " + v.dump());
+      row.push_back(Bytes(v.get<std::int64_t>()));
+    }
+    m.push_back(std::move(row));
+  }
+  return m;
+}
+
 struct Result {
   Bytes size;
   Picoseconds time;
@@ -96,7 +128,7 @@ struct Result {
 Result run_one(const topology::Topology& topo, net::CollectiveSpec spec, Bytes size, const std::string& skew) {
   spec.bytes_per_rank = size;
   const auto n = static_cast<std::int64_t>(spec.ranks.size());
-  if (spec.op == net::CollectiveOp::alltoallv) {
+  if (spec.op == net::CollectiveOp::alltoallv && spec.matrix.empty()) {
     const auto w = skew_weights(skew, n);
     spec.matrix.assign(static_cast<std::size_t>(n), {});
     for (auto& row : spec.matrix)
@@ -127,8 +159,17 @@ Result run_one(const topology::Topology& topo, net::CollectiveSpec spec, Bytes s
 }
 
 int run_collective_command(const CollectiveOptions& o) {
-  const auto op = net::parse_op(o.op);
+  auto op = net::parse_op(o.op);
   if (!op) throw UsageError(fmt::format("--op: unknown operation '{}'", o.op));
+  if (!o.matrix.empty()) {
+    if (*op != net::CollectiveOp::alltoall && *op != net::CollectiveOp::alltoallv)
+      throw UsageError("--matrix gives an alltoallv's bytes: use it with --op alltoallv");
+    if (o.skew != "uniform") throw UsageError("--matrix and --skew both give the bytes: choose one");
+    if (!o.bytes.empty() || !o.max_bytes.empty()) throw UsageError("--matrix gives the bytes: drop --bytes and --max-bytes");
+    op = net::CollectiveOp::alltoallv;
+  } else if (o.bytes.empty()) {
+    throw UsageError("--bytes is required (the size per rank), unless --matrix gives every pair's bytes");
+  }
   std::string algo_name = o.algo;
   if (algo_name.empty()) algo_name = (*op == net::CollectiveOp::alltoall || *op == net::CollectiveOp::alltoallv) ? "direct" : "ring";
   const auto algo = net::parse_algorithm(algo_name);
@@ -139,7 +180,18 @@ int run_collective_command(const CollectiveOptions& o) {
     throw UsageError(fmt::format("--algo: {} supports {}; got '{}'", o.op, list, algo_name));
   }
   if (o.skew != "uniform" && *op != net::CollectiveOp::alltoallv) throw UsageError("--skew applies to --op alltoallv only");
-  const Bytes first = parse_size(o.bytes, "--bytes");
+  std::vector<std::vector<Bytes>> matrix;
+  if (!o.matrix.empty()) matrix = read_matrix(o.matrix);
+  Bytes first{0};
+  if (!matrix.empty()) {  // the size column: the most any rank sends
+    for (const auto& row : matrix) {
+      Bytes sent{0};
+      for (const auto b : row) sent += b;
+      first = std::max(first, sent);
+    }
+  } else {
+    first = parse_size(o.bytes, "--bytes");
+  }
   const Bytes last = o.max_bytes.empty() ? first : parse_size(o.max_bytes, "--max-bytes");
   if (last < first) throw UsageError("--max-bytes must be at least --bytes");
   for (const auto& [size, option] : {std::pair{first, "--bytes"}, std::pair{last, "--max-bytes"}})
@@ -157,16 +209,20 @@ int run_collective_command(const CollectiveOptions& o) {
   const auto catalog = config::Catalog::from_environment();
   const auto cluster = catalog.cluster(o.cluster);
   const auto topo = topology::build_topology(cluster, topology::RoutingOptions{o.ecmp});
-  const std::int64_t n = o.ranks.value_or(topo.endpoint_count());
-  if (n < 1 || n > topo.endpoint_count())
-    throw UsageError(fmt::format("--ranks: {} has {} devices, got {}", cluster.name, topo.endpoint_count(), n));
+#include "config/error.hpp"
+#include "config/json_file.hpp"
+#include "config/limits.hpp"
+#include "moe/routing_skew.hpp"
 
   net::CollectiveSpec spec;
   spec.op = *op;
   spec.algorithm = *algo;
   spec.ranks.resize(static_cast<std::size_t>(n));
   std::iota(spec.ranks.begin(), spec.ranks.end(), 0);
-  spec.ranks_per_node = o.ranks_per_node.value_or(0);  // 0: the topology's node size
+#include "config/error.hpp"
+#include "config/json_file.hpp"
+#include "config/limits.hpp"
+#include "moe/routing_skew.hpp"
 
   std::vector<Result> results;
   for (const Bytes size : sizes) results.push_back(run_one(topo, spec, size, o.skew));
@@ -182,15 +238,17 @@ int run_collective_command(const CollectiveOptions& o) {
                       {"peak_link", r.peak_link},
                       {"peak_link_class", r.peak_class},
                       {"peak_utilization_by_class", r.peak_by_class}});
-    nlohmann::json out{{"cluster", cluster.name},      {"topology", topo.kind()}, {"op", o.op},
+    nlohmann::json out{{"cluster", cluster.name},      {"topology", topo.kind()}, {"op", net::to_string(*op)},
                        {"algorithm", algo_name},       {"ranks", n},              {"ecmp", o.ecmp},
                        {"results", rows}};
-    if (*op == net::CollectiveOp::alltoallv) out["skew"] = o.skew;
+    if (*op == net::CollectiveOp::alltoallv) out["skew"] = o.matrix.empty() ? o.skew : "matrix";
+    if (!o.matrix.empty()) out["matrix"] = o.matrix;
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("# collective {} ({}) on {} ({}), {} ranks{}{}\n", o.op, algo_name, cluster.name, topo.kind(), n,
-             *op == net::CollectiveOp::alltoallv ? ", skew " + o.skew : "", o.ecmp ? ", ECMP" : "");
+  fmt::print("# collective {} ({}) on {} ({}), {} ranks{}{}\n", net::to_string(*op), algo_name, cluster.name, topo.kind(), n,
+             *op == net::CollectiveOp::alltoallv ? (o.matrix.empty() ? ", skew " + o.skew : ", matrix " + o.matrix) : "",
+             o.ecmp ? ", ECMP" : "");
   fmt::print("# size_bytes: bytes each rank sends (alltoall) or holds (allreduce, allgather, reducescatter)\n");
   fmt::print("# busbw = algbw * {}\n",
              *op == net::CollectiveOp::allreduce ? "2(n-1)/n" : "(n-1)/n");
@@ -217,7 +275,8 @@ void setup_collective(CLI::App& app, Action& action) {
       "Examples:\n"
       "  switchsim collective --cluster dgx-h100-8 --op alltoall --algo direct --bytes 1G\n"
       "  switchsim collective --cluster dgx-h100-8 --op allreduce --algo ring --bytes 8 --max-bytes 1G --step-factor 2\n"
-      "  switchsim collective --cluster h100-fat-tree-1024 --op alltoallv --bytes 64M --ranks 64 --skew hot:0.5");
+      "  switchsim collective --cluster h100-fat-tree-1024 --op alltoallv --bytes 64M --ranks 64 --skew hot:0.5\n"
+      "  switchsim collective --cluster dgx-h100-8 --op alltoallv --matrix traffic.json");
   auto o = std::make_shared<CollectiveOptions>();
   cmd->add_option("--cluster", o->cluster, "Cluster name (hardware/) or path to a cluster JSON file")->required();
   cmd->add_option("--op", o->op, "alltoall | alltoallv | allreduce | allgather | reducescatter (default alltoall)");
@@ -226,8 +285,7 @@ void setup_collective(CLI::App& app, Action& action) {
                   "ring | direct (allgather, reducescatter). Default: direct for all-to-all, ring otherwise");
   cmd->add_option("--bytes", o->bytes,
                   "Size S in bytes per rank (suffixes K, M, G = 2^10, 2^20, 2^30): what each rank sends "
-                  "(alltoall) or holds (allreduce, allgather, reducescatter)")
-      ->required();
+                  "(alltoall) or holds (allreduce, allgather, reducescatter). Required unless --matrix");
   cmd->add_option("--max-bytes", o->max_bytes, "Sweep sizes from --bytes up to this size in bytes (default: no sweep)");
   cmd->add_option("--step-factor", o->step_factor, "Sweep: multiply the size by this factor each step (default 2)");
   cmd->add_option("--ranks", o->ranks, "Number of ranks, endpoints 0..N-1 (default: every device of the cluster)");
@@ -237,6 +295,10 @@ void setup_collective(CLI::App& app, Action& action) {
                   "alltoallv destination skew, the same for every sender: uniform (S/n to each rank), zipf:s (rank j\n"
                   "gets a share proportional to (j+1)^-s), hot:f (fraction f of S to rank 0, the rest evenly over all\n"
                   "ranks). Default uniform");
+  cmd->add_option("--matrix", o->matrix,
+                  "JSON file with an explicit alltoallv traffic matrix, {\"bytes\": [[b00, b01, ...], ...]}: bytes[i][j]\n"
+                  "from rank i to rank j (non-negative integers, square, one row per rank 0..n-1). Implies --op alltoallv;\n"
+                  "size_bytes is then the most any rank sends");
   cmd->add_flag("--ecmp", o->ecmp, "Split each flow evenly over equal-cost shortest paths (default off: one path)");
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
   cmd->callback([o, &action] { action = [o] { return run_collective_command(*o); }; });

@@ -1,4 +1,4 @@
-// `switchsim describe model|hardware NAME|FILE [--json]`
+// `switchsim describe model|hardware NAME|FILE [--json] [--routes SRC,DST]`
 
 #include <fmt/format.h>
 
@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "config/catalog.hpp"
 #include "model/model_stats.hpp"
+#include "topology/build.hpp"
 #include "units/format.hpp"
 
 namespace switchsim::cli {
@@ -15,7 +16,42 @@ namespace {
 struct DescribeOptions {
   std::string name;
   bool json = false;
+  std::string routes;  // "SRC,DST" endpoint indices, empty: none
 };
+
+// The path(s) routing chooses between two endpoints: links, share of the flow, latency.
+void print_routes(const config::ClusterConfig& c, const std::string& routes) {
+  const auto comma = routes.find(',');
+  std::int64_t src = -1, dst = -1;
+  try {
+    if (comma == std::string::npos) throw std::invalid_argument("no comma");
+    std::size_t used = 0;
+    src = std::stoll(routes.substr(0, comma), &used);
+    if (used != comma) throw std::invalid_argument("trailing text");
+    dst = std::stoll(routes.substr(comma + 1), &used);
+    if (used != routes.size() - comma - 1) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    throw UsageError(fmt::format("--routes: expected SRC,DST (two endpoint indices), got '{}'", routes));
+  }
+  const auto t = topology::build_topology(c);
+  if (src < 0 || dst < 0 || src >= t.endpoint_count() || dst >= t.endpoint_count())
+    throw UsageError(fmt::format("--routes: endpoints of {} are 0..{}, got {},{}", c.name, t.endpoint_count() - 1, src, dst));
+  const auto r = t.route(static_cast<std::int32_t>(src), static_cast<std::int32_t>(dst));
+  fmt::print("  routes {} -> {} ({} -> {}): {} path{}{}\n", src, dst, t.nodes()[static_cast<std::size_t>(t.endpoint_node(static_cast<std::int32_t>(src)))].name,
+             t.nodes()[static_cast<std::size_t>(t.endpoint_node(static_cast<std::int32_t>(dst)))].name, r.path_count,
+             r.path_count == 1 ? "" : "s", t.ecmp() ? " (ECMP)" : "");
+  for (std::int32_t p = 0; p < r.path_count; ++p) {
+    const auto& path = t.path(r.first_path + p);
+    std::string hops;
+    for (const auto l : t.links_of(path)) {
+      const auto& link = t.links()[static_cast<std::size_t>(l)];
+      if (hops.empty()) hops = t.nodes()[static_cast<std::size_t>(link.from)].name;
+      hops += fmt::format(" -[{} {:.0f} GB/s]-> {}", t.link_classes()[static_cast<std::size_t>(link.link_class)],
+                          link.bandwidth.value() / 1e9, t.nodes()[static_cast<std::size_t>(link.to)].name);
+    }
+    fmt::print("    share {:.4g}  latency_us {:.3f}  {}\n", path.fraction, path.latency.seconds() * 1e6, hops);
+  }
+}
 
 std::string billions(std::int64_t n) { return fmt::format("{:.3f} B ({})", static_cast<double>(n) / 1e9, n); }
 
@@ -72,6 +108,7 @@ void print_device(const config::DeviceConfig& d, const std::string& indent) {
 int run_describe_hardware(const DescribeOptions& o) {
   const auto catalog = config::Catalog::from_environment();
   if (catalog.hardware_type(o.name) == "device") {
+    if (!o.routes.empty()) throw UsageError(fmt::format("--routes: {} is a device; routes need a cluster", o.name));
     const auto d = catalog.device(o.name);
     if (o.json) {
       fmt::print("{}\n", config::to_json(d).dump(2));
@@ -81,6 +118,12 @@ int run_describe_hardware(const DescribeOptions& o) {
     return 0;
   }
   const auto c = catalog.cluster(o.name);
+  if (!o.routes.empty() && o.json) throw UsageError("--routes prints text; drop --json");
+  if (!o.routes.empty()) {
+    fmt::print("cluster {}: {} devices, topology {}\n", c.name, c.devices, config::topology_kind(c.topology));
+    print_routes(c, o.routes);
+    return 0;
+  }
   if (o.json) {
     fmt::print("{}\n", config::to_json(c).dump(2));
     return 0;
@@ -113,10 +156,14 @@ void setup_describe(CLI::App& app, Action& action) {
       "hardware",
       "Peak rates, memory and interconnect of a device or cluster.\n"
       "Example: switchsim describe hardware h100-sxm\n"
-      "         switchsim describe hardware dgx-h100-8 --json");
+      "         switchsim describe hardware dgx-h100-8 --json\n"
+      "         switchsim describe hardware h100-fat-tree-16384 --routes 0,16383");
   hardware->add_option("name", options->name, "Shipped device/cluster name (see `switchsim list hardware`) or a path")
       ->required();
   hardware->add_flag("--json", options->json, "Print JSON instead of text");
+  hardware->add_option("--routes", options->routes,
+                       "SRC,DST: print the path(s) a flow from endpoint SRC to endpoint DST takes (clusters only;\n"
+                       "each link with its class and bandwidth, the share of the flow under ECMP, the latency)");
   hardware->callback([options, &action] { action = [options] { return run_describe_hardware(*options); }; });
 }
 

@@ -1,8 +1,54 @@
 #include "comm/closed_form.hpp"
 
+#include <algorithm>
+#include <stdexcept>
 #include <variant>
 
+#include "net/collective.hpp"
+
 namespace switchsim::comm {
+
+Picoseconds ClosedFormComm::time(const model::CommRequest& r) {
+  if (r.groups.empty()) return Picoseconds(0);
+  const auto n = static_cast<std::int64_t>(r.groups.front().size());
+  if (n <= 1) return Picoseconds(0);
+  const auto algorithm = net::parse_algorithm(r.algorithm);
+  if (!algorithm) throw std::invalid_argument("closed-form network: unknown algorithm '" + r.algorithm + "'");
+  // (n-1)/n of S, rounded up to whole bytes.
+  const Bytes share = Bytes::from_double(r.bytes_per_rank.as_double() * static_cast<double>(n - 1) /
+                                         static_cast<double>(n));
+  switch (r.op) {
+    case model::CommOp::alltoall:
+      if (*algorithm == net::Algorithm::pairwise) return share / bandwidth_ + latency_ * (n - 1);
+      return share / bandwidth_ + latency_;
+    case model::CommOp::alltoallv: {
+      Bytes worst(0);
+      for (std::size_t i = 0; i < r.matrix.size(); ++i) {
+        Bytes sent(0), received(0);
+        for (std::size_t j = 0; j < r.matrix.size(); ++j) {
+          if (i == j) continue;
+          sent += r.matrix[i][j];
+          received += r.matrix[j][i];
+        }
+        worst = std::max({worst, sent, received});
+      }
+      return worst / bandwidth_ + latency_;
+    }
+    case model::CommOp::allreduce:
+      if (*algorithm == net::Algorithm::tree) {
+        // Pipelined binary tree: reduce up and broadcast down, each at full bandwidth,
+        // 2 * ceil(log2 n) message latencies.
+        std::int64_t depth = 0;
+        while ((std::int64_t{1} << depth) < n) ++depth;
+        return (r.bytes_per_rank * 2) / bandwidth_ + latency_ * (2 * depth);
+      }
+      return (share * 2) / bandwidth_ + latency_ * (2 * (n - 1));
+    case model::CommOp::allgather:
+    case model::CommOp::reducescatter:
+      return share / bandwidth_ + latency_ * (n - 1);
+  }
+  throw std::logic_error("unknown collective");
+}
 
 config::LinkSpec injection_link(const config::TopologySpec& spec) {
   if (const auto* s = std::get_if<config::NvSwitchSpec>(&spec)) return {s->link.bandwidth, s->link.latency * 2};
@@ -19,7 +65,7 @@ config::LinkSpec injection_link(const config::TopologySpec& spec) {
 
 std::unique_ptr<model::CommModel> closed_form_comm(const config::ClusterConfig& cluster) {
   const auto link = injection_link(cluster.topology);
-  return std::make_unique<model::ClosedFormComm>(link.bandwidth, link.latency);
+  return std::make_unique<ClosedFormComm>(link.bandwidth, link.latency);
 }
 
 }  // namespace switchsim::comm

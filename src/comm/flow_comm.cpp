@@ -34,18 +34,7 @@ std::string cache_key(const model::CommRequest& r) {
 
 }  // namespace
 
-FlowComm::FlowComm(const config::ClusterConfig& cluster, topology::RoutingOptions routing, net::ConcurrentOptions options)
-    : topology_(topology::build_topology(cluster, routing)), options_(options) {}
-
-Picoseconds FlowComm::time(const model::CommRequest& request) { return run(request).time; }
-
-std::map<std::string, double> FlowComm::link_class_peaks(const model::CommRequest& request) {
-  return run(request).class_peaks;
-}
-
-const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {
-  const auto key = cache_key(request);
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+std::vector<net::CollectiveSpec> collective_specs(const model::CommRequest& request) {
   const auto algorithm = net::parse_algorithm(request.algorithm);
   if (!algorithm) throw std::invalid_argument("flow network: unknown algorithm '" + request.algorithm + "'");
   std::vector<net::CollectiveSpec> specs;
@@ -59,6 +48,22 @@ const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {
     spec.matrix = request.matrix;
     specs.push_back(std::move(spec));
   }
+  return specs;
+}
+
+FlowComm::FlowComm(const config::ClusterConfig& cluster, topology::RoutingOptions routing, net::ConcurrentOptions options)
+    : topology_(topology::build_topology(cluster, routing)), options_(options) {}
+
+Picoseconds FlowComm::time(const model::CommRequest& request) { return run(request).time; }
+
+std::map<std::string, double> FlowComm::link_class_peaks(const model::CommRequest& request) {
+  return run(request).class_peaks;
+}
+
+const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {
+  const auto key = cache_key(request);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  const auto specs = collective_specs(request);
   const auto result = net::concurrent_collectives_time(topology_, specs, options_);
   solves_ += result.solves;
   Outcome outcome{result.time, {}};

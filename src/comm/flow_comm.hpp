@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "config/cluster_config.hpp"
 #include "model/comm_model.hpp"
@@ -15,6 +16,11 @@
 #include "topology/topology.hpp"
 
 namespace switchsim::comm {
+
+// The network collectives of a request, one per group (what FlowComm times, and what a
+// net::SharedNetwork's collective_task runs in a co-simulated step). Throws
+// std::invalid_argument for an algorithm the network does not know.
+std::vector<net::CollectiveSpec> collective_specs(const model::CommRequest& request);
 
 class FlowComm final : public model::CommModel {
  public:
@@ -25,6 +31,8 @@ class FlowComm final : public model::CommModel {
   std::map<std::string, double> link_class_peaks(const model::CommRequest& request) override;
   // Max-min solves so far (cache hits cost none), for benchmarks.
   std::uint64_t solves() const { return solves_; }
+  // The cluster's topology, for a net::SharedNetwork in a co-simulated step.
+  const topology::Topology& topology() const { return topology_; }
 
  private:
   topology::Topology topology_;

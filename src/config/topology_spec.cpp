@@ -41,6 +41,10 @@ TopologySpec parse_edges(ObjectReader& r) {
     EdgeListSpec::Node node;
     node.name = n.string("name");
     node.endpoint = n.choice_or("kind", {"endpoint", "switch"}, "endpoint") == "endpoint";
+    if (n.has("forwards")) {
+      if (!node.endpoint) n.fail("forwards", "applies to endpoints only (switches always forward)");
+      node.forwards = n.boolean_or("forwards", false);
+    }
     if (!names.insert(node.name).second) n.fail("name", "duplicate node name \"" + node.name + "\"");
     n.finish();
     spec.nodes.push_back(std::move(node));
@@ -59,6 +63,7 @@ TopologySpec parse_edges(ObjectReader& r) {
     e.finish();
     spec.edges.push_back(std::move(edge));
   }
+  spec.ecmp = r.boolean_or("ecmp", false);
   return spec;
 }
 
@@ -124,6 +129,12 @@ TopologySpec parse_topology(const nlohmann::json& object, const std::string& fil
     if (s.nodes % s.nodes_per_leaf != 0)
       r.fail("nodes_per_leaf", "must divide nodes (" + std::to_string(s.nodes) + "), got " +
                                    std::to_string(s.nodes_per_leaf));
+    if (auto pod = r.optional_positive_int("nodes_per_pod")) {
+      if (*pod % s.nodes_per_leaf != 0 || s.nodes % *pod != 0)
+        r.fail("nodes_per_pod", "must be a multiple of nodes_per_leaf (" + std::to_string(s.nodes_per_leaf) +
+                                    ") that divides nodes (" + std::to_string(s.nodes) + "), got " + std::to_string(*pod));
+      s.nodes_per_pod = *pod;
+    }
     result = s;
   } else if (kind == "torus") {
     TorusSpec s;
@@ -200,6 +211,7 @@ nlohmann::json to_json(const TopologySpec& spec) {
     merge(j, link_json(f->nic, "nic_"));
     j["nodes_per_leaf"] = f->nodes_per_leaf;
     j["oversubscription"] = f->oversubscription;
+    if (f->nodes_per_pod > 0) j["nodes_per_pod"] = f->nodes_per_pod;
     j["switch_latency_us"] = static_cast<double>(f->switch_latency.count()) / 1e6;
   } else if (const auto* t = std::get_if<TorusSpec>(&spec)) {
     j["dims"] = t->dims;
@@ -219,7 +231,12 @@ nlohmann::json to_json(const TopologySpec& spec) {
     merge(j, link_json(d->global_link, "global_"));
   } else if (const auto* e = std::get_if<EdgeListSpec>(&spec)) {
     j["nodes"] = nlohmann::json::array();
-    for (const auto& n : e->nodes) j["nodes"].push_back({{"name", n.name}, {"kind", n.endpoint ? "endpoint" : "switch"}});
+    for (const auto& n : e->nodes) {
+      nlohmann::json node{{"name", n.name}, {"kind", n.endpoint ? "endpoint" : "switch"}};
+      if (n.forwards) node["forwards"] = true;
+      j["nodes"].push_back(std::move(node));
+    }
+    if (e->ecmp) j["ecmp"] = true;
     j["links"] = nlohmann::json::array();
     for (const auto& l : e->edges) {
       auto link = link_json(l.link);

@@ -38,6 +38,10 @@ struct FatTreeSpec {
   double oversubscription = 1.0;       // leaf down-bandwidth / leaf up-bandwidth
   Picoseconds switch_latency{0};       // leaf <-> spine link latency
   bool rail_optimized = false;
+  // 0: two tiers (leaves under one spine). Otherwise three: the leaves of each pod of
+  // nodes_per_pod nodes under the pod's spine, the pods' spines under one core
+  // (a DGX SuperPOD-style scalable-unit design).
+  std::int64_t nodes_per_pod = 0;
 };
 
 // k-dimensional torus of chips with wraparound; each chip hosts endpoints_per_chip cores
@@ -66,11 +70,15 @@ struct DragonflySpec {
   LinkSpec global_link;
 };
 
-// An explicit graph.
+// An explicit graph. Switches forward traffic between other nodes; endpoints do only when
+// marked (`"forwards": true`: a GPU that relays, a torus written as an edge list). Ties
+// between equal shortest paths go to the lowest link id, or, with `"ecmp": true`, split the
+// flow evenly at every equal-cost next hop.
 struct EdgeListSpec {
   struct Node {
     std::string name;
     bool endpoint = true;
+    bool forwards = false;  // endpoints only; switches always forward
   };
   struct Edge {
     std::string from;
@@ -80,6 +88,7 @@ struct EdgeListSpec {
   };
   std::vector<Node> nodes;
   std::vector<Edge> edges;
+  bool ecmp = false;
 };
 
 using TopologySpec = std::variant<NvSwitchSpec, FatTreeSpec, TorusSpec, RingSpec, DragonflySpec, EdgeListSpec>;

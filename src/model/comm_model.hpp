@@ -1,8 +1,8 @@
 #pragma once
 // What the workload asks of the network: a collective over one or more groups of devices
 // that run it at the same time (e.g. every expert-parallel group's all-to-all). The model
-// only needs its duration; CommModel implementations decide how to get it (flow-level
-// network simulation, or closed forms).
+// only needs its duration; CommModel implementations (comm/) decide how to get it
+// (flow-level network simulation, or closed forms).
 
 #include <cstdint>
 #include <map>
@@ -36,25 +36,7 @@ class CommModel {
   virtual std::map<std::string, double> link_class_peaks(const CommRequest& /*request*/) { return {}; }
 };
 
-// Closed forms on a non-blocking fabric where each device injects at `bandwidth` with a per
-// message latency `latency` (shared/DESIGN.md, net/):
-//   all-to-all direct      (n-1)/n * S/B + alpha
-//   all-to-all pairwise    (n-1)/n * S/B + (n-1) * alpha
-//   alltoallv              max over ranks of max(bytes sent, bytes received) to/from others / B + alpha
-//   all-reduce ring        2(n-1)/n * S/B + 2(n-1) * alpha
-//   all-reduce tree        2 * S/B + 2 ceil(log2 n) * alpha (pipelined binary tree)
-//   other algorithms       as the ring (hierarchical needs the node size this model lacks)
-//   all-gather, reduce-scatter ring   (n-1)/n * S/B + (n-1) * alpha
-// Groups never contend with each other here; that is what the flow-level model adds.
-class ClosedFormComm final : public CommModel {
- public:
-  ClosedFormComm(BytesPerSecond bandwidth, Picoseconds latency) : bandwidth_(bandwidth), latency_(latency) {}
-  Picoseconds time(const CommRequest& request) override;
-  std::string name() const override { return "closed-form"; }
-
- private:
-  BytesPerSecond bandwidth_;
-  Picoseconds latency_;
-};
+// The implementations live in comm/: comm::FlowComm (the flow-level network) and
+// comm::ClosedFormComm (closed forms), side by side.
 
 }  // namespace switchsim::model

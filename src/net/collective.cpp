@@ -27,13 +27,20 @@ Bytes pair_bytes(const CollectiveSpec& spec, std::int64_t n, std::int64_t i, std
   return ceil_div(spec.bytes_per_rank, n);
 }
 
+// Every ordered pair, the same bytes each: kept implicit (net/symmetry.hpp's AllPairs).
+void all_pairs(const Context& c, Rounds& rounds, Bytes bytes) {
+  RoundRun run;
+  run.pairs = AllPairs{c.ranks, bytes};
+  rounds.push_back(std::move(run));
+}
+
 void all_pairs(const Context& c, Rounds& rounds, const std::function<Bytes(std::int64_t, std::int64_t)>& bytes) {
   std::vector<Flow> round;
   round.reserve(static_cast<std::size_t>(c.n * (c.n - 1)));
   for (std::int64_t i = 0; i < c.n; ++i)
     for (std::int64_t j = 0; j < c.n; ++j)
       if (i != j) round.push_back(Flow{c.at(i), c.at(j), bytes(i, j)});
-  rounds.push_back(RoundRun{std::move(round), 1});
+  rounds.push_back(RoundRun{std::move(round), 1, std::nullopt});
 }
 
 // `steps` rounds in which every member of each ring sends `chunk` to its successor.
@@ -47,7 +54,7 @@ void ring_steps(const Context& c, const std::vector<std::vector<std::int64_t>>& 
     for (std::size_t i = 0; i < k; ++i) round.push_back(Flow{c.at(ring[i]), c.at(ring[(i + 1) % k]), chunk});
   }
   // Every step moves the same chunk between the same neighbours: one round, `steps` times.
-  rounds.push_back(RoundRun{std::move(round), steps});
+  rounds.push_back(RoundRun{std::move(round), steps, std::nullopt});
 }
 
 std::int64_t group_size(const topology::Topology& topo, const CollectiveSpec& spec, std::int64_t n) {
@@ -66,13 +73,14 @@ void alltoall(const topology::Topology& topo, const CollectiveSpec& spec, const 
   const auto bytes = [&](std::int64_t i, std::int64_t j) { return pair_bytes(spec, c.n, i, j); };
   switch (spec.algorithm) {
     case Algorithm::direct:
-      all_pairs(c, rounds, bytes);
+      if (spec.op == CollectiveOp::alltoallv) all_pairs(c, rounds, bytes);
+      else all_pairs(c, rounds, ceil_div(spec.bytes_per_rank, c.n));
       return;
     case Algorithm::pairwise:
       for (std::int64_t k = 1; k < c.n; ++k) {
         std::vector<Flow> round;
         for (std::int64_t i = 0; i < c.n; ++i) round.push_back(Flow{c.at(i), c.at((i + k) % c.n), bytes(i, (i + k) % c.n)});
-        rounds.push_back(RoundRun{std::move(round), 1});
+        rounds.push_back(RoundRun{std::move(round), 1, std::nullopt});
       }
       return;
     case Algorithm::hierarchical: {
@@ -99,8 +107,8 @@ void alltoall(const topology::Topology& topo, const CollectiveSpec& spec, const 
             outer.push_back(Flow{c.at(a * g + q), c.at(b * g + q), sum});
           }
         }
-      if (!inner.empty()) rounds.push_back(RoundRun{std::move(inner), 1});
-      if (!outer.empty()) rounds.push_back(RoundRun{std::move(outer), 1});
+      if (!inner.empty()) rounds.push_back(RoundRun{std::move(inner), 1, std::nullopt});
+      if (!outer.empty()) rounds.push_back(RoundRun{std::move(outer), 1, std::nullopt});
       return;
     }
     default:
@@ -128,7 +136,7 @@ void tree_allreduce(const CollectiveSpec& spec, const Context& c, Rounds& rounds
       const std::int64_t down = r - max_depth - (d - 1);  // chunk its parent sends it
       if (down >= 0 && down < kChunks) round.push_back(Flow{c.at((i - 1) / 2), c.at(i), chunk});
     }
-    if (!round.empty()) rounds.push_back(RoundRun{std::move(round), 1});
+    if (!round.empty()) rounds.push_back(RoundRun{std::move(round), 1, std::nullopt});
   }
 }
 
@@ -141,8 +149,8 @@ void allreduce(const topology::Topology& topo, const CollectiveSpec& spec, const
       ring_steps(c, {all}, 2 * (c.n - 1), chunk, rounds);
       return;
     case Algorithm::direct:
-      all_pairs(c, rounds, [&](std::int64_t, std::int64_t) { return chunk; });
-      all_pairs(c, rounds, [&](std::int64_t, std::int64_t) { return chunk; });
+      all_pairs(c, rounds, chunk);
+      all_pairs(c, rounds, chunk);
       return;
     case Algorithm::tree:
       tree_allreduce(spec, c, rounds);
@@ -249,7 +257,7 @@ std::vector<RoundRun> collective_round_runs(const topology::Topology& topo, cons
     case CollectiveOp::reducescatter: {
       const Bytes chunk = ceil_div(spec.bytes_per_rank, n);
       if (spec.algorithm == Algorithm::direct) {
-        all_pairs(c, rounds, [&](std::int64_t, std::int64_t) { return chunk; });
+        all_pairs(c, rounds, chunk);
       } else if (spec.algorithm == Algorithm::ring) {
         std::vector<std::int64_t> all(static_cast<std::size_t>(n));
         for (std::int64_t i = 0; i < n; ++i) all[static_cast<std::size_t>(i)] = i;
@@ -265,16 +273,20 @@ std::vector<RoundRun> collective_round_runs(const topology::Topology& topo, cons
   Rounds merged;
   for (auto& run : rounds) {
     if (run.count < 1) continue;
-    if (!merged.empty() && merged.back().flows == run.flows) merged.back().count += run.count;
+    if (!merged.empty() && merged.back().flows == run.flows && merged.back().pairs == run.pairs) merged.back().count += run.count;
     else merged.push_back(std::move(run));
   }
   return merged;
 }
 
+std::vector<Flow> round_flows(const RoundRun& run) { return run.pairs ? all_pairs_flows(*run.pairs) : run.flows; }
+
 std::vector<std::vector<Flow>> collective_rounds(const topology::Topology& topo, const CollectiveSpec& spec) {
   std::vector<std::vector<Flow>> rounds;
-  for (auto& run : collective_round_runs(topo, spec))
-    for (std::int64_t k = 0; k < run.count; ++k) rounds.push_back(run.flows);
+  for (auto& run : collective_round_runs(topo, spec)) {
+    const auto flows = round_flows(run);
+    for (std::int64_t k = 0; k < run.count; ++k) rounds.push_back(flows);
+  }
   return rounds;
 }
 
@@ -298,7 +310,8 @@ void run_collective(Network& network, const CollectiveSpec& spec, std::function<
       auto& current = self->runs[self->run];
       ++self->repeat;
       // The last repetition may give its flows away; earlier ones copy them.
-      auto flows = self->repeat == current.count ? std::move(current.flows) : current.flows;
+      auto flows = current.pairs ? all_pairs_flows(*current.pairs)
+                   : self->repeat == current.count ? std::move(current.flows) : current.flows;
       self->network.transfer(std::move(flows), [self] { step(self); });
     }
   };

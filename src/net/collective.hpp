@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "net/network.hpp"
+#include "net/symmetry.hpp"
 #include "topology/topology.hpp"
 #include "units/units.hpp"
 
@@ -58,7 +59,12 @@ double bus_factor(CollectiveOp op, std::int64_t ranks);
 struct RoundRun {
   std::vector<Flow> flows;
   std::int64_t count = 1;
+  // When set, the round is every ordered pair of these ranks (flows is empty): a uniform
+  // all-to-all kept implicit so that 16,384 ranks do not need 268 million Flow records.
+  std::optional<AllPairs> pairs;
 };
+// The flows of a round, materialized.
+std::vector<Flow> round_flows(const RoundRun& run);
 
 // The rounds as runs of equal consecutive rounds (a ring all-reduce over n ranks is one run
 // of 2(n−1)); adjacent equal runs are merged. Same validation as collective_rounds.

@@ -32,7 +32,7 @@ ConcurrentResult plain(const topology::Topology& topo, std::span<const Collectiv
 
 // Each repeated run simulated once; nullopt when the groups do not end a round together.
 std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
-                                          const std::vector<std::vector<RoundRun>>& schedules) {
+                                          const std::vector<std::vector<RoundRun>>& schedules, bool symmetry) {
   const auto& first = schedules.front();
   for (const auto& s : schedules) {
     if (s.size() != first.size()) return std::nullopt;
@@ -43,12 +43,39 @@ std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
   Network network(topo, queue);
   ConcurrentResult result;
   result.collapsed = true;
+  result.peak_utilization.assign(topo.links().size(), 0.0);
   std::vector<std::optional<Picoseconds>> ended(schedules.size());
   for (std::size_t j = 0; j < first.size(); ++j) {
+    if (symmetry) {  // one variable per class of equivalent flows (net/symmetry.hpp)
+      std::optional<ReducedRound> reduced;
+      if (schedules.size() == 1 && schedules[0][j].pairs) {
+        reduced = reduce_round(topo, {}, &*schedules[0][j].pairs);
+      } else {
+        std::vector<Flow> all;
+        for (const auto& s : schedules) {
+          auto flows = round_flows(s[j]);
+          all.insert(all.end(), flows.begin(), flows.end());
+        }
+        reduced = reduce_round(topo, all);
+      }
+      if (reduced) {
+        const auto timing = time_reduced_round(topo, *reduced);
+        // Several groups: the shortcut needs every group to end the round together, which
+        // holds when every flow is delivered at the same instant.
+        if (schedules.size() == 1 || timing.simultaneous) {
+          result.time = result.time + Picoseconds(detail::checked_mul(timing.duration.count(), first[j].count, "collective time"));
+          for (std::size_t l = 0; l < timing.peak_utilization.size(); ++l)
+            result.peak_utilization[l] = std::max(result.peak_utilization[l], timing.peak_utilization[l]);
+          result.solves += timing.solves;
+          ++result.reduced_rounds;
+          continue;
+        }
+      }
+    }
     const Picoseconds start = queue.now();
     for (std::size_t g = 0; g < schedules.size(); ++g) {
       ended[g].reset();
-      network.transfer(schedules[g][j].flows, [&ended, &queue, g] { ended[g] = queue.now(); });
+      network.transfer(round_flows(schedules[g][j]), [&ended, &queue, g] { ended[g] = queue.now(); });
     }
     queue.run();
     for (const auto& e : ended)
@@ -57,8 +84,9 @@ std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
     const Picoseconds round = *ended.front() - start;
     result.time = result.time + Picoseconds(detail::checked_mul(round.count(), first[j].count, "collective time"));
   }
-  result.peak_utilization = network.peak_utilization();
-  result.solves = network.solves();
+  for (std::size_t l = 0; l < result.peak_utilization.size(); ++l)
+    result.peak_utilization[l] = std::max(result.peak_utilization[l], network.peak_utilization()[l]);
+  result.solves += network.solves();
   return result;
 }
 
@@ -74,7 +102,7 @@ ConcurrentResult concurrent_collectives_time(const topology::Topology& topo, std
       if (!runs.empty()) schedules.push_back(std::move(runs));
     }
     if (schedules.empty()) return ConcurrentResult{Picoseconds(0), std::vector<double>(topo.links().size(), 0.0), 0, true};
-    if (auto r = collapsed(topo, schedules)) return *r;
+    if (auto r = collapsed(topo, schedules, options.symmetry_reduction)) return *r;
   }
   return plain(topo, specs);
 }

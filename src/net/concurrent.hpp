@@ -21,6 +21,9 @@
 // fire, which may differ from group order: the max-min rates are the same mathematically,
 // the floating-point sums may be taken in a different order (far below a picosecond of drain
 // time; net/network.hpp's kCompletionSlack absorbs such differences).
+// Symmetric rounds are solved class by class (net/symmetry.hpp): with one group the round's
+// time is its last delivery; with several, only when every flow is delivered at the same
+// instant (so every group ends the round together, as the shortcut needs).
 // When the groups do not all end a round together (asymmetric groups on an asymmetric
 // topology) or their run counts differ, the shortcut is not exact and the plain simulation
 // (every round, all groups on one network) is used instead.
@@ -30,6 +33,7 @@
 #include <vector>
 
 #include "net/collective.hpp"
+#include "net/symmetry.hpp"
 #include "topology/topology.hpp"
 #include "units/units.hpp"
 
@@ -37,6 +41,9 @@ namespace switchsim::net {
 
 struct ConcurrentOptions {
   bool collapse_repeated_rounds = true;  // false: always the plain simulation, for checking
+  // With the shortcut: solve a symmetric round with one variable per class of equivalent
+  // flows (net/symmetry.hpp, exact; rounds that are not symmetric are simulated flow by flow).
+  bool symmetry_reduction = true;
 };
 
 struct ConcurrentResult {
@@ -44,6 +51,7 @@ struct ConcurrentResult {
   std::vector<double> peak_utilization;  // per link, load / bandwidth
   std::uint64_t solves = 0;             // max-min solves the simulation needed
   bool collapsed = false;                // the shortcut was used
+  std::size_t reduced_rounds = 0;        // distinct rounds solved by symmetry reduction
 };
 
 ConcurrentResult concurrent_collectives_time(const topology::Topology& topo, std::span<const CollectiveSpec> specs,

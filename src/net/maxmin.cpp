@@ -1,6 +1,7 @@
 #include "net/maxmin.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <queue>
 #include <stdexcept>
@@ -19,26 +20,41 @@ std::int32_t MaxMinSystem::add_variable(std::span<const std::int32_t> constraint
     if (c < 0 || static_cast<std::size_t>(c) >= capacity_.size())
       throw std::out_of_range("max-min variable uses an unknown constraint");
     var_constraints_.push_back(c);
+    var_coefficients_.push_back(static_cast<double>(weight));
   }
   var_begin_.push_back(static_cast<std::int64_t>(var_constraints_.size()));
-  weight_.push_back(weight);
-  return static_cast<std::int32_t>(weight_.size() - 1);
+  return static_cast<std::int32_t>(var_begin_.size() - 2);
+}
+
+std::int32_t MaxMinSystem::add_variable(std::span<const std::int32_t> constraints, std::span<const double> coefficients) {
+  if (constraints.size() != coefficients.size()) throw std::invalid_argument("max-min variable: one coefficient per constraint");
+  for (std::size_t i = 0; i < constraints.size(); ++i) {
+    const auto c = constraints[i];
+    if (c < 0 || static_cast<std::size_t>(c) >= capacity_.size())
+      throw std::out_of_range("max-min variable uses an unknown constraint");
+    if (!(coefficients[i] > 0.0) || !std::isfinite(coefficients[i]))
+      throw std::invalid_argument("max-min variable with a non-positive coefficient");
+    var_constraints_.push_back(c);
+    var_coefficients_.push_back(coefficients[i]);
+  }
+  var_begin_.push_back(static_cast<std::int64_t>(var_constraints_.size()));
+  return static_cast<std::int32_t>(var_begin_.size() - 2);
 }
 
 void MaxMinSystem::clear_variables() {
   var_begin_.assign(1, 0);
   var_constraints_.clear();
-  weight_.clear();
+  var_coefficients_.clear();
 }
 
 void MaxMinSystem::reserve(std::size_t variables, std::size_t incidences) {
   var_begin_.reserve(variables + 1);
-  weight_.reserve(variables);
   var_constraints_.reserve(incidences);
+  var_coefficients_.reserve(incidences);
 }
 
 void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load) const {
-  const std::size_t nv = weight_.size();
+  const std::size_t nv = variable_count();
   const std::size_t nc = capacity_.size();
   rates.assign(nv, std::numeric_limits<double>::infinity());
   load.assign(nc, 0.0);
@@ -57,23 +73,25 @@ void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load) 
   }
 
   std::vector<double> remaining(capacity_);
-  std::vector<std::int64_t> unfixed(nc, 0);  // Σ weights of unfixed variables
-  for (std::size_t v = 0; v < nv; ++v)
-    for (auto i = var_begin_[v]; i < var_begin_[v + 1]; ++i)
-      unfixed[static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(i)])] += weight_[v];
+  std::vector<double> unfixed(nc, 0.0);  // Σ coefficients of unfixed variables
+  std::vector<std::int64_t> unfixed_count(nc, 0);
+  for (std::size_t i = 0; i < var_constraints_.size(); ++i) {
+    unfixed[static_cast<std::size_t>(var_constraints_[i])] += var_coefficients_[i];
+    ++unfixed_count[static_cast<std::size_t>(var_constraints_[i])];
+  }
 
   using Entry = std::pair<double, std::int32_t>;  // (share, constraint): least share, then lowest index
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
   for (std::size_t c = 0; c < nc; ++c)
-    if (unfixed[c] > 0) heap.emplace(remaining[c] / static_cast<double>(unfixed[c]), static_cast<std::int32_t>(c));
+    if (unfixed_count[c] > 0) heap.emplace(remaining[c] / unfixed[c], static_cast<std::int32_t>(c));
   std::vector<bool> fixed(nv, false);
 
   while (!heap.empty()) {
     const auto [share, c] = heap.top();
     heap.pop();
     const auto cu = static_cast<std::size_t>(c);
-    if (unfixed[cu] == 0) continue;
-    const double current = std::max(remaining[cu], 0.0) / static_cast<double>(unfixed[cu]);
+    if (unfixed_count[cu] == 0) continue;
+    const double current = std::max(remaining[cu], 0.0) / unfixed[cu];
     if (current != share) {  // stale: its share rose since it was pushed
       heap.emplace(current, c);
       continue;
@@ -83,11 +101,13 @@ void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load) 
       if (fixed[v]) continue;
       fixed[v] = true;
       rates[v] = current;
-      const double used = current * static_cast<double>(weight_[v]);
       for (auto j = var_begin_[v]; j < var_begin_[v + 1]; ++j) {
         const auto other = static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(j)]);
+        const double a = var_coefficients_[static_cast<std::size_t>(j)];
+        const double used = current * a;
         remaining[other] -= used;
-        unfixed[other] -= weight_[v];
+        unfixed[other] -= a;
+        --unfixed_count[other];
         load[other] += used;
       }
     }

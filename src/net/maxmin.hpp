@@ -3,17 +3,20 @@
 // §6.5.2; SimGrid's lmm solves the same system).
 //
 // Variables x_v ≥ 0 (flow rates), constraints c with capacity C_c, and an incidence
-// "variable v uses constraint c" (each at most once). A variable of weight w stands for w
-// identical flows that use exactly the same constraints; max-min gives identical flows
-// identical rates, so solving them as one variable of weight w is exact.
+// "variable v uses constraint c with coefficient a_vc > 0" (each pair at most once): the
+// constraint carries Σ_v a_vc x_v. A variable of weight w stands for w identical flows that
+// use exactly the same constraints (a_vc = w); max-min gives identical flows identical
+// rates, so solving them as one variable of weight w is exact. Coefficients that differ per
+// constraint come from symmetry reduction (net/symmetry.hpp): a variable stands for a class
+// of equivalent flows, and a_vc is how many of them cross one link of the class c.
 //
 //   repeat: among constraints with unfixed variables, take the one with the least fair
-//           share s_c = (C_c − Σ_fixed w_v x_v) / Σ_unfixed w_v;
+//           share s_c = (C_c − Σ_fixed a_vc x_v) / Σ_unfixed a_vc;
 //           fix every unfixed variable on it at x_v = s_c
 //   until every variable is fixed.
 //
 // Fixing variables at the least share can only raise the shares of other constraints
-// ((R − w·s)/(N − w) ≥ R/N when s ≤ R/N), so stale heap entries are refreshed lazily when
+// ((R − a·s)/(N − a) ≥ R/N when s ≤ R/N), so stale heap entries are refreshed lazily when
 // popped. Cost: O(incidences · log constraints). Ties pick the lower constraint index, so
 // the result is deterministic. A variable using no constraint gets +infinity.
 
@@ -28,12 +31,21 @@ class MaxMinSystem {
   std::int32_t add_constraint(double capacity);
   // Adds a variable using `constraints` (distinct indices); returns its index.
   std::int32_t add_variable(std::span<const std::int32_t> constraints, std::int64_t weight = 1);
+  // Adds a variable using constraints[i] with coefficient coefficients[i] (> 0, finite).
+  std::int32_t add_variable(std::span<const std::int32_t> constraints, std::span<const double> coefficients);
   // Forgets the variables, keeps the constraints.
   void clear_variables();
   void reserve(std::size_t variables, std::size_t incidences);
 
-  std::size_t variable_count() const { return weight_.size(); }
+  std::size_t variable_count() const { return var_begin_.size() - 1; }
   std::size_t constraint_count() const { return capacity_.size(); }
+  double capacity(std::size_t constraint) const { return capacity_[constraint]; }
+  std::span<const std::int32_t> constraints_of(std::size_t variable) const {
+    return {var_constraints_.data() + var_begin_[variable], static_cast<std::size_t>(var_begin_[variable + 1] - var_begin_[variable])};
+  }
+  std::span<const double> coefficients_of(std::size_t variable) const {
+    return {var_coefficients_.data() + var_begin_[variable], static_cast<std::size_t>(var_begin_[variable + 1] - var_begin_[variable])};
+  }
 
   // Rate of each variable (per flow it stands for) into `rates`; load of each constraint
   // (Σ w_v x_v over its variables) into `load`.
@@ -43,7 +55,7 @@ class MaxMinSystem {
   std::vector<double> capacity_;
   std::vector<std::int64_t> var_begin_{0};
   std::vector<std::int32_t> var_constraints_;
-  std::vector<std::int64_t> weight_;
+  std::vector<double> var_coefficients_;
   // Scratch reused between solves.
   mutable std::vector<std::int64_t> con_begin_;
   mutable std::vector<std::int32_t> con_vars_;

@@ -44,6 +44,7 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
   std::map<std::int64_t, std::int64_t> immediate;
   std::int64_t outstanding = 0;
   bool started = false;
+  const std::size_t first_new = active_.size();
   ++call_stamp_;
   for (const Flow& f : flows) {
     if (f.bytes < Bytes(0)) throw std::invalid_argument("transfer: a flow with negative bytes");
@@ -83,6 +84,9 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
   }
   for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
   if (started) {
+    touched_.clear();
+    for (std::size_t i = first_new; i < active_.size(); ++i)
+      for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touched_.push_back(l);
     resolve();
     schedule_next_drain();
   }
@@ -96,15 +100,95 @@ void Network::advance() {
   last_update_ = now;
 }
 
-void Network::resolve() {
+void Network::solve_all() {
   ++solves_;
   system_.clear_variables();
   for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
   system_.solve(rates_, load_);
   for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = rates_[i];
   const auto& links = topo_.links();
+  for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
+}
+
+// Re-solves the flows that share links, transitively, with the links in touched_ (the
+// links of the flows that just started or drained): the connected component(s) of the
+// flow-link graph the change is in. Max-min separates over components (a component's
+// constraints hold only its own variables), so the other flows keep their rates. The
+// component is solved with its links in id order and its flows in active order, the
+// order the whole system would use, so the rates are the same to the last bit.
+void Network::resolve() {
+  const std::size_t n = active_.size();
+  const auto& links = topo_.links();
+  if (!options_.incremental) {
+    solve_all();
+    return;
+  }
+  // link -> active entries (CSR), built afresh: entries move when others drain.
+  link_begin_.assign(links.size() + 1, 0);
+  for (const auto& a : active_)
+    for (const auto l : topo_.links_of(topo_.path(a.path))) ++link_begin_[static_cast<std::size_t>(l) + 1];
+  for (std::size_t l = 0; l < links.size(); ++l) link_begin_[l + 1] += link_begin_[l];
+  link_entries_.resize(static_cast<std::size_t>(link_begin_.back()));
+  {
+    std::vector<std::int64_t> fill(link_begin_.begin(), link_begin_.end() - 1);
+    for (std::size_t i = 0; i < n; ++i)
+      for (const auto l : topo_.links_of(topo_.path(active_[i].path)))
+        link_entries_[static_cast<std::size_t>(fill[static_cast<std::size_t>(l)]++)] = static_cast<std::int32_t>(i);
+  }
+  std::vector<char> link_in(links.size(), 0);
+  std::vector<char> entry_in(n, 0);
+  std::vector<std::int32_t> frontier;
+  for (const auto l : touched_)
+    if (!link_in[static_cast<std::size_t>(l)]) {
+      link_in[static_cast<std::size_t>(l)] = 1;
+      frontier.push_back(l);
+    }
+  std::size_t component = 0;
+  while (!frontier.empty()) {
+    const auto l = static_cast<std::size_t>(frontier.back());
+    frontier.pop_back();
+    for (auto k = link_begin_[l]; k < link_begin_[l + 1]; ++k) {
+      const auto e = static_cast<std::size_t>(link_entries_[static_cast<std::size_t>(k)]);
+      if (entry_in[e]) continue;
+      entry_in[e] = 1;
+      ++component;
+      for (const auto m : topo_.links_of(topo_.path(active_[e].path)))
+        if (!link_in[static_cast<std::size_t>(m)]) {
+          link_in[static_cast<std::size_t>(m)] = 1;
+          frontier.push_back(m);
+        }
+    }
+  }
+  if (component == 0) return;  // the change left no flow on its links: nothing to re-solve
+  if (component == n) {
+    solve_all();
+    return;
+  }
+  ++solves_;
+  partial_solves_++;
+  MaxMinSystem sub;
+  std::vector<std::int32_t> constraint_of(links.size(), -1);
+  std::vector<std::int32_t> sub_links;
   for (std::size_t l = 0; l < links.size(); ++l)
-    peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
+    if (link_in[l] && link_begin_[l + 1] > link_begin_[l]) {
+      constraint_of[l] = sub.add_constraint(links[l].bandwidth.value());
+      sub_links.push_back(static_cast<std::int32_t>(l));
+    }
+  std::vector<std::int32_t> members;
+  std::vector<std::int32_t> cs;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!entry_in[i]) continue;
+    cs.clear();
+    for (const auto l : topo_.links_of(topo_.path(active_[i].path))) cs.push_back(constraint_of[static_cast<std::size_t>(l)]);
+    sub.add_variable(cs, active_[i].weight);
+    members.push_back(static_cast<std::int32_t>(i));
+  }
+  sub.solve(rates_, load_);
+  for (std::size_t k = 0; k < members.size(); ++k) active_[static_cast<std::size_t>(members[k])].rate = rates_[k];
+  for (std::size_t c = 0; c < sub_links.size(); ++c) {
+    const auto l = static_cast<std::size_t>(sub_links[c]);
+    peak_[l] = std::max(peak_[l], load_[c] / links[l].bandwidth.value());
+  }
 }
 
 void Network::schedule_next_drain() {
@@ -123,11 +207,13 @@ void Network::on_drain(std::uint64_t generation) {
   const double slack = kCompletionSlack.seconds();
   std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> done;  // (transfer, delivery time) -> flows
   std::size_t kept = 0;
+  touched_.clear();
   for (std::size_t i = 0; i < active_.size(); ++i) {
     const Active& a = active_[i];
     if (a.remaining <= a.rate * slack) {
       const auto at = queue_.now() + topo_.path(a.path).latency;
       done[{a.transfer, at.count()}] += a.weight;
+      for (const auto l : topo_.links_of(topo_.path(a.path))) touched_.push_back(l);
     } else {
       active_[kept++] = a;
     }

@@ -1,6 +1,9 @@
 #pragma once
 // The flow-level network: flows share link bandwidth max-min fairly (net/maxmin.hpp); the
-// rates are recomputed whenever a flow starts or drains. A flow's bytes drain at the rates
+// rates are recomputed whenever a flow starts or drains, incrementally: only the flows that
+// share links, transitively, with the flows that started or drained are re-solved (their
+// connected component in the flow-link graph; max-min separates over components, like
+// SimGrid's lmm with its modified set), the others keep their rates. A flow's bytes drain at the rates
 // it gets over time; it is delivered one path latency after its last byte left (so a lone
 // flow takes latency + bytes/bandwidth). Runs on an engine::EventQueue in integer
 // picoseconds: a drain time is rounded up to the next picosecond, and flows whose last
@@ -34,6 +37,7 @@ struct Flow {
 
 struct NetworkOptions {
   bool aggregate_identical_flows = true;
+  bool incremental = true;  // false: re-solve every flow on every change, for checking
 };
 
 class Network {
@@ -55,6 +59,8 @@ class Network {
   const topology::Topology& topology() const { return topo_; }
   engine::EventQueue& queue() { return queue_; }
   std::uint64_t solves() const { return solves_; }
+  // Solves that re-solved only the component of the change (fewer flows than active).
+  std::uint64_t partial_solves() const { return partial_solves_; }
   std::size_t active_flows() const { return active_.size(); }
 
  private:
@@ -71,6 +77,7 @@ class Network {
   };
   void advance();
   void resolve();
+  void solve_all();
   void schedule_next_drain();
   void on_drain(std::uint64_t generation);
   void deliver(std::int32_t transfer, std::int64_t count, Picoseconds at);
@@ -92,6 +99,11 @@ class Network {
   Picoseconds last_update_{0};
   std::uint64_t generation_ = 0;
   std::uint64_t solves_ = 0;
+  std::uint64_t partial_solves_ = 0;
+  // The links of the flows that started or drained since the last solve, and scratch.
+  std::vector<std::int32_t> touched_;
+  std::vector<std::int64_t> link_begin_;
+  std::vector<std::int32_t> link_entries_;
 };
 
 }  // namespace switchsim::net

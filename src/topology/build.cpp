@@ -48,45 +48,138 @@ TopologyParts nvswitch(const config::NvSwitchSpec& s) {
   const auto sw = b.switch_node("nvswitch");
   for (std::int32_t i = 0; i < s.endpoints; ++i) b.pair(i, sw, s.link, "nvlink");
   b.parts().endpoints_per_node = s.endpoints;
+  if (s.endpoints > 1) {  // rotate the endpoints; the switch stays
+    SymmetryGenerator gen{std::vector<std::int32_t>(static_cast<std::size_t>(s.endpoints + 1)), s.endpoints};
+    for (std::int64_t i = 0; i < s.endpoints; ++i) gen.node_map[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i + 1) % s.endpoints);
+    gen.node_map.back() = sw;
+    b.parts().symmetries.push_back(std::move(gen));
+  }
   return std::move(b.parts());
 }
+
+// Node coordinates of a fat-tree: node n = pod·(nodes a pod) + group·(nodes a leaf) + slot.
+struct FatTreeShape {
+  std::int64_t g, npl, gpp, pods;  // endpoints a node, nodes a leaf, leaf groups a pod, pods
+  std::int64_t node(std::int64_t pod, std::int64_t group, std::int64_t slot) const { return (pod * gpp + group) * npl + slot; }
+};
 
 TopologyParts fat_tree(const config::FatTreeSpec& s) {
   PartsBuilder b(s.rail_optimized ? "rail_fat_tree" : "fat_tree");
   const std::int64_t g = s.endpoints_per_node;
+  const bool three_tier = s.nodes_per_pod > 0;
+  const std::int64_t npp = three_tier ? s.nodes_per_pod : s.nodes;
+  const FatTreeShape shape{g, s.nodes_per_leaf, npp / s.nodes_per_leaf, s.nodes / npp};
+  const std::int64_t rails = s.rail_optimized ? g : 1;
+  const std::int32_t levels = three_tier ? 3 : 2;
   for (std::int64_t n = 0; n < s.nodes; ++n)
     for (std::int64_t i = 0; i < g; ++i) b.endpoint(fmt::format("n{}.gpu{}", n, i));
   const auto gpu = [&](std::int64_t n, std::int64_t i) { return static_cast<std::int32_t>(n * g + i); };
+  TreeLayout tree;
+  tree.levels = levels;
+  const auto n_endpoints = static_cast<std::size_t>(s.nodes * g);
+  tree.ancestor.assign(n_endpoints * static_cast<std::size_t>(levels), -1);
+  tree.up.assign(tree.ancestor.size(), -1);
+  tree.down.assign(tree.ancestor.size(), -1);
+  const auto slot = [&](std::int32_t e, std::int32_t k) { return static_cast<std::size_t>(e) * static_cast<std::size_t>(levels) + static_cast<std::size_t>(k); };
+  std::vector<std::int32_t> nvswitch_node;
   if (s.intra_node) {
+    tree.endpoints_per_local = g;
+    tree.local_up.resize(n_endpoints);
+    tree.local_down.resize(n_endpoints);
     for (std::int64_t n = 0; n < s.nodes; ++n) {
       const auto sw = b.switch_node(fmt::format("n{}.nvswitch", n));
-      for (std::int64_t i = 0; i < g; ++i) b.pair(gpu(n, i), sw, *s.intra_node, "nvlink");
-    }
-  }
-  const auto spine = b.switch_node("spine");
-  const std::int64_t groups = s.nodes / s.nodes_per_leaf;
-  const auto add_leaf = [&](const std::string& name, const std::vector<std::int32_t>& down) {
-    const auto leaf = b.switch_node(name);
-    for (const auto e : down) b.pair(e, leaf, s.nic, "nic");
-    const BytesPerSecond up = s.nic.bandwidth * (static_cast<double>(down.size()) / s.oversubscription);
-    b.link(leaf, spine, up, s.switch_latency, "leaf-spine");
-    b.link(spine, leaf, up, s.switch_latency, "leaf-spine");
-  };
-  for (std::int64_t q = 0; q < groups; ++q) {
-    if (s.rail_optimized) {
-      for (std::int64_t r = 0; r < g; ++r) {
-        std::vector<std::int32_t> down;
-        for (std::int64_t n = q * s.nodes_per_leaf; n < (q + 1) * s.nodes_per_leaf; ++n) down.push_back(gpu(n, r));
-        add_leaf(fmt::format("leaf.rail{}.{}", r, q), down);
+      nvswitch_node.push_back(sw);
+      for (std::int64_t i = 0; i < g; ++i) {
+        tree.local_up[static_cast<std::size_t>(gpu(n, i))] = b.link(gpu(n, i), sw, *s.intra_node, "nvlink");
+        tree.local_down[static_cast<std::size_t>(gpu(n, i))] = b.link(sw, gpu(n, i), *s.intra_node, "nvlink");
       }
-    } else {
-      std::vector<std::int32_t> down;
-      for (std::int64_t n = q * s.nodes_per_leaf; n < (q + 1) * s.nodes_per_leaf; ++n)
-        for (std::int64_t i = 0; i < g; ++i) down.push_back(gpu(n, i));
-      add_leaf(fmt::format("leaf{}", q), down);
     }
   }
+  // Two tiers: one spine over every leaf. Three: a spine per pod, one core over the pods.
+  const auto top = b.switch_node(three_tier ? "core" : "spine");
+  std::vector<std::int32_t> pod_spine;
+  std::vector<std::int32_t> leaf_node;  // [group * rails + rail]
+  for (std::int64_t p = 0; p < shape.pods; ++p) {
+    std::int32_t parent = top;
+    std::int32_t pod_up = -1, pod_down = -1;
+    if (three_tier) {
+      parent = b.switch_node(fmt::format("pod{}.spine", p));
+      pod_spine.push_back(parent);
+      // Non-blocking above the leaves: the pod's uplink carries what its leaves' uplinks carry.
+      const BytesPerSecond up = s.nic.bandwidth * (static_cast<double>(npp * g) / s.oversubscription);
+      pod_up = b.link(parent, top, up, s.switch_latency, "spine-core");
+      pod_down = b.link(top, parent, up, s.switch_latency, "spine-core");
+    }
+    for (std::int64_t u = 0; u < shape.gpp; ++u) {
+      const std::int64_t q = p * shape.gpp + u;
+      for (std::int64_t r = 0; r < rails; ++r) {
+        std::vector<std::int32_t> down;
+        for (std::int64_t t = 0; t < s.nodes_per_leaf; ++t) {
+          const auto n = shape.node(p, u, t);
+          if (s.rail_optimized) down.push_back(gpu(n, r));
+          else
+            for (std::int64_t i = 0; i < g; ++i) down.push_back(gpu(n, i));
+        }
+        const auto leaf = b.switch_node(s.rail_optimized ? fmt::format("leaf.rail{}.{}", r, q) : fmt::format("leaf{}", q));
+        leaf_node.push_back(leaf);
+        for (const auto e : down) {
+          tree.up[slot(e, 0)] = b.link(e, leaf, s.nic, "nic");
+          tree.down[slot(e, 0)] = b.link(leaf, e, s.nic, "nic");
+          tree.ancestor[slot(e, 0)] = leaf;
+        }
+        const BytesPerSecond up = s.nic.bandwidth * (static_cast<double>(down.size()) / s.oversubscription);
+        const auto leaf_up = b.link(leaf, parent, up, s.switch_latency, "leaf-spine");
+        const auto leaf_down = b.link(parent, leaf, up, s.switch_latency, "leaf-spine");
+        for (const auto e : down) {
+          tree.up[slot(e, 1)] = leaf_up;
+          tree.down[slot(e, 1)] = leaf_down;
+          tree.ancestor[slot(e, 1)] = parent;
+          if (three_tier) {
+            tree.up[slot(e, 2)] = pod_up;
+            tree.down[slot(e, 2)] = pod_down;
+            tree.ancestor[slot(e, 2)] = top;
+          }
+        }
+      }
+    }
+  }
+  // Symmetries: cyclic shifts of the slot under a leaf, of the group in a pod, of the pod,
+  // and of the GPU index (with the rails' leaves, when rail-optimized). Each maps links onto
+  // equal links and tree paths onto tree paths (Topology and net/symmetry.hpp check both).
+  const auto node_count = b.parts().nodes.size();
+  const auto shift = [&](std::int64_t dp, std::int64_t du, std::int64_t dt, std::int64_t di, std::int64_t order) {
+    if (order < 2) return;
+    SymmetryGenerator gen;
+    gen.order = order;
+    gen.node_map.resize(node_count);
+    for (std::size_t v = 0; v < node_count; ++v) gen.node_map[v] = static_cast<std::int32_t>(v);
+    const auto image = [&](std::int64_t n) {
+      const std::int64_t t = n % shape.npl, u = (n / shape.npl) % shape.gpp, p = n / (shape.npl * shape.gpp);
+      return shape.node((p + dp) % shape.pods, (u + du) % shape.gpp, (t + dt) % shape.npl);
+    };
+    for (std::int64_t n = 0; n < s.nodes; ++n) {
+      for (std::int64_t i = 0; i < g; ++i) gen.node_map[static_cast<std::size_t>(gpu(n, i))] = gpu(image(n), (i + di) % g);
+      if (!nvswitch_node.empty())
+        gen.node_map[static_cast<std::size_t>(nvswitch_node[static_cast<std::size_t>(n)])] = nvswitch_node[static_cast<std::size_t>(image(n))];
+    }
+    for (std::int64_t p = 0; p < shape.pods; ++p) {
+      if (three_tier) gen.node_map[static_cast<std::size_t>(pod_spine[static_cast<std::size_t>(p)])] = pod_spine[static_cast<std::size_t>((p + dp) % shape.pods)];
+      for (std::int64_t u = 0; u < shape.gpp; ++u)
+        for (std::int64_t r = 0; r < rails; ++r) {
+          const auto q = p * shape.gpp + u;
+          const auto q2 = ((p + dp) % shape.pods) * shape.gpp + (u + du) % shape.gpp;
+          gen.node_map[static_cast<std::size_t>(leaf_node[static_cast<std::size_t>(q * rails + r)])] =
+              leaf_node[static_cast<std::size_t>(q2 * rails + (r + di) % rails)];
+        }
+    }
+    b.parts().symmetries.push_back(std::move(gen));
+  };
+  shift(0, 0, 1, 0, shape.npl);
+  shift(0, 1, 0, 0, shape.gpp);
+  shift(1, 0, 0, 0, shape.pods);
+  shift(0, 0, 0, 1, g);
   b.parts().endpoints_per_node = g;
+  b.parts().tree = std::move(tree);
   return std::move(b.parts());
 }
 
@@ -133,6 +226,35 @@ TopologyParts torus(const config::TorusSpec& s) {
     }
     stride *= k;
   }
+  // Symmetries: translations along each dimension by 1 (odd size) or 2 (even size: the
+  // half-way rule of dimension-order routing depends on the parity of the coordinate, which a
+  // step of 2 keeps), and rotation of the cores of every chip.
+  const auto node_count = b.parts().nodes.size();
+  const auto epc = s.endpoints_per_chip;
+  const auto translate = [&](const std::vector<std::int64_t>& step, std::int64_t core_step, std::int64_t order) {
+    if (order < 2) return;
+    SymmetryGenerator gen{std::vector<std::int32_t>(node_count), order};
+    for (std::int64_t c = 0; c < chips; ++c) {
+      std::int64_t image = 0, st = 1, rest = c;
+      for (std::size_t dim = 0; dim < s.dims.size(); ++dim) {
+        const auto k = s.dims[dim];
+        image += ((rest % k + step[dim]) % k) * st;
+        rest /= k;
+        st *= k;
+      }
+      gen.node_map[static_cast<std::size_t>(t.chip_nodes[static_cast<std::size_t>(c)])] = t.chip_nodes[static_cast<std::size_t>(image)];
+      for (std::int64_t e = 0; e < epc; ++e)
+        gen.node_map[static_cast<std::size_t>(c * epc + e)] = static_cast<std::int32_t>(image * epc + (e + core_step) % epc);
+    }
+    b.parts().symmetries.push_back(std::move(gen));
+  };
+  for (std::size_t dim = 0; dim < s.dims.size(); ++dim) {
+    std::vector<std::int64_t> step(s.dims.size(), 0);
+    const auto k = s.dims[dim];
+    step[dim] = k % 2 == 0 ? 2 : 1;
+    translate(step, 0, k % 2 == 0 ? k / 2 : k);
+  }
+  translate(std::vector<std::int64_t>(s.dims.size(), 0), 1, epc);
   b.parts().endpoints_per_node = s.endpoints_per_chip;
   b.parts().torus = std::move(t);
   return std::move(b.parts());
@@ -180,7 +302,7 @@ TopologyParts edges(const config::EdgeListSpec& s, const std::string& file, cons
   PartsBuilder b("edges");
   std::unordered_map<std::string, std::int32_t> index;
   for (const auto& n : s.nodes)
-    index[n.name] = n.endpoint ? b.endpoint(n.name, true) : b.switch_node(n.name);
+    index[n.name] = n.endpoint ? b.endpoint(n.name, n.forwards) : b.switch_node(n.name);
   for (std::size_t i = 0; i < s.edges.size(); ++i) {
     const auto& e = s.edges[i];
     const auto where = fmt::format("{}/links/{}", pointer, i);
@@ -198,8 +320,7 @@ TopologyParts edges(const config::EdgeListSpec& s, const std::string& file, cons
 
 }  // namespace
 
-Topology build_topology(const config::TopologySpec& spec, const std::string& file, RoutingOptions routing,
-                        const std::string& pointer) {
+TopologyParts build_parts(const config::TopologySpec& spec, const std::string& file, const std::string& pointer) {
   struct Visitor {
     const std::string& file;
     const std::string& pointer;
@@ -207,6 +328,8 @@ Topology build_topology(const config::TopologySpec& spec, const std::string& fil
     TopologyParts operator()(const config::FatTreeSpec& s) const {
       if (s.nodes_per_leaf < 1 || s.nodes % s.nodes_per_leaf != 0)
         throw config::ConfigError(file, pointer + "/nodes_per_leaf", "must divide nodes");
+      if (s.nodes_per_pod < 0 || (s.nodes_per_pod > 0 && (s.nodes_per_pod % s.nodes_per_leaf != 0 || s.nodes % s.nodes_per_pod != 0)))
+        throw config::ConfigError(file, pointer + "/nodes_per_pod", "must be a multiple of nodes_per_leaf that divides nodes");
       if (!(s.oversubscription >= 1.0))
         throw config::ConfigError(file, pointer + "/oversubscription", "must be at least 1");
       return fat_tree(s);
@@ -219,7 +342,13 @@ Topology build_topology(const config::TopologySpec& spec, const std::string& fil
     TopologyParts operator()(const config::DragonflySpec& s) const { return dragonfly(s); }
     TopologyParts operator()(const config::EdgeListSpec& s) const { return edges(s, file, pointer); }
   };
-  return Topology(std::visit(Visitor{file, pointer}, spec), file, pointer, routing);
+  return std::visit(Visitor{file, pointer}, spec);
+}
+
+Topology build_topology(const config::TopologySpec& spec, const std::string& file, RoutingOptions routing,
+                        const std::string& pointer) {
+  if (const auto* e = std::get_if<config::EdgeListSpec>(&spec)) routing.ecmp = routing.ecmp || e->ecmp;
+  return Topology(build_parts(spec, file, pointer), file, pointer, routing);
 }
 
 Topology build_topology(const config::TopologySpec& spec, const std::string& file_for_errors) {

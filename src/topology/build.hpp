@@ -12,7 +12,21 @@
 // - ring: endpoints joined in a cycle, forwarding for each other.
 // - dragonfly: routers all-to-all in a group, one global link pair between each two groups
 //   (group a reaches group b from router (index of b among a's other groups) mod routers).
-// - edges: the nodes and links as listed; every node forwards.
+// - fat_tree / rail_fat_tree with nodes_per_pod: three tiers. The leaves of each pod (a
+//   group of nodes_per_pod nodes, e.g. 4 DGX SuperPOD scalable units) join the pod's spine
+//   (one aggregate switch, as above), the pods' spines join one aggregate core switch over
+//   links carrying the pod's whole NIC bandwidth / oversubscription.
+//   Fat trees route up/down (TreeLayout: the unique shortest path, computed in O(levels))
+//   and declare their symmetries: cyclic shifts of the node under a leaf, of the leaf group
+//   in a pod, of the pod, and of the GPU index (with the rail's leaves).
+// - nvswitch declares the rotation of its endpoints; torus its translations (by 2 along an
+//   even dimension: dimension-order routing's half-way rule looks at coordinate parity) and
+//   the rotation of the cores of each chip. net/symmetry.hpp solves symmetric traffic with
+//   them.
+// - edges: the nodes and links as listed; switches forward, endpoints only when marked
+//   ("forwards": true); "ecmp": true in the topology object splits flows over equal-cost
+//   paths. Every endpoint must reach every other through forwarding nodes (else a
+//   config::ConfigError names the pair and the field to fix).
 
 #include <string>
 
@@ -26,6 +40,10 @@ namespace switchsim::topology {
 Topology build_topology(const config::ClusterConfig& cluster);
 Topology build_topology(const config::ClusterConfig& cluster, RoutingOptions routing);
 Topology build_topology(const config::TopologySpec& spec, const std::string& file_for_errors);
+// The parts a builder makes (for tests that compare the builders' layouts with the general
+// shortest-path routing of the same graph).
+TopologyParts build_parts(const config::TopologySpec& spec, const std::string& file_for_errors,
+                          const std::string& pointer = "/topology");
 Topology build_topology(const config::TopologySpec& spec, const std::string& file_for_errors, RoutingOptions routing,
                         const std::string& pointer = "/topology");
 

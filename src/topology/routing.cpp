@@ -129,12 +129,57 @@ void Topology::dimension_order_path(std::int32_t src, std::int32_t dst) const {
   add_path(links, 1.0);
 }
 
+// Up to the lowest common ancestor and down again; inside a node, the local switch when it
+// is the shorter path (or, on a tie in hops and latency, has the lower first link id; with
+// ECMP a tie splits the flow evenly between the two).
+void Topology::tree_path(std::int32_t src, std::int32_t dst) const {
+  const TreeLayout& t = *tree_;
+  const auto L = static_cast<std::size_t>(t.levels);
+  const auto s = static_cast<std::size_t>(src) * L;
+  const auto d = static_cast<std::size_t>(dst) * L;
+  std::size_t k = 0;
+  while (k < L && t.ancestor[s + k] != t.ancestor[d + k]) ++k;
+  if (k == L) throw std::logic_error("tree routing: no common ancestor");
+  std::int32_t tree_links[16];
+  std::size_t count = 0;
+  for (std::size_t i = 0; i <= k; ++i) tree_links[count++] = t.up[s + i];
+  for (std::size_t i = k + 1; i-- > 0;) tree_links[count++] = t.down[d + i];
+  const std::span<const std::int32_t> tree{tree_links, count};
+  if (t.endpoints_per_local == 0 || src / t.endpoints_per_local != dst / t.endpoints_per_local) {
+    add_path(tree, 1.0);
+    return;
+  }
+  const std::int32_t local_links[2] = {t.local_up[static_cast<std::size_t>(src)], t.local_down[static_cast<std::size_t>(dst)]};
+  const std::span<const std::int32_t> local{local_links, 2};
+  const auto latency = [&](std::span<const std::int32_t> p) {
+    std::int64_t sum = 0;
+    for (const auto l : p) sum += links_[static_cast<std::size_t>(l)].latency.count();
+    return sum;
+  };
+  const auto cost_tree = std::make_pair(count, latency(tree));
+  const auto cost_local = std::make_pair(std::size_t{2}, latency(local));
+  if (cost_tree == cost_local && routing_.ecmp) {
+    if (local.front() < tree.front()) {
+      add_path(local, 0.5);
+      add_path(tree, 0.5);
+    } else {
+      add_path(tree, 0.5);
+      add_path(local, 0.5);
+    }
+    return;
+  }
+  const bool local_wins = cost_local < cost_tree || (cost_local == cost_tree && local.front() < tree.front());
+  add_path(local_wins ? local : tree, 1.0);
+}
+
 RouteRef Topology::compute_route(std::int32_t src, std::int32_t dst) const {
   RouteRef ref;
   ref.first_path = static_cast<std::int64_t>(paths_.size());
   if (src == dst) return ref;
   if (torus_) {
     dimension_order_path(src, dst);
+  } else if (tree_) {
+    tree_path(src, dst);
   } else {
     std::vector<std::int32_t> prefix;
     const auto src_node = endpoint_node(src);

@@ -21,6 +21,7 @@ Topology::Topology(TopologyParts parts, const std::string& file, const std::stri
       link_classes_(std::move(parts.link_classes)),
       endpoints_per_node_(parts.endpoints_per_node),
       torus_(std::move(parts.torus)),
+      tree_(std::move(parts.tree)),
       routing_(routing),
       graph_(nodes_.size()) {
   const auto fail = [&](const std::string& where, const std::string& message) {
@@ -54,6 +55,105 @@ Topology::Topology(TopologyParts parts, const std::string& file, const std::stri
          fmt::format("the network is disconnected: nodes \"{}\" and \"{}\" cannot reach each other both ways",
                      nodes_[0].name, nodes_[other].name));
   }
+  // Edge lists: paths may not pass through endpoints that do not forward, so connectivity
+  // of the graph is not enough; every endpoint must reach every other through forwarders.
+  if (kind_ == "edges") {
+    for (const auto dst : endpoints_) {
+      const Distances& d = distances_to(dst);
+      for (const auto src : endpoints_)
+        if (d.hops[static_cast<std::size_t>(src)] < 0)
+          fail(pointer + "/nodes",
+               fmt::format("endpoint \"{}\" cannot reach endpoint \"{}\": endpoints do not forward traffic unless "
+                           "marked \"forwards\": true (or join them through a switch)",
+                           nodes_[static_cast<std::size_t>(src)].name, nodes_[static_cast<std::size_t>(dst)].name));
+    }
+  }
+  if (!parts.symmetries.empty()) build_symmetry(parts.symmetries);
+}
+
+namespace {
+std::int32_t find_root(std::vector<std::int32_t>& parent, std::int32_t x) {
+  while (parent[static_cast<std::size_t>(x)] != x) {
+    parent[static_cast<std::size_t>(x)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(x)])];
+    x = parent[static_cast<std::size_t>(x)];
+  }
+  return x;
+}
+void unite(std::vector<std::int32_t>& parent, std::int32_t a, std::int32_t b) {
+  a = find_root(parent, a);
+  b = find_root(parent, b);
+  if (a != b) parent[static_cast<std::size_t>(std::max(a, b))] = std::min(a, b);  // the least index is the root
+}
+}  // namespace
+
+// Checks that each declared generator maps links onto equal links (else the builder is wrong:
+// logic_error), then computes the orbits of endpoints and links under the group they generate
+// (union-find over the generators). Without a free action on the endpoints, no symmetry.
+void Topology::build_symmetry(const std::vector<SymmetryGenerator>& generators) {
+  const auto node_count = nodes_.size();
+  std::unordered_map<std::int64_t, std::int32_t> link_of;
+  link_of.reserve(links_.size());
+  const auto key = [](std::int32_t a, std::int32_t b) { return (static_cast<std::int64_t>(a) << 32) | static_cast<std::uint32_t>(b); };
+  for (std::size_t l = 0; l < links_.size(); ++l)
+    if (!link_of.emplace(key(links_[l].from, links_[l].to), static_cast<std::int32_t>(l)).second) return;  // parallel links
+  std::vector<std::int32_t> endpoint_index(node_count, -1);
+  for (std::size_t e = 0; e < endpoints_.size(); ++e) endpoint_index[static_cast<std::size_t>(endpoints_[e])] = static_cast<std::int32_t>(e);
+  Symmetry s;
+  for (const auto& g : generators) {
+    if (g.node_map.size() != node_count || g.order < 1) throw std::logic_error("topology builder: a symmetry of the wrong size");
+    std::vector<bool> hit(node_count, false);
+    for (const auto v : g.node_map) {
+      if (v < 0 || static_cast<std::size_t>(v) >= node_count || hit[static_cast<std::size_t>(v)])
+        throw std::logic_error("topology builder: a symmetry that is not a permutation");
+      hit[static_cast<std::size_t>(v)] = true;
+    }
+    std::vector<std::int32_t> endpoint_map(endpoints_.size());
+    for (std::size_t e = 0; e < endpoints_.size(); ++e) {
+      const auto image = endpoint_index[static_cast<std::size_t>(g.node_map[static_cast<std::size_t>(endpoints_[e])])];
+      if (image < 0) throw std::logic_error("topology builder: a symmetry maps an endpoint onto a switch");
+      endpoint_map[e] = image;
+    }
+    std::vector<std::int32_t> link_map(links_.size());
+    for (std::size_t l = 0; l < links_.size(); ++l) {
+      const Link& a = links_[l];
+      const auto it = link_of.find(key(g.node_map[static_cast<std::size_t>(a.from)], g.node_map[static_cast<std::size_t>(a.to)]));
+      if (it == link_of.end()) throw std::logic_error("topology builder: a symmetry maps a link onto no link");
+      const Link& b = links_[static_cast<std::size_t>(it->second)];
+      if (b.bandwidth.value() != a.bandwidth.value() || b.latency != a.latency || b.link_class != a.link_class)
+        throw std::logic_error("topology builder: a symmetry maps a link onto a different one");
+      link_map[l] = it->second;
+    }
+    s.group_order = detail::checked_mul(s.group_order, g.order, "symmetry group order");
+    s.generator_order.push_back(g.order);
+    s.endpoint_maps.push_back(std::move(endpoint_map));
+    s.link_maps.push_back(std::move(link_map));
+  }
+  const auto orbits = [&](std::size_t count, const std::vector<std::vector<std::int32_t>>& maps) {
+    std::vector<std::int32_t> parent(count);
+    for (std::size_t i = 0; i < count; ++i) parent[i] = static_cast<std::int32_t>(i);
+    for (const auto& m : maps)
+      for (std::size_t i = 0; i < count; ++i) unite(parent, static_cast<std::int32_t>(i), m[i]);
+    for (std::size_t i = 0; i < count; ++i) parent[i] = find_root(parent, static_cast<std::int32_t>(i));
+    return parent;
+  };
+  s.endpoint_orbit = orbits(endpoints_.size(), s.endpoint_maps);
+  std::vector<std::int64_t> size(endpoints_.size(), 0);
+  for (const auto r : s.endpoint_orbit) ++size[static_cast<std::size_t>(r)];
+  for (std::size_t e = 0; e < endpoints_.size(); ++e)
+    if (s.endpoint_orbit[e] == static_cast<std::int32_t>(e) && size[e] != s.group_order) return;  // not free
+  const auto roots = orbits(links_.size(), s.link_maps);
+  std::vector<std::int32_t> dense(links_.size(), -1);
+  s.link_orbit.resize(links_.size());
+  for (std::size_t l = 0; l < links_.size(); ++l) {
+    auto& d = dense[static_cast<std::size_t>(roots[l])];
+    if (d < 0) {
+      d = static_cast<std::int32_t>(s.link_orbit_size.size());
+      s.link_orbit_size.push_back(0);
+    }
+    s.link_orbit[l] = d;
+    ++s.link_orbit_size[static_cast<std::size_t>(d)];
+  }
+  symmetry_ = std::move(s);
 }
 
 BytesPerSecond Topology::injection_bandwidth(int endpoint) const {

@@ -1,0 +1,165 @@
+// Incremental max-min in the Network (only the component of a change is re-solved) and
+// co-simulation: collectives as external engine tasks ended by one shared Network.
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <numeric>
+#include <random>
+
+#include "engine/executor.hpp"
+#include "net/collective.hpp"
+#include "net/maxmin.hpp"
+#include "net/network.hpp"
+#include "net/shared_network.hpp"
+#include "topology/build.hpp"
+
+using namespace switchsim;
+using namespace switchsim::literals;
+
+namespace {
+// 4 endpoints on one switch, 100 GB/s a link, 1 us a link.
+topology::Topology crossbar(std::int64_t n = 4) {
+  config::NvSwitchSpec s{n, config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)}};
+  return topology::build_topology(config::TopologySpec{s}, "crossbar");
+}
+net::CollectiveSpec alltoall(std::vector<std::int32_t> ranks, Bytes s) {
+  net::CollectiveSpec c;
+  c.op = net::CollectiveOp::alltoall;
+  c.algorithm = net::Algorithm::direct;
+  c.ranks = std::move(ranks);
+  c.bytes_per_rank = s;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("max-min with coefficients: a variable counting twice on a link gets the hand-solved share") {
+  // c0 (12) carries A once and B twice; c1 (3) carries B once. c1's share 3 < c0's 12/3:
+  // B = 3; then c0 has 12 - 2*3 = 6 left for A alone: A = 6. Loads 12 and 3.
+  net::MaxMinSystem m;
+  const auto c0 = m.add_constraint(12.0);
+  const auto c1 = m.add_constraint(3.0);
+  const std::vector<std::int32_t> a{c0}, b{c0, c1};
+  const std::vector<double> ca{1.0}, cb{2.0, 1.0};
+  m.add_variable(a, ca);
+  m.add_variable(b, cb);
+  std::vector<double> rates, load;
+  m.solve(rates, load);
+  CHECK(rates[0] == Approx(6.0));
+  CHECK(rates[1] == Approx(3.0));
+  CHECK(load[0] == Approx(12.0));
+  CHECK(load[1] == Approx(3.0));
+}
+
+TEST_CASE("a transfer on links no other flow uses re-solves only its own component") {
+  const auto t = crossbar();
+  engine::EventQueue q;
+  net::Network network(t, q);
+  Picoseconds first{0}, second{0};
+  // 0 -> 1: 100 MB at 100 GB/s = 1 ms, + 2 us.
+  network.transfer({net::Flow{0, 1, Bytes(100'000'000)}}, [&] { first = q.now(); });
+  // At 0.5 ms, 2 -> 3 starts on disjoint links: it must not touch 0 -> 1.
+  q.schedule(Picoseconds(500'000'000), 0, [&] {
+    network.transfer({net::Flow{2, 3, Bytes(100'000'000)}}, [&] { second = q.now(); });
+  });
+  q.run();
+  CHECK(std::abs(first.count() - (1'000'000'000 + 2'000'000)) <= 2);  // drain rounded up to the picosecond
+  CHECK(std::abs(second.count() - (1'500'000'000 + 2'000'000)) <= 2);
+  CHECK(network.partial_solves() >= 1);
+}
+
+TEST_CASE("the incremental network gives the same delivery times as re-solving everything, on random staggered traffic") {
+  config::FatTreeSpec f;
+  f.nodes = 4;
+  f.endpoints_per_node = 2;
+  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
+  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
+  f.nodes_per_leaf = 2;
+  f.switch_latency = Picoseconds(1'000'000);
+  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto run = [&](bool incremental) {
+    std::mt19937 rng(5);
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.incremental = incremental;
+    net::Network network(t, q, options);
+    std::vector<std::int64_t> ends;
+    for (int k = 0; k < 40; ++k) {
+      const auto at = std::uniform_int_distribution<std::int64_t>(0, 2'000'000'000)(rng);
+      const auto s = std::uniform_int_distribution<std::int32_t>(0, 7)(rng);
+      const auto d = std::uniform_int_distribution<std::int32_t>(0, 7)(rng);
+      const auto b = std::uniform_int_distribution<std::int64_t>(1, 50'000'000)(rng);
+      q.schedule(Picoseconds(at), 0, [&, s, d, b, k] {
+        network.transfer({net::Flow{s, d, Bytes(b)}}, [&, k] { ends.push_back(k * 1'000'000'000'000LL + q.now().count()); });
+      });
+    }
+    q.run();
+    std::sort(ends.begin(), ends.end());
+    return std::make_pair(ends, network.partial_solves());
+  };
+  const auto [inc, partial] = run(true);
+  const auto [full, none] = run(false);
+  CHECK(inc == full);
+  CHECK(none == 0);
+  CHECK(partial > 0);
+}
+
+TEST_CASE("two all-to-alls that share a GPU's links take together the hand-computed longer time") {
+  // Crossbar of 4 at 100 GB/s, 1 us a link. A: all-to-all over {0, 1}; B: over {0, 2}; S =
+  // 200 MB each, so every flow carries 100 MB. Alone: 100 MB / 100 GB/s + 2 us = 1.002 ms.
+  // Together: 0's uplink carries 0->1 and 0->2, its downlink 1->0 and 2->0: every flow gets
+  // 50 GB/s, 2 ms + 2 us for both.
+  const auto t = crossbar();
+  const Bytes s(200'000'000);
+  const auto together = [&](bool overlap) {
+    engine::EventQueue q;
+    net::SharedNetwork shared(t, q);
+    engine::TaskGraph g;
+    const auto a = g.add_external("a2a A", "comm", std::nullopt, shared.collective_task({alltoall({0, 1}, s)}));
+    const auto b = g.add_external("a2a B", "comm", std::nullopt, shared.collective_task({alltoall({0, 2}, s)}));
+    if (!overlap) g.add_dependency(a, b);
+    engine::Executor ex(g, q);
+    const auto makespan = ex.run();
+    CHECK(shared.finished() == 2);
+    return std::make_pair(makespan, ex.finish_time(a));
+  };
+  const auto [overlapped, a_end] = together(true);
+  CHECK(std::abs(overlapped.count() - (2'000'000'000 + 2'000'000)) <= 2);  // to the picosecond rounding
+  CHECK(a_end.count() == overlapped.count());
+  const auto [serial, a_alone] = together(false);
+  CHECK(std::abs(a_alone.count() - (1'000'000'000 + 2'000'000)) <= 2);
+  CHECK(serial.count() == 2 * a_alone.count());
+}
+
+TEST_CASE("a collective alone as an external task takes what collective_time gives") {
+  config::FatTreeSpec f;
+  f.nodes = 4;
+  f.endpoints_per_node = 2;
+  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
+  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
+  f.nodes_per_leaf = 2;
+  f.switch_latency = Picoseconds(1'000'000);
+  f.rail_optimized = true;
+  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  std::vector<std::int32_t> ranks(8);
+  std::iota(ranks.begin(), ranks.end(), 0);
+  for (const auto& [op, a] : {std::pair{net::CollectiveOp::alltoall, net::Algorithm::direct},
+                              std::pair{net::CollectiveOp::allreduce, net::Algorithm::ring},
+                              std::pair{net::CollectiveOp::allreduce, net::Algorithm::hierarchical}}) {
+    auto spec = alltoall(ranks, 96_MiB);
+    spec.op = op;
+    spec.algorithm = a;
+    engine::EventQueue q;
+    net::SharedNetwork shared(t, q);
+    engine::TaskGraph g;
+    // A compute task first: the collective starts at 10 us, on an idle network.
+    const auto before = g.add_task("compute", "compute", std::nullopt, Picoseconds(10'000'000));
+    const auto comm = g.add_external("comm", "comm", std::nullopt, shared.collective_task({spec}));
+    g.add_dependency(before, comm);
+    engine::Executor ex(g, q);
+    const auto end = ex.run();
+    const auto alone = net::collective_time(t, spec);
+    INFO(net::to_string(op) << " " << net::to_string(a));
+    CHECK((end - Picoseconds(10'000'000)).seconds() == Approx(alone.seconds()).epsilon(1e-9));
+  }
+}
