@@ -4,18 +4,23 @@
 // module never touches the output directory itself.
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "report/document.hpp"
 #include "report/measured_row.hpp"
+#include "report/ranking.hpp"
 #include "report/result_row.hpp"
 
 namespace switchsim::report {
 
 struct ReportOptions {
   std::string title = "Switch Transformer sweep report";
+  // Steps to a quality target per expert count (the caller loads advise's sample-efficiency
+  // data); without it the headline ranks by step time and says so.
+  std::optional<QualityCurve> quality;
 };
 
 // Every plot file a report may contain; a plot skipped this time leaves no file, so a writer
