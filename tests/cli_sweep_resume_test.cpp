@@ -58,14 +58,35 @@ std::string joined(const std::vector<std::string>& words) {
   return s;
 }
 
-// Starts the sweep in its own process group (so mpirun and its ranks die with it) and kills
-// the group with SIGKILL once `after_points` points are journaled. Returns the points journaled
-// at the kill, or -1 when the sweep finished first.
+// SIGKILLs every live process of session `sid` (the sweep, mpirun, and the ranks, which mpirun
+// puts in process groups of their own but not in another session); returns how many it found.
+int kill_session(pid_t sid) {
+  int found = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = slurp(e.path() / "stat");
+    const auto close = stat.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    char state = 0;
+    long ppid = 0, pgrp = 0, session = 0;
+    fields >> state >> ppid >> pgrp >> session;
+    if (session != sid || state == 'Z') continue;
+    ::kill(static_cast<pid_t>(std::stol(name)), SIGKILL);
+    ++found;
+  }
+  return found;
+}
+
+// Starts the sweep in a session of its own and kills the whole session (mpirun and its ranks
+// too) with SIGKILL once `after_points` points are journaled. Returns the points journaled at
+// the kill, or -1 when the sweep finished first.
 long kill_sweep_after(const std::vector<std::string>& args, long after_points) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    ::setpgid(0, 0);
+    ::setsid();
     ::setenv("SWITCHSIM_DATA_DIR", SWITCHSIM_SOURCE_DIR, 1);
     ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
@@ -80,27 +101,22 @@ long kill_sweep_after(const std::vector<std::string>& args, long after_points) {
     ::execv(SWITCHSIM_BINARY, argv.data());
     ::_exit(127);
   }
-  ::setpgid(pid, pid);
   const fs::path dir = args.back().substr(std::string("--out=").size());
   long at_kill = -1;
   for (int polls = 0; polls < 60000; ++polls) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) return -1;  // finished before the kill
     if (const long n = journaled_points(dir); n >= after_points) {
-      ::kill(-pid, SIGKILL);
       at_kill = n;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  if (at_kill < 0) ::kill(-pid, SIGKILL);
+  // Until nothing of the session is left (mpirun may still be starting a rank).
+  for (int round = 0; round < 100 && kill_session(pid) > 0; ++round)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   int status = 0;
   ::waitpid(pid, &status, 0);
-  // The ranks of an MPI run are in the same group; wait until none of them writes any more.
-  for (long before = -2; before != journaled_points(dir);) {
-    before = journaled_points(dir);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
   return at_kill;
 }
 
