@@ -209,7 +209,7 @@ TEST_CASE("a sweep with a single expert count skips the plots over experts with 
   auto sweep = small_sweep();
   std::erase_if(sweep.results, [](const rp::ResultRow& r) { return r.experts != 32; });
   const auto doc = rp::plan_document(sweep, {}, {});
-  REQUIRE(doc.sections.size() == 6);
+  REQUIRE(doc.sections.size() == 7);  // the ranking, then the six plot sections
   CHECK(doc.sections[0].title == "Which configuration?");  // the ranking: a table, no plot
   CHECK_FALSE(doc.sections[1].figure);  // throughput
   REQUIRE(doc.sections[1].skipped);
@@ -272,7 +272,7 @@ TEST_CASE("switchsim report writes six plots, Markdown tables with the hand-deri
   CHECK_THAT(md, Catch::Contains("| h100-2x8 cf=2 uniform | – | 27.0 GiB | 48.0 GiB | 84.0 GiB (OOM) |"));
   CHECK_THAT(md, Catch::Contains("| cpu E=64 cf=1 ranks=2 tokens_per_rank=1024 | 0.06 | 0.057..0.064 | 0.048 | -20.0% |"));
   CHECK_THAT(md, Catch::Contains("| zipf:1.2 | 1 | 0.08 | 0.08 | 0.08 | 1 |"));
-  CHECK_THAT(md, Catch::Contains("![Throughput (tokens/s) vs number of experts](plot-throughput.svg)"));
+  CHECK_THAT(md, Catch::Contains("![Throughput (tokens/s) vs number of experts, one panel per cluster](plot-throughput.svg)"));
 
   const auto html = slurp(dir / "report.html");
   CHECK(count(html, "<svg") == 6);
