@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 [ -d /usr/local/cuda/bin ] && export PATH="/usr/local/cuda/bin:$PATH"
 if [ ! -f build/build.ninja ]; then
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  # Only switchsim's own status lines (e.g. why the build is CPU-only); errors go to stderr.
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" | { grep -E '^-- switchsim:' || true; }
 fi
 cmake --build build -j "$(nproc)"

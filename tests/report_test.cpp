@@ -69,15 +69,70 @@ TEST_CASE("the small sweep fixture parses into 17 rows with one invalid and one 
   CHECK(r.outputs->phase("attention") == 0.08);
 }
 
-TEST_CASE("the best configuration is the fastest valid point that fits, not the faster OOM one") {
+// A curve written by hand for the fixture's expert counts (steps to the target).
+rp::QualityCurve hand_curve() {
+  rp::QualityCurve c;
+  c.family = "switch-base";
+  c.quality_target = "a hand-made target";
+  c.source = "this test";
+  c.caveat = "made up";
+  c.steps_to_quality = [](std::int64_t experts, std::int64_t) -> std::optional<double> {
+    switch (experts) {
+      case 8: return 100.0;
+      case 16: return 80.0;
+      case 32: return 60.0;
+      case 64: return 50.0;
+      default: return std::nullopt;
+    }
+  };
+  return c;
+}
+
+TEST_CASE("configurations are ranked by time to quality per cluster and routing, never by throughput alone",
+          "[report][ranking]") {
   const auto sweep = small_sweep();
-  const auto* best = rp::best_config(sweep.results);
-  REQUIRE(best != nullptr);
-  // h100-2x8 E=64 cf=2 has a 0.35 s step but needs 84 GiB of 80; next is E=32 cf=1 at 0.36 s.
-  CHECK(best->cluster == "h100-2x8");
-  CHECK(best->experts == 32);
-  CHECK(best->capacity_factor == 1.0);
-  CHECK(best->outputs->tokens_per_s == Approx(1048576.0 / 0.36));
+  const auto rankings = rp::rank_configurations(sweep.results, hand_curve());
+  REQUIRE(rankings.size() == 3);
+  // dgx-h100-8, uniform: cf=1 drops 1.2% (> 1%): not ranked. Left: E=64 cf=2 50 x 0.62 = 31,
+  // E=32 cf=2 60 x 0.58 = 34.8, E=16 cf=2 80 x 0.55 = 44, E=8 cf=2 100 x 0.56 = 56.
+  const auto& dgx = rankings[0];
+  CHECK(dgx.cluster == "dgx-h100-8");
+  CHECK(dgx.routing == "uniform");
+  REQUIRE(dgx.ranked.size() == 4);
+  CHECK(dgx.ranked[0].row->experts == 64);
+  CHECK(*dgx.ranked[0].time_to_quality_s == Approx(31.0));
+  CHECK(dgx.ranked[1].row->experts == 32);
+  CHECK(*dgx.ranked[1].time_to_quality_s == Approx(34.8));
+  CHECK(dgx.ranked[2].row->experts == 16);
+  CHECK(dgx.ranked[3].row->experts == 8);
+  CHECK(dgx.too_many_drops == 4);
+  // dgx-h100-8, zipf:1.2: 8% and 2% dropped: nothing qualifies.
+  CHECK(rankings[1].routing == "zipf:1.2");
+  CHECK(rankings[1].ranked.empty());
+  CHECK(rankings[1].too_many_drops == 2);
+  // h100-2x8: the highest throughput (E=64 cf=2, 0.35 s) is OOM and E=32 cf=1 (0.36 s) drops
+  // 1.2%; ranked: E=32 cf=2 60 x 0.43 = 25.8, then E=16 cf=2 80 x 0.46 = 36.8.
+  const auto& two = rankings[2];
+  CHECK(two.cluster == "h100-2x8");
+  REQUIRE(two.ranked.size() == 2);
+  CHECK(two.ranked[0].row->experts == 32);
+  CHECK(two.ranked[0].row->capacity_factor == 2.0);
+  CHECK(*two.ranked[0].time_to_quality_s == Approx(25.8));
+  CHECK(two.ranked[1].row->experts == 16);
+  CHECK(two.not_fitting == 2);  // E=8 invalid, E=64 cf=2 out of memory
+  CHECK(two.too_many_drops == 3);
+}
+
+TEST_CASE("without sample-efficiency data the ranking falls back to step time and says so", "[report][ranking]") {
+  const auto sweep = small_sweep();
+  const auto rankings = rp::rank_configurations(sweep.results, std::nullopt);
+  REQUIRE(rankings.size() == 3);
+  REQUIRE(rankings[0].ranked.size() == 4);
+  CHECK(rankings[0].ranked[0].row->experts == 16);  // 0.55 s < 0.56 s < 0.58 s < 0.62 s
+  CHECK_FALSE(rankings[0].ranked[0].time_to_quality_s);
+  const auto section = rp::ranking_section(sweep.results, std::nullopt);
+  REQUIRE_FALSE(section.paragraphs.empty());
+  CHECK_THAT(section.paragraphs[0], Catch::Contains("Throughput is not quality"));
 }
 
 TEST_CASE("all-to-all starts to dominate at 32 experts on the DGX and at 16 on the two-node cluster") {
@@ -154,13 +209,14 @@ TEST_CASE("a sweep with a single expert count skips the plots over experts with 
   auto sweep = small_sweep();
   std::erase_if(sweep.results, [](const rp::ResultRow& r) { return r.experts != 32; });
   const auto doc = rp::plan_document(sweep, {}, {});
-  REQUIRE(doc.sections.size() == 6);
-  CHECK_FALSE(doc.sections[0].figure);  // throughput
-  REQUIRE(doc.sections[0].skipped);
-  CHECK_THAT(*doc.sections[0].skipped, Catch::Contains("has 32 experts, so there is no trend"));
-  CHECK(doc.sections[2].figure);  // phases still drawn
-  CHECK(doc.sections[3].figure);  // dropped tokens: two capacity factors
-  CHECK_FALSE(doc.sections[4].figure);  // no measured data
+  REQUIRE(doc.sections.size() == 7);  // the ranking, then the six plot sections
+  CHECK(doc.sections[0].title == "Which configuration?");  // the ranking: a table, no plot
+  CHECK_FALSE(doc.sections[1].figure);  // throughput
+  REQUIRE(doc.sections[1].skipped);
+  CHECK_THAT(*doc.sections[1].skipped, Catch::Contains("has 32 experts, so there is no trend"));
+  CHECK(doc.sections[3].figure);  // phases still drawn
+  CHECK(doc.sections[4].figure);  // dropped tokens: two capacity factors
+  CHECK_FALSE(doc.sections[5].figure);  // no measured data
   CHECK_THAT(rp::render_markdown(doc), Catch::Contains("*No plot: no measured data given (add --measured FILE).*"));
 }
 
@@ -189,9 +245,20 @@ TEST_CASE("switchsim report writes six plots, Markdown tables with the hand-deri
   const auto md = slurp(dir / "report.md");
   CHECK_THAT(md, Catch::Contains("17 points: 16 valid, 1 invalid, 1 out of memory."));
   // 1048576 tokens / 0.36 s = 2912711 tokens/s; dense 0.50 s / 0.36 s = 1.39x.
-  CHECK_THAT(md, Catch::Contains("Best configuration that fits in memory: switch-base-32 with 32 experts at capacity "
-                                 "factor 1 on h100-2x8 (dp=16,tp=1,ep=16, uniform routing): 2912711 tokens/s, 0.36 s "
-                                 "per step, 45.0 GiB of 80.0 GiB per device, 1.39x the dense baseline."));
+  // The headline: time to quality with models/sample-efficiency/switch-base.json (450k dense
+  // steps; speedup 6.3 at 32 experts, 7.5 at 64): h100-2x8 E=32 cf=2: 450000 / 6.3 x 0.43 s =
+  // 30714 s = 8.53 h; dgx-h100-8 E=64 cf=2: 450000 / 7.5 x 0.62 s = 37200 s = 10.3 h. The
+  // fastest step that fits (E=32 cf=1, 0.36 s) drops 1.2% of tokens and is not ranked.
+  CHECK_THAT(md, Catch::Contains("On h100-2x8 with uniform routing, the first to the quality target is switch-base-32 "
+                                 "with 32 experts at capacity factor 2 (dp=16,tp=1,ep=16): about 8.53 h (estimated), "
+                                 "0.43 s per step"));
+  CHECK_THAT(md, Catch::Contains("On dgx-h100-8 with uniform routing, the first to the quality target is switch-base-64 "
+                                 "with 64 experts at capacity factor 2 (dp=8,tp=1,ep=8): about 10.3 h (estimated), "
+                                 "0.62 s per step"));
+  CHECK_THAT(md, Catch::Contains("On dgx-h100-8 with zipf:1.2 routing, no configuration fits in memory while dropping "
+                                 "at most 1.0% of its tokens"));
+  CHECK_THAT(md, !Catch::Contains("Best configuration"));
+  CHECK_THAT(md, Catch::Contains("## Which configuration?"));
   CHECK_THAT(md, Catch::Contains("On dgx-h100-8, all-to-all takes 30.0% or more of the step from 32 experts on "
                                  "(31.0% at capacity factor 2"));
   CHECK_THAT(md, Catch::Contains("On h100-2x8, all-to-all takes 30.0% or more of the step from 16 experts on "
@@ -205,7 +272,7 @@ TEST_CASE("switchsim report writes six plots, Markdown tables with the hand-deri
   CHECK_THAT(md, Catch::Contains("| h100-2x8 cf=2 uniform | – | 27.0 GiB | 48.0 GiB | 84.0 GiB (OOM) |"));
   CHECK_THAT(md, Catch::Contains("| cpu E=64 cf=1 ranks=2 tokens_per_rank=1024 | 0.06 | 0.057..0.064 | 0.048 | -20.0% |"));
   CHECK_THAT(md, Catch::Contains("| zipf:1.2 | 1 | 0.08 | 0.08 | 0.08 | 1 |"));
-  CHECK_THAT(md, Catch::Contains("![Throughput (tokens/s) vs number of experts](plot-throughput.svg)"));
+  CHECK_THAT(md, Catch::Contains("![Throughput (tokens/s) vs number of experts, one panel per cluster](plot-throughput.svg)"));
 
   const auto html = slurp(dir / "report.html");
   CHECK(count(html, "<svg") == 6);
@@ -247,7 +314,8 @@ TEST_CASE("a measured file missing a predicted step time exits 2 naming the file
 }
 
 // Headless Chromium opens the report as a person would and counts the SVGs it laid out with a
-// non-zero size. The report itself has no scripts; the test makes a copy with one small
+// non-trivial size (at least 300 x 200 CSS pixels) and drawn content (10 or more paths: axes,
+// grid, lines). The report itself has no scripts; the test makes a copy with one small
 // inline script just before </body> that, once the SVGs above it are parsed, measures them
 // (getBoundingClientRect forces layout) and appends the counts to the page; --dump-dom then
 // prints the resulting DOM. Skipped, with the reason printed, when Chromium is absent.
@@ -257,7 +325,8 @@ std::string chromium_svg_probe(const fs::path& html_file, const fs::path& work) 
   std::string html = slurp(html_file);
   const std::string probe =
       "<script>(function(){var all=document.querySelectorAll('svg'),n=0;"
-      "for(var i=0;i<all.length;i++){var b=all[i].getBoundingClientRect();if(b.width>0&&b.height>0)n++;}"
+      "for(var i=0;i<all.length;i++){var b=all[i].getBoundingClientRect();"
+      "if(b.width>=300&&b.height>=200&&all[i].querySelectorAll('path').length>=10)n++;}"
       "var p=document.createElement('p');p.id='probe';p.textContent='svgs='+all.length+' rendered='+n;"
       "document.body.appendChild(p);})();</script>\n";
   const auto at = html.rfind("</body>");
@@ -282,7 +351,7 @@ std::string chromium_svg_probe(const fs::path& html_file, const fs::path& work) 
   return text.substr(begin + 14, end - begin - 14);
 }
 
-TEST_CASE("headless Chromium lays out every plot of the HTML report with a non-zero size") {
+TEST_CASE("headless Chromium lays out every plot of the HTML report with a non-trivial size") {
   if (!fs::exists("/usr/bin/chromium")) {
     WARN("SKIPPED: /usr/bin/chromium is not installed (scripts/install-deps.sh installs it)");
     return;
@@ -329,9 +398,9 @@ TEST_CASE("rows without a dense baseline skip the speedup plot and leave the col
   for (auto& row : doc["results"]) row.erase("dense_baseline_step_time_s");
   const auto sweep = rp::parse_results(doc, "x.json");
   const auto planned = rp::plan_document(sweep, {}, {});
-  CHECK_FALSE(planned.sections[1].figure);
-  REQUIRE(planned.sections[1].skipped);
-  CHECK(*planned.sections[1].skipped == "no valid point with a dense baseline that fits in memory to draw.");
+  CHECK_FALSE(planned.sections[2].figure);
+  REQUIRE(planned.sections[2].skipped);
+  CHECK(*planned.sections[2].skipped == "no valid point with a dense baseline that fits in memory to draw.");
   CHECK_THAT(planned.summary[1], !Catch::Contains("dense baseline"));
   const auto csv = rp::write_results_csv(sweep.results, sweep.context);
   CHECK_THAT(csv, Catch::Contains(",0.02,0,\n"));  // optimizer_time_s, other_time_s, then an empty baseline

@@ -5,11 +5,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <set>
 
+#include "advise/sample_efficiency.hpp"
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "cli/report_writer.hpp"
+#include "config/catalog.hpp"
 #include "report/gnuplot.hpp"
+#include "sweep/publish.hpp"
 
 namespace switchsim::cli {
 namespace {
@@ -25,13 +30,14 @@ int run_report(const ReportCliOptions& o) {
   const std::filesystem::path dir(o.dir);
   const auto results_path = dir / "results.json";
   std::error_code ec;
+  sweep::finish_publication(dir);  // a sweep killed while publishing: complete its set first
   if (!std::filesystem::is_regular_file(results_path, ec))
     throw UsageError(fmt::format("{}: no such file (run `switchsim sweep --out {}` first)", results_path.string(),
                                  o.dir));
   const auto results = report::read_results_file(results_path);
   std::vector<report::MeasuredFile> measured;
   for (const auto& m : o.measured) measured.push_back(report::read_measured_file(m));
-  report::ReportOptions options{o.title, std::nullopt};
+  report::ReportOptions options{o.title, std::nullopt, quality_curve_for(results.results)};
   if (!o.published.empty()) options.published = report::read_published_results(o.published);
   try {
     for (const auto& path : write_report(dir, results, measured, options))
@@ -45,20 +51,58 @@ int run_report(const ReportCliOptions& o) {
 
 }  // namespace
 
+std::optional<report::QualityCurve> quality_curve_for(const std::vector<report::ResultRow>& rows) {
+  std::set<std::string> families;
+  for (const auto& r : rows) {
+    const auto dash = r.model.rfind('-');
+    const bool numbered = dash != std::string::npos && dash + 1 < r.model.size() &&
+                          r.model.find_first_not_of("0123456789", dash + 1) == std::string::npos;
+    families.insert(numbered ? r.model.substr(0, dash) : r.model);
+  }
+  if (families.size() != 1) return std::nullopt;
+  const std::string family = *families.begin();
+  const auto path = advise::shipped_sample_efficiency(config::Catalog::from_environment().data_dir(), family);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  auto efficiency = std::make_shared<advise::SampleEfficiency>(advise::load_sample_efficiency(path));
+  report::QualityCurve curve;
+  curve.family = family;
+  curve.quality_target = efficiency->quality_target;
+  curve.source = "models/sample-efficiency/" + family + ".json";  // same text on every machine
+  curve.caveat = efficiency->caveat;
+  if (efficiency->top2_same_as_top1) curve.top2_note = efficiency->top2_reason;
+  curve.steps_to_quality = [efficiency](std::int64_t experts, std::int64_t top_k) {
+    return efficiency->steps_to_quality(experts, top_k);
+  };
+  return curve;
+}
+
+std::vector<report::OutputFile> report_files(const report::ResultsFile& results,
+                                             const std::vector<report::MeasuredFile>& measured,
+                                             const report::ReportOptions& options) {
+  return report::build_report(results, measured, options);
+}
+
+std::vector<std::string> report_file_names() {
+  std::vector<std::string> names{"report.md", "report.html"};
+  for (auto name : report::kPlotFiles) names.emplace_back(name);
+  return names;
+}
+
 std::vector<std::filesystem::path> write_report(const std::filesystem::path& dir, const report::ResultsFile& results,
                                                 const std::vector<report::MeasuredFile>& measured,
                                                 const report::ReportOptions& options) {
+  std::vector<sweep::PublishedFile> files;
   std::vector<std::filesystem::path> written;
-  const auto files = report::build_report(results, measured, options);
-  for (const auto& file : files) {
-    write_file_atomically(dir / file.name, file.content);
+  for (auto& file : report_files(results, measured, options)) {
     written.push_back(dir / file.name);
+    files.push_back({std::move(file.name), std::move(file.content)});
   }
-  // A plot skipped this time must not survive from an earlier run next to the new report.
-  for (auto name : report::kPlotFiles) {
-    const bool fresh = std::any_of(files.begin(), files.end(), [name](const auto& f) { return f.name == name; });
-    std::error_code ec;
-    if (!fresh) std::filesystem::remove(dir / name, ec);
+  // One set: a plot skipped this time does not survive from an earlier run next to the new report.
+  try {
+    sweep::publish_files(dir, files, report_file_names());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   }
   return written;
 }

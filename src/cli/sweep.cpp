@@ -1,5 +1,7 @@
 // `switchsim sweep`: simulate a grid of points (threads, and MPI ranks under mpirun), write
-// DIR/results.json and DIR/results.csv (and, with --report, the report).
+// DIR/results.json and DIR/results.csv (and, with --report, the report) as one set
+// (sweep/publish.hpp). Each finished point goes to a journal in DIR as it finishes
+// (sweep/journal.hpp), so a killed sweep keeps its points and `--resume` runs only the rest.
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -7,6 +9,7 @@
 #include <algorithm>
 #include <limits>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -24,7 +27,9 @@
 #include "report/gnuplot.hpp"
 #include "report/results_writer.hpp"
 #include "sweep/grid.hpp"
+#include "sweep/journal.hpp"
 #include "sweep/progress.hpp"
+#include "sweep/publish.hpp"
 #include "sweep/runner.hpp"
 
 namespace switchsim::cli {
@@ -40,6 +45,7 @@ struct SweepOptions {
   std::int64_t ranks = 1;
   bool report = false;
   bool quiet = false;
+  bool resume = false;
 };
 
 sweep::Grid build_grid(const SweepOptions& o) {
@@ -108,20 +114,15 @@ sweep::Grid build_grid(const SweepOptions& o) {
   return g;
 }
 
-// Rank r of n takes points r, r + n, r + 2n, ...: a deterministic slice of the grid.
-std::vector<std::int64_t> slice(std::int64_t points, int rank, int ranks) {
-  std::vector<std::int64_t> indices;
-  for (std::int64_t i = rank; i < points; i += ranks) indices.push_back(i);
-  return indices;
-}
-
-// Gathers every rank's rows (as JSON text) on rank 0, in grid order.
-std::vector<report::ResultRow> gather_rows(const std::vector<std::int64_t>& indices,
-                                           const std::vector<report::ResultRow>& rows, int rank, int ranks) {
-  nlohmann::ordered_json mine = nlohmann::ordered_json::array();
-  for (std::size_t i = 0; i < rows.size(); ++i) mine.push_back({{"index", indices[i]}, {"row", report::to_json(rows[i])}});
+// Gathers every rank's rows (as JSON) on rank 0: (grid index, row), in no particular order.
+std::vector<std::pair<std::int64_t, nlohmann::json>> gather_rows(
+    const std::vector<std::pair<std::int64_t, nlohmann::json>>& rows, int ranks) {
+  if (ranks == 1) return rows;
+  nlohmann::json mine = nlohmann::json::array();
+  for (const auto& [index, row] : rows) mine.push_back({{"index", index}, {"row", row}});
   const std::string text = mine.dump();
   const int length = static_cast<int>(text.size());
+  const int rank = ref::cpu::world_rank();
   std::vector<int> lengths(static_cast<std::size_t>(ranks));
   MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
   std::vector<int> offsets(static_cast<std::size_t>(ranks), 0);
@@ -131,17 +132,37 @@ std::vector<report::ResultRow> gather_rows(const std::vector<std::int64_t>& indi
     all.resize(static_cast<std::size_t>(offsets.back() + lengths.back()));
   }
   MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
-  if (rank != 0) return {};
   std::vector<std::pair<std::int64_t, nlohmann::json>> indexed;
+  if (rank != 0) return indexed;
   for (int r = 0; r < ranks; ++r) {
     const auto part = nlohmann::json::parse(all.substr(static_cast<std::size_t>(offsets[r]),
                                                        static_cast<std::size_t>(lengths[r])));
     for (const auto& entry : part) indexed.emplace_back(entry["index"].get<std::int64_t>(), entry["row"]);
   }
-  std::sort(indexed.begin(), indexed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  nlohmann::json doc{{"context", nlohmann::json::object()}, {"results", nlohmann::json::array()}};
-  for (auto& [index, row] : indexed) doc["results"].push_back(std::move(row));
-  return report::parse_results(doc, "gathered sweep rows").results;
+  return indexed;
+}
+
+// Names the sweep a journal belongs to: the simulator's version and every point's inputs, so
+// `--resume` never mixes points of two different sweeps or simulator builds.
+std::string sweep_key(const sweep::Grid& grid, const std::string& network, const std::string& git_sha) {
+  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64 bits
+  auto mix = [&hash](const std::string& text) {
+    for (unsigned char c : text) {
+      hash ^= c;
+      hash *= 1099511628211ull;
+    }
+    hash ^= 0xff;
+    hash *= 1099511628211ull;
+  };
+  for (std::int64_t i = 0; i < grid.size(); ++i) {
+    const auto p = grid.point(i);
+    mix(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.model, p.cluster,
+                    p.experts.value_or(-1), p.capacity_factor ? fmt::format("{}", *p.capacity_factor) : "-",
+                    p.top_k.value_or(-1), p.batch_tokens, p.seq_len.value_or(-1), p.layout, p.routing, p.seed,
+                    p.router_dtype.value_or("-"), p.compute_dtype.value_or("-"), p.padding, p.optimizer,
+                    p.microbatches, p.overlap, p.alltoall_algorithm, p.allreduce_algorithm));
+  }
+  return fmt::format("switchsim 0.1.0 git {} network {} points {} inputs {:016x}", git_sha, network, grid.size(), hash);
 }
 
 int run_sweep(const SweepOptions& o) {
@@ -163,45 +184,88 @@ int run_sweep(const SweepOptions& o) {
   if (rank == 0 && !std::filesystem::is_directory(dir, ec))
     throw UsageError(fmt::format("--out {}: not a directory", o.out));
 
-  const auto indices = slice(grid.size(), rank, ranks);
+  if (rank == 0) sweep::finish_publication(dir);  // a sweep killed while publishing: complete its set
+  const std::string git_sha = source_git_sha();
+  const std::string key = sweep_key(grid, o.network, git_sha);
+  // Every rank reads the journals before any rank appends to its own (the barrier).
+  std::map<std::int64_t, nlohmann::json> journaled;
+  if (o.resume) {
+    journaled = sweep::read_journals(dir, key);
+  } else if (rank == 0) {
+    sweep::remove_journals(dir);
+  }
+  if (ranks > 1) MPI_Barrier(MPI_COMM_WORLD);
+  std::vector<std::int64_t> missing;
+  for (std::int64_t i = 0; i < grid.size(); ++i)
+    if (!journaled.contains(i)) missing.push_back(i);
+  if (o.resume && rank == 0)
+    fmt::print(stderr, "resuming: {} of {} points journaled in {}, {} to run\n", journaled.size(), grid.size(),
+               o.out, missing.size());
+
+  std::vector<std::int64_t> indices;  // rank r takes missing points r, r + n, r + 2n, ...
+  for (std::size_t i = static_cast<std::size_t>(rank); i < missing.size(); i += static_cast<std::size_t>(ranks))
+    indices.push_back(missing[i]);
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const std::string network = o.network;
   auto make_comm = [&network](const config::ClusterConfig& cluster) { return make_comm_model(cluster, network); };
   sweep::ProgressBar bar(fmt::format("sweep{}", ranks > 1 ? fmt::format(" rank {}/{}", rank, ranks) : ""),
                          !o.quiet && rank == 0 && sweep::ProgressBar::stderr_is_terminal());
-  const auto outcomes = sweep::run_points(grid, indices, catalog, make_comm, threads,
-                                          [&bar](std::int64_t done, std::int64_t total) { bar.update(done, total); });
-  std::vector<report::ResultRow> rows;
-  rows.reserve(outcomes.size());
-  for (const auto& outcome : outcomes) rows.push_back(to_result_row(outcome));
-  if (ranks > 1) rows = gather_rows(indices, rows, rank, ranks);
+  sweep::JournalWriter journal(dir, key, rank);
+  // Rows travel as JSON (journal, MPI gather), so fresh and resumed rows take the same path and
+  // the files are byte-identical whether or not the sweep was interrupted.
+  std::vector<std::pair<std::int64_t, nlohmann::json>> fresh;
+  fresh.reserve(indices.size());
+  sweep::run_points(
+      grid, indices, catalog, make_comm, threads,
+      [&bar](std::int64_t done, std::int64_t total) { bar.update(done, total); },
+      [&journal, &fresh](const sweep::PointOutcome& outcome) {
+        auto row = nlohmann::json(report::to_json(to_result_row(outcome)));
+        journal.append(outcome.index, row);
+        fresh.emplace_back(outcome.index, std::move(row));
+      });
+  journal.sync();
+  auto gathered = gather_rows(fresh, ranks);
   if (rank != 0) return 0;
+  for (auto& [index, row] : gathered) journaled[index] = std::move(row);
+  nlohmann::json doc{{"context", nlohmann::json::object()}, {"results", nlohmann::json::array()}};
+  for (auto& [index, row] : journaled) doc["results"].push_back(std::move(row));
+  const auto rows = report::parse_results(doc, (dir / sweep::journal_file_name(0)).string()).results;
 
   // No date, host or thread count here: the same grid gives byte-identical files.
   report::RunContext context;
   context.entries = {{"tool", "switchsim 0.1.0"},
-                     {"git_sha", source_git_sha()},
+                     {"git_sha", git_sha},
                      {"network", o.network},
                      {"points", std::to_string(grid.size())}};
-  write_file_atomically(dir / "results.json", report::write_results_json(rows, context));
-  write_file_atomically(dir / "results.csv", report::write_results_csv(rows, context));
+  std::vector<sweep::PublishedFile> files{{"results.json", report::write_results_json(rows, context)},
+                                          {"results.csv", report::write_results_csv(rows, context)}};
   std::int64_t invalid = 0, oom = 0;
   for (const auto& row : rows) {
     invalid += row.valid ? 0 : 1;
     oom += row.outputs && row.outputs->oom ? 1 : 0;
   }
-  fmt::print("{} points ({} invalid, {} out of memory) -> {}, {}\n", rows.size(), invalid, oom,
-             (dir / "results.json").string(), (dir / "results.csv").string());
+  int code = 0;
   if (o.report) {
-    report::ResultsFile results{context, rows};
     try {
-      for (const auto& path : write_report(dir, results, {}, report::ReportOptions{})) fmt::print("{}\n", path.string());
+      for (auto& file : report_files(report::ResultsFile{context, rows}, {},
+                                     report::ReportOptions{report::ReportOptions{}.title, quality_curve_for(rows)}))
+        files.push_back({std::move(file.name), std::move(file.content)});
     } catch (const report::ToolError& e) {
-      fmt::print(stderr, "error: {}\n", e.what());
-      return 1;
+      fmt::print(stderr, "error: {} (results written without the report)\n", e.what());
+      code = 1;
     }
   }
-  return 0;
+  // One set: results and report together; a report of an earlier sweep is removed with it.
+  try {
+    sweep::publish_files(dir, files, report_file_names());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  sweep::remove_journals(dir);  // the published results are now the record
+  fmt::print("{} points ({} invalid, {} out of memory) -> {}, {}\n", rows.size(), invalid, oom,
+             (dir / "results.json").string(), (dir / "results.csv").string());
+  for (std::size_t i = 2; i < files.size(); ++i) fmt::print("{}\n", (dir / files[i].name).string());
+  return code;
 }
 
 }  // namespace
@@ -213,6 +277,9 @@ void setup_sweep(CLI::App& app, Action& action) {
       "DIR/results.csv (one row per point, units in the column names, invalid points say why).\n"
       "Runs points on --threads workers; under `mpirun -np N switchsim sweep ...` each rank takes a\n"
       "deterministic slice and rank 0 writes. Output is byte-identical for any thread or rank count.\n"
+      "Each finished point is journaled in DIR (journal-rank*.jsonl) as it finishes: after a kill or\n"
+      "pre-emption, the same command with --resume runs only the missing points. The result files are\n"
+      "published together at the end, so DIR never holds a results.json and results.csv of two sweeps.\n"
       "Example: switchsim sweep --model switch-base-128 --cluster dgx-h100-8,h100-fat-tree-1024 \\\n"
       "           --experts 8,16,32,64,128 --capacity-factor 1.0,1.25,2.0 --out runs/base --report\n"
       "         switchsim sweep --grid grid.json --out runs/grid");
@@ -259,6 +326,9 @@ void setup_sweep(CLI::App& app, Action& action) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--out", o->out, "Output directory (created if missing)")->required();
   cmd->add_flag("--report", o->report, "Also write report.md, report.html and the plots into the directory");
+  cmd->add_flag("--resume", o->resume,
+                "Continue a killed sweep: run only the points missing from DIR's journal (same command line;\n"
+                "the results are byte-identical to an uninterrupted run). Without it a sweep starts afresh");
   cmd->add_flag("--quiet", o->quiet, "No progress bar (it is also off when stderr is not a terminal)");
   cmd->callback([o, &action] { action = [o] { return run_sweep(*o); }; });
 }

@@ -10,15 +10,27 @@
 #ifndef SWITCHSIM_DEFAULT_DATA_DIR
 #define SWITCHSIM_DEFAULT_DATA_DIR "."
 #endif
+#ifndef SWITCHSIM_INSTALLED_DATA_DIR
+#define SWITCHSIM_INSTALLED_DATA_DIR "../share/switchsim"
+#endif
 
 namespace switchsim::config {
 
 Catalog::Catalog(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {}
 
+// Order: $SWITCHSIM_DATA_DIR, the installed data (PREFIX/share/switchsim beside
+// PREFIX/bin/switchsim, when it holds models/), the source tree this binary was built from,
+// the current directory.
 Catalog Catalog::from_environment() {
   if (const char* env = std::getenv("SWITCHSIM_DATA_DIR"); env && *env) return Catalog(env);
-  const std::filesystem::path built_from(SWITCHSIM_DEFAULT_DATA_DIR);
   std::error_code ec;
+  // Installed: PREFIX/bin/switchsim reads PREFIX/share/switchsim.
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = (exe.parent_path() / SWITCHSIM_INSTALLED_DATA_DIR).lexically_normal();
+    if (std::filesystem::is_directory(installed / "models", ec)) return Catalog(installed);
+  }
+  const std::filesystem::path built_from(SWITCHSIM_DEFAULT_DATA_DIR);
   if (std::filesystem::is_directory(built_from / "models", ec)) return Catalog(built_from);
   return Catalog(".");
 }

@@ -11,24 +11,12 @@
 namespace switchsim::report {
 namespace {
 
-std::string point_name(const ResultRow& r) {
-  return fmt::format("{} with {} experts at capacity factor {} on {} ({}, {} routing)", r.model, r.experts,
-                     factor_text(r.capacity_factor), r.cluster, r.layout, r.routing);
-}
-
 std::string short_name(const ResultRow& r) {
   return fmt::format("{} E={} cf={} on {}{}", r.model, r.experts, factor_text(r.capacity_factor), r.cluster,
                      r.routing == "uniform" ? "" : " (" + r.routing + ")");
 }
 
 }  // namespace
-
-const ResultRow* best_config(const std::vector<ResultRow>& rows) {
-  const ResultRow* best = nullptr;
-  for (const auto& r : rows)
-    if (r.usable() && (best == nullptr || r.outputs->tokens_per_s > best->outputs->tokens_per_s)) best = &r;
-  return best;
-}
 
 std::vector<AlltoallOnset> alltoall_onsets(const std::vector<ResultRow>& rows) {
   std::map<std::string, AlltoallOnset> by_cluster;
@@ -62,7 +50,8 @@ std::optional<double> median_abs_error(const std::vector<MeasuredFile>& measured
   return n % 2 ? errs[n / 2] : (errs[n / 2 - 1] + errs[n / 2]) / 2;
 }
 
-std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std::vector<MeasuredFile>& measured) {
+std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std::vector<MeasuredFile>& measured,
+                                   const std::optional<QualityCurve>& curve) {
   std::vector<std::string> out;
   std::size_t valid = 0, oom = 0;
   for (const auto& r : rows) {
@@ -72,18 +61,7 @@ std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std
   out.push_back(fmt::format("{} points: {} valid, {} invalid, {} out of memory.", rows.size(), valid,
                             rows.size() - valid, oom));
 
-  if (const auto* best = best_config(rows)) {
-    const auto& o = *best->outputs;
-    std::string speedup;
-    if (o.dense_baseline_step_time_s)
-      speedup = fmt::format(", {:.2f}x the dense baseline", *o.dense_baseline_step_time_s / o.step_time_s);
-    out.push_back(fmt::format("Best configuration that fits in memory: {}: {} tokens/s, {} s per step, "
-                              "{} of {} per device{}.",
-                              point_name(*best), number_text(o.tokens_per_s), number_text(o.step_time_s),
-                              gib_text(o.mem_per_device_bytes), gib_text(o.hbm_bytes), speedup));
-  } else {
-    out.push_back("No valid configuration fits in memory.");
-  }
+  for (auto& sentence : ranking_sentences(rows, curve)) out.push_back(std::move(sentence));
 
   for (const auto& onset : alltoall_onsets(rows)) {
     if (onset.experts) {

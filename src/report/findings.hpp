@@ -7,16 +7,13 @@
 #include <vector>
 
 #include "report/measured_row.hpp"
+#include "report/ranking.hpp"
 #include "report/result_row.hpp"
 
 namespace switchsim::report {
 
 // Share of the step spent in the two all-to-alls from which we say all-to-all dominates.
 inline constexpr double kAlltoallDominanceShare = 0.30;
-
-// The row with the highest tokens_per_s among usable ones (valid, not OOM); the first in
-// input order on a tie. nullptr when there is none; otherwise a pointer into `rows`.
-const ResultRow* best_config(const std::vector<ResultRow>& rows);
 
 struct AlltoallOnset {
   std::string cluster;
@@ -33,7 +30,9 @@ std::vector<AlltoallOnset> alltoall_onsets(const std::vector<ResultRow>& rows);
 // median |predicted/measured - 1| over all measured rows; absent without rows.
 std::optional<double> median_abs_error(const std::vector<MeasuredFile>& measured);
 
-// The paragraphs themselves.
-std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std::vector<MeasuredFile>& measured);
+// The paragraphs themselves. The headline is per cluster the configuration first to the
+// quality target (ranking.hpp), never the highest throughput alone.
+std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std::vector<MeasuredFile>& measured,
+                                   const std::optional<QualityCurve>& curve = std::nullopt);
 
 }  // namespace switchsim::report

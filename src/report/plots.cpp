@@ -137,34 +137,147 @@ Table experts_table(const Series& series, const Varying& v, const std::set<std::
   return t;
 }
 
-// Lines over log2(experts); y values from `y`.
-template <class Y>
-PlotJob experts_line_plot(const std::string& file, const std::string& alt, const std::string& ylabel,
-                          const Series& series, const Varying& v, Y y, const std::string& extra_items,
-                          const std::string& extra_settings) {
-  PlotJob job{file, alt, "", {}, {}};
-  std::int64_t lo = INT64_MAX, hi = 0;
-  std::string items;
-  int index = 0;
+// ---- styles: colour by capacity factor, line style by routing, marker by padding -----------
+
+constexpr std::array<const char*, 8> kFactorColours{"#1b9e77", "#d95f02", "#7570b3", "#e7298a",
+                                                    "#66a61e", "#e6ab02", "#a6761d", "#666666"};
+
+struct Styles {
+  std::vector<double> factors;
+  std::vector<std::string> routings;
+  std::string style(const SeriesKey& k) const {
+    const auto f = static_cast<std::size_t>(std::find(factors.begin(), factors.end(), k.capacity_factor) - factors.begin());
+    const auto r = static_cast<std::size_t>(std::find(routings.begin(), routings.end(), k.routing) - routings.begin());
+    const int marker = k.padding == "capacity" ? 7 : k.padding == "dropless" ? 5 : 9;
+    return fmt::format("lc rgb \"{}\" dt {} pt {}", kFactorColours[f % kFactorColours.size()], r % 5 + 1, marker);
+  }
+};
+
+Styles styles_of(const Series& series) {
+  std::set<double> factors;
+  std::set<std::string> routings;
   for (const auto& [key, points] : series) {
-    std::string data;
+    factors.insert(key.capacity_factor);
+    routings.insert(key.routing);
+  }
+  Styles s{{factors.begin(), factors.end()}, {}};
+  // uniform first, so it keeps the solid line.
+  if (routings.contains("uniform")) s.routings.push_back("uniform");
+  for (const auto& r : routings)
+    if (r != "uniform") s.routings.push_back(r);
+  return s;
+}
+
+// Relative difference under which two routings' lines count as the same line.
+constexpr double kSameLineTolerance = 0.005;
+
+// Routings whose line equals the first routing's line (uniform when present) at every point
+// they share, within kSameLineTolerance: drawing them again would hide one line under another.
+template <class Y>
+std::vector<std::string> redundant_routings(const Series& series, const Styles& styles, Y y) {
+  std::vector<std::string> out;
+  if (styles.routings.size() < 2) return out;
+  const std::string& base = styles.routings.front();
+  for (std::size_t i = 1; i < styles.routings.size(); ++i) {
+    const std::string& routing = styles.routings[i];
+    std::size_t compared = 0;
+    bool same = true;
+    for (const auto& [key, points] : series) {
+      if (key.routing != routing) continue;
+      SeriesKey other = key;
+      other.routing = base;
+      const auto it = series.find(other);
+      if (it == series.end()) {
+        same = false;
+        break;
+      }
+      for (const auto& [e, r] : points) {
+        const auto match = it->second.find(e);
+        if (match == it->second.end()) continue;
+        const double a = y(*r), b = y(*match->second);
+        ++compared;
+        if (std::fabs(a - b) > kSameLineTolerance * std::max(std::fabs(a), std::fabs(b))) same = false;
+      }
+    }
+    if (same && compared > 0) out.push_back(routing);
+  }
+  return out;
+}
+
+struct LinePlot {
+  PlotJob job;
+  std::vector<std::string> hidden_routings;  // same line as the first routing's: said in words
+};
+
+// One panel per cluster (gnuplot multiplot), lines over log2(experts), y from `y`;
+// `extra(cluster)` adds plot items to a panel (reference lines).
+template <class Y, class Extra>
+LinePlot experts_line_plot(const std::string& file, const std::string& alt, const std::string& ylabel,
+                           const Series& series, const Varying& v, Y y, Extra extra, const std::string& extra_settings) {
+  LinePlot out;
+  out.job = PlotJob{file, alt, "", {}, {}};
+  const auto styles = styles_of(series);
+  out.hidden_routings = redundant_routings(series, styles, y);
+  std::set<std::string> clusters;
+  std::int64_t lo = INT64_MAX, hi = 0;
+  for (const auto& [key, points] : series) {
+    clusters.insert(key.cluster);
     for (const auto& [e, r] : points) {
-      data += fmt::format("{} {}\n", e, data_number(y(*r)));
       lo = std::min(lo, e);
       hi = std::max(hi, e);
     }
-    const std::string name = fmt::format("series-{}.dat", index++);
-    job.data.push_back({name, data});
-    items += fmt::format("{}\"{}\" using 1:2 with linespoints lw 2 pt 7 ps 0.8 title {}", items.empty() ? "" : ", ",
-                         name, gnuplot_quote(series_label(key, v)));
   }
-  job.commands = fmt::format(
-      "set logscale x 2\nset xrange [{}:{}]\nset xlabel \"experts (log2 scale)\"\nset ylabel {}\n"
-      "set format x \"%g\"\nset grid\nset key outside right top\nset offsets 0, 0, graph 0.06, graph 0.06\n"
-      "{}plot {}{}\n",
-      data_number(static_cast<double>(lo) / 1.25), data_number(static_cast<double>(hi) * 1.25),
-      gnuplot_quote(ylabel), extra_settings, items, extra_items);
-  return job;
+  Varying in_panel = v;
+  in_panel.cluster = false;
+  in_panel.routing = styles.routings.size() - out.hidden_routings.size() > 1;
+  const int columns = std::min<int>(static_cast<int>(clusters.size()), 2);
+  const int rows = (static_cast<int>(clusters.size()) + columns - 1) / columns;
+  std::string commands = fmt::format(
+      "set multiplot layout {},{}\nset logscale x 2\nset xrange [{}:{}]\nset xlabel \"experts (log2 scale)\"\n"
+      "set ylabel {}\nset format x \"%g\"\nset grid\nset key below font \",10\"\n"
+      "set offsets 0, 0, graph 0.06, graph 0.06\n{}",
+      rows, columns, data_number(static_cast<double>(lo) / 1.25), data_number(static_cast<double>(hi) * 1.25),
+      gnuplot_quote(ylabel), extra_settings);
+  int index = 0;
+  for (const auto& cluster : clusters) {
+    std::string items;
+    for (const auto& [key, points] : series) {
+      if (key.cluster != cluster) continue;
+      if (std::find(out.hidden_routings.begin(), out.hidden_routings.end(), key.routing) != out.hidden_routings.end())
+        continue;
+      std::string data;
+      for (const auto& [e, r] : points) data += fmt::format("{} {}\n", e, data_number(y(*r)));
+      const std::string name = fmt::format("series-{}.dat", index++);
+      out.job.data.push_back({name, data});
+      items += fmt::format("{}\"{}\" using 1:2 with linespoints lw 2 ps 0.9 {} title {}", items.empty() ? "" : ", ",
+                           name, styles.style(key), gnuplot_quote(series_label(key, in_panel)));
+    }
+    commands += fmt::format("set title {}\nplot {}{}\n", gnuplot_quote(cluster), items, extra(cluster));
+  }
+  commands += "unset multiplot\n";
+  out.job.commands = commands;
+  out.job.size = {std::max(900, 620 * columns), 520 * rows};
+  return out;
+}
+
+// The sentence for routings that are not drawn because they change nothing.
+std::string hidden_routings_sentence(const std::vector<std::string>& hidden, const std::string& base,
+                                     const std::string& what) {
+  std::string names;
+  for (const auto& h : hidden) names += (names.empty() ? "" : ", ") + h;
+  return fmt::format("{} routing gives the same {} as {} at every point (within {}), so only {} is drawn.", names,
+                     what, base, percent_text(kSameLineTolerance), base);
+}
+
+// The legend in words, and the routings that are not drawn.
+void add_style_note(Section& section, const LinePlot& plot, const Series& series, const std::string& what) {
+  const auto styles = styles_of(series);
+  std::string note = "One panel per cluster; colour: capacity factor";
+  if (styles.routings.size() - plot.hidden_routings.size() > 1) note += "; line style: routing skew";
+  note += "; marker: padding (circle: capacity, square: dropless).";
+  if (!plot.hidden_routings.empty())
+    note += " " + hidden_routings_sentence(plot.hidden_routings, styles.routings.front(), what);
+  section.paragraphs.push_back(note);
 }
 
 }  // namespace
@@ -176,8 +289,7 @@ PlannedSection plan_throughput(const std::vector<ResultRow>& rows) {
   out.section.title = "Throughput vs experts";
   const auto usable = select(rows, false);
   out.section.paragraphs.push_back(
-      "Tokens per second of a whole training step (higher is better), one line per capacity factor; "
-      "only valid points that fit in memory.");
+      "Tokens per second of a whole training step (higher is better); only valid points that fit in memory.");
   if (auto why = experts_skip_reason(usable, "that fits in memory")) {
     out.section.skipped = *why;
     return out;
@@ -187,9 +299,12 @@ PlannedSection plan_throughput(const std::vector<ResultRow>& rows) {
       usable, [](const ResultRow& a, const ResultRow& b) { return a.outputs->tokens_per_s > b.outputs->tokens_per_s; });
   out.section.tables.push_back(experts_table(series, v, experts_of(usable), "tokens_per_s",
                                              [](const ResultRow& r) { return number_text(r.outputs->tokens_per_s); }));
-  out.plot = experts_line_plot("plot-throughput.svg", "Throughput (tokens/s) vs number of experts", "tokens/s",
-                               series, v, [](const ResultRow& r) { return r.outputs->tokens_per_s; }, "",
-                               "set format y \"%.1s%c\"\n");
+  auto plot = experts_line_plot(
+      "plot-throughput.svg", "Throughput (tokens/s) vs number of experts, one panel per cluster", "tokens/s", series, v,
+      [](const ResultRow& r) { return r.outputs->tokens_per_s; }, [](const std::string&) { return std::string(); },
+      "set format y \"%.1s%c\"\n");
+  add_style_note(out.section, plot, series, "throughput");
+  out.plot = std::move(plot.job);
   return out;
 }
 
@@ -214,9 +329,13 @@ PlannedSection plan_speedup(const std::vector<ResultRow>& rows) {
       group_by_experts(usable, [&](const ResultRow& a, const ResultRow& b) { return speedup(a) > speedup(b); });
   out.section.tables.push_back(experts_table(series, v, experts_of(usable), "speedup",
                                              [&](const ResultRow& r) { return fmt::format("{:.2f}", speedup(r)); }));
-  out.plot = experts_line_plot("plot-speedup.svg", "Speedup over the dense baseline of equal FLOPs vs experts",
-                               "speedup over dense (x)", series, v, speedup,
-                               ", 1 with lines dt 2 lw 1.5 lc rgb \"#777777\" title \"dense baseline\"", "");
+  auto plot = experts_line_plot(
+      "plot-speedup.svg", "Speedup over the dense baseline of equal FLOPs vs experts, one panel per cluster",
+      "speedup over dense (x)", series, v, speedup,
+      [](const std::string&) { return std::string(", 1 with lines dt 2 lw 1.5 lc rgb \"#777777\" title \"dense baseline\""); },
+      "");
+  add_style_note(out.section, plot, series, "speedup");
+  out.plot = std::move(plot.job);
   return out;
 }
 
@@ -291,25 +410,32 @@ PlannedSection plan_dropped(const std::vector<ResultRow>& rows) {
   PlannedSection out;
   out.section.title = "Dropped tokens vs capacity factor";
   out.section.paragraphs.push_back(
-      "Fraction of tokens over their expert's capacity (they skip the expert and pass through the residual), "
-      "averaged over the valid points of each routing skew at each capacity factor.");
+      "Fraction of tokens over their expert's capacity (they skip the expert and pass through the residual), one "
+      "panel per routing skew, one line per expert count (the mean over the valid points of that routing, expert "
+      "count and capacity factor: clusters, layouts, batch sizes). Dropless padding drops nothing and is left out.");
   struct Stat {
     double sum = 0, min = 1e300, max = 0;
     int n = 0;
   };
-  std::map<std::string, std::map<double, Stat>> by_routing;
+  // routing -> experts -> capacity factor
+  std::map<std::string, std::map<std::int64_t, std::map<double, Stat>>> by_routing;
+  std::map<std::string, std::map<double, Stat>> table_stats;
   std::set<double> factors;
+  std::set<std::int64_t> experts;
   for (const auto* r : select(rows, true)) {
-    auto& s = by_routing[r->routing][r->capacity_factor];
+    if (r->padding == "dropless") continue;
     const double d = r->outputs->dropped_token_frac;
-    s.sum += d;
-    s.min = std::min(s.min, d);
-    s.max = std::max(s.max, d);
-    ++s.n;
+    for (auto* s : {&by_routing[r->routing][r->experts][r->capacity_factor], &table_stats[r->routing][r->capacity_factor]}) {
+      s->sum += d;
+      s->min = std::min(s->min, d);
+      s->max = std::max(s->max, d);
+      ++s->n;
+    }
     factors.insert(r->capacity_factor);
+    experts.insert(r->experts);
   }
   if (factors.size() < 2) {
-    out.section.skipped = factors.empty() ? "no valid point."
+    out.section.skipped = factors.empty() ? "no valid point with capacity padding."
                                           : fmt::format("every point has capacity factor {}, so there is no trend "
                                                         "over the capacity factor to draw.",
                                                         factor_text(*factors.begin()));
@@ -317,26 +443,41 @@ PlannedSection plan_dropped(const std::vector<ResultRow>& rows) {
   }
   Table t;
   t.header = {"routing", "capacity_factor", "dropped_token_frac (mean)", "min", "max", "points"};
-  PlotJob job{"plot-dropped.svg", "Dropped-token fraction vs capacity factor, per routing skew", "", {}, {}};
-  std::string items;
+  for (const auto& [routing, stats] : table_stats)
+    for (const auto& [cf, st] : stats)
+      t.rows.push_back({routing, factor_text(cf), number_text(st.sum / st.n), number_text(st.min), number_text(st.max),
+                        std::to_string(st.n)});
+  // Expert counts coloured along a sequential ramp (viridis), the same in every panel.
+  constexpr std::array<const char*, 8> ramp{"#440154", "#46327e", "#365c8d", "#277f8e",
+                                            "#1fa187", "#4ac16d", "#a0da39", "#d0c21a"};
+  const std::vector<std::int64_t> expert_list(experts.begin(), experts.end());
+  PlotJob job{"plot-dropped.svg", "Dropped-token fraction vs capacity factor, one panel per routing skew", "", {}, {}};
+  const int columns = std::min<int>(static_cast<int>(by_routing.size()), 2);
+  const int panel_rows = (static_cast<int>(by_routing.size()) + columns - 1) / columns;
+  std::string commands = fmt::format(
+      "set multiplot layout {},{}\nset xrange [{}:{}]\nset xlabel \"capacity factor\"\n"
+      "set ylabel \"dropped-token fraction\"\nset yrange [0:*]\nset grid\nset key top right font \",10\"\n"
+      "set offsets 0, 0, graph 0.06, 0\n",
+      panel_rows, columns, data_number(*factors.begin() - 0.1), data_number(*factors.rbegin() + 0.1));
   int index = 0;
-  for (const auto& [routing, stats] : by_routing) {
-    std::string data;
-    for (const auto& [cf, s] : stats) {
-      const double mean = s.sum / s.n;
-      data += fmt::format("{} {}\n", data_number(cf), data_number(mean));
-      t.rows.push_back({routing, factor_text(cf), number_text(mean), number_text(s.min), number_text(s.max),
-                        std::to_string(s.n)});
+  for (const auto& [routing, by_experts] : by_routing) {
+    std::string items;
+    for (const auto& [e, stats] : by_experts) {
+      std::string data;
+      for (const auto& [cf, st] : stats) data += fmt::format("{} {}\n", data_number(cf), data_number(st.sum / st.n));
+      const std::string name = fmt::format("dropped-{}.dat", index++);
+      job.data.push_back({name, data});
+      const auto colour = static_cast<std::size_t>(
+          std::find(expert_list.begin(), expert_list.end(), e) - expert_list.begin());
+      items += fmt::format("{}\"{}\" using 1:2 with linespoints lw 2 pt 7 lc rgb \"{}\" title \"E={}\"",
+                           items.empty() ? "" : ", ", name,
+                           ramp[std::min(ramp.size() - 1, colour * ramp.size() / std::max<std::size_t>(1, expert_list.size()))], e);
     }
-    const std::string name = fmt::format("routing-{}.dat", index++);
-    job.data.push_back({name, data});
-    items += fmt::format("{}\"{}\" using 1:2 with linespoints lw 2 pt 7 title {}", items.empty() ? "" : ", ", name,
-                         gnuplot_quote(routing));
+    commands += fmt::format("set title {}\nplot {}\n", gnuplot_quote("routing " + routing), items);
   }
-  job.commands = fmt::format(
-      "set xrange [{}:{}]\nset xlabel \"capacity factor\"\nset ylabel \"dropped-token fraction\"\nset yrange [0:*]\n"
-      "set grid\nset key outside right top\nset offsets 0, 0, graph 0.06, 0\nplot {}\n",
-      data_number(*factors.begin() - 0.1), data_number(*factors.rbegin() + 0.1), items);
+  commands += "unset multiplot\n";
+  job.commands = commands;
+  job.size = {std::max(900, 560 * columns), 440 * panel_rows};
   out.section.tables.push_back(std::move(t));
   out.plot = std::move(job);
   return out;
@@ -444,29 +585,32 @@ PlannedSection plan_memory(const std::vector<ResultRow>& rows) {
   out.section.tables.push_back(experts_table(series, v, experts_of(valid), "mem_per_device", [](const ResultRow& r) {
     return gib_text(r.outputs->mem_per_device_bytes) + (r.outputs->oom ? " (OOM)" : "");
   }));
-  // One HBM line per distinct capacity, naming the clusters that have it.
-  std::map<double, std::set<std::string>> hbm;
-  for (const auto* r : valid) hbm[r->outputs->hbm_bytes].insert(r->cluster);
-  std::string extra;
-  for (const auto& [bytes, clusters] : hbm) {
-    std::string names;
-    for (const auto& c : clusters) names += (names.empty() ? "" : ", ") + c;
-    extra += fmt::format(", {} with lines dt 2 lw 1.5 title {}", data_number(bytes / 1073741824.0),
-                         gnuplot_quote(hbm.size() > 1 ? fmt::format("HBM {} ({})", names, gib_text(bytes))
-                                                      : fmt::format("HBM ({})", gib_text(bytes))));
-  }
-  std::string oom;
+  // Each panel: its cluster's HBM (dashed) and its OOM points circled.
+  std::map<std::string, double> hbm;
+  for (const auto* r : valid) hbm[r->cluster] = r->outputs->hbm_bytes;
+  std::map<std::string, std::string> oom;
   for (const auto& [key, points] : series)
     for (const auto& [e, r] : points)
-      if (r->outputs->oom) oom += fmt::format("{} {}\n", e, data_number(r->outputs->mem_per_device_bytes / 1073741824.0));
-  auto job = experts_line_plot("plot-memory.svg", "Memory per device (GiB) vs experts, with the HBM capacity",
-                               "memory per device (GiB)", series, v,
-                               [](const ResultRow& r) { return r.outputs->mem_per_device_bytes / 1073741824.0; },
-                               extra + (oom.empty() ? "" : ", \"oom.dat\" using 1:2 with points pt 6 ps 2.2 lw 2 "
-                                                           "lc rgb \"red\" title \"OOM\""),
-                               "set yrange [0:*]\n");
-  if (!oom.empty()) job.data.push_back({"oom.dat", oom});
-  out.plot = std::move(job);
+      if (r->outputs->oom)
+        oom[key.cluster] += fmt::format("{} {}\n", e, data_number(r->outputs->mem_per_device_bytes / 1073741824.0));
+  auto plot = experts_line_plot(
+      "plot-memory.svg", "Memory per device (GiB) vs experts, with the HBM capacity, one panel per cluster",
+      "memory per device (GiB)", series, v,
+      [](const ResultRow& r) { return r.outputs->mem_per_device_bytes / 1073741824.0; },
+      [&](const std::string& cluster) {
+        std::string items = fmt::format(", {} with lines dt 2 lw 1.5 lc rgb \"#333333\" title {}",
+                                        data_number(hbm[cluster] / 1073741824.0),
+                                        gnuplot_quote(fmt::format("HBM ({})", gib_text(hbm[cluster]))));
+        if (oom.contains(cluster))
+          items += fmt::format(", \"oom-{}.dat\" using 1:2 with points pt 6 ps 2.2 lw 2 lc rgb \"red\" title \"OOM\"",
+                               std::distance(oom.begin(), oom.find(cluster)));
+        return items;
+      },
+      "set yrange [0:*]\n");
+  int index = 0;
+  for (const auto& [cluster, data] : oom) plot.job.data.push_back({fmt::format("oom-{}.dat", index++), data});
+  add_style_note(out.section, plot, series, "memory");
+  out.plot = std::move(plot.job);
   return out;
 }
 

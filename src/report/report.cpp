@@ -7,8 +7,10 @@
 namespace switchsim::report {
 namespace {
 
-std::vector<PlannedSection> plan_sections(const ResultsFile& results, const std::vector<MeasuredFile>& measured) {
+std::vector<PlannedSection> plan_sections(const ResultsFile& results, const std::vector<MeasuredFile>& measured,
+                                          const ReportOptions& options) {
   std::vector<PlannedSection> out;
+  out.push_back(PlannedSection{ranking_section(results.results, options.quality), std::nullopt});
   out.push_back(plan_throughput(results.results));
   out.push_back(plan_speedup(results.results));
   out.push_back(plan_phases(results.results));
@@ -24,7 +26,7 @@ Document skeleton(const ResultsFile& results, const std::vector<MeasuredFile>& m
   doc.context = results.context.entries;
   for (const auto& f : measured) doc.context.emplace_back("measured", f.name);
   if (options.published) doc.context.emplace_back("published", options.published->name);
-  doc.summary = summarize(results.results, measured);
+  doc.summary = summarize(results.results, measured, options.quality);
   return doc;
 }
 
@@ -33,7 +35,7 @@ Document skeleton(const ResultsFile& results, const std::vector<MeasuredFile>& m
 Document plan_document(const ResultsFile& results, const std::vector<MeasuredFile>& measured,
                        const ReportOptions& options) {
   Document doc = skeleton(results, measured, options);
-  for (auto& planned : plan_sections(results, measured)) {
+  for (auto& planned : plan_sections(results, measured, options)) {
     if (planned.plot) planned.section.figure = Figure{planned.plot->file, "", planned.plot->alt};
     doc.sections.push_back(std::move(planned.section));
   }
@@ -45,7 +47,7 @@ std::vector<OutputFile> build_report(const ResultsFile& results, const std::vect
                                      const ReportOptions& options) {
   Document doc = skeleton(results, measured, options);
   std::vector<OutputFile> files;
-  for (auto& planned : plan_sections(results, measured)) {
+  for (auto& planned : plan_sections(results, measured, options)) {
     if (planned.plot) {
       const auto& job = *planned.plot;
       std::string svg = render_svg(job.commands, job.data, job.size);

@@ -12,6 +12,7 @@
 #include "report/document.hpp"
 #include "report/measured_row.hpp"
 #include "report/published_section.hpp"
+#include "report/ranking.hpp"
 #include "report/result_row.hpp"
 
 namespace switchsim::report {
@@ -19,6 +20,9 @@ namespace switchsim::report {
 struct ReportOptions {
   std::string title = "Switch Transformer sweep report";
   std::optional<PublishedResults> published;  // `validate --published --json` output: its own section
+  // Steps to a quality target per expert count (the caller loads advise's sample-efficiency
+  // data); without it the headline ranks by step time and says so.
+  std::optional<QualityCurve> quality;
 };
 
 // Every plot file a report may contain; a plot skipped this time leaves no file, so a writer

@@ -74,7 +74,7 @@ class Worker {
 
 std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::int64_t>& indices,
                                      const config::Catalog& catalog, const CommFactory& make_comm, int threads,
-                                     const ProgressFn& progress) {
+                                     const ProgressFn& progress, const PointFn& on_point) {
   std::vector<PointOutcome> outcomes(indices.size());
   std::atomic<std::size_t> next{0};
   std::mutex progress_mutex;
@@ -92,9 +92,17 @@ std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::in
         next = indices.size();  // stop handing out work
         return;
       }
-      if (progress) {
+      if (progress || on_point) {
         std::lock_guard lock(progress_mutex);
-        progress(++done, static_cast<std::int64_t>(indices.size()));
+        try {
+          if (on_point) on_point(outcomes[i]);
+        } catch (...) {
+          std::lock_guard failure_lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+          next = indices.size();
+          return;
+        }
+        if (progress) progress(++done, static_cast<std::int64_t>(indices.size()));
       }
     }
   };

@@ -31,11 +31,14 @@ using CommFactory = std::function<std::unique_ptr<model::CommModel>(const config
 // Called after each finished point with (points done, points total), from any worker thread
 // but never concurrently.
 using ProgressFn = std::function<void(std::int64_t, std::int64_t)>;
+// Called with each finished point as it finishes (before `progress`), under the same lock:
+// the sweep journals it there.
+using PointFn = std::function<void(const PointOutcome&)>;
 
 // Simulates grid points `indices` with `threads` workers. Bad files are config::ConfigError
 // (the whole sweep stops); a point whose values do not fit together becomes an invalid outcome.
 std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::int64_t>& indices,
                                      const config::Catalog& catalog, const CommFactory& make_comm, int threads,
-                                     const ProgressFn& progress);
+                                     const ProgressFn& progress, const PointFn& on_point = {});
 
 }  // namespace switchsim::sweep
