@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -269,7 +270,8 @@ std::string small_memory_dgx(const std::filesystem::path& dir, double gib) {
 }
 
 model::StepInputs inputs(const std::string& layout, std::int64_t experts, double cf, std::int64_t top_k,
-                         std::int64_t batch, std::int64_t microbatches, const std::string& padding = "capacity") {
+                         std::int64_t batch, std::int64_t microbatches, const std::string& padding = "capacity",
+                         const std::string& remat = "none", std::optional<std::string> dispatch = std::nullopt) {
   model::Scenario s;
   s.model = "switch-base-128";
   s.cluster = "dgx-h100-8";
@@ -280,6 +282,8 @@ model::StepInputs inputs(const std::string& layout, std::int64_t experts, double
   s.microbatches = microbatches;
   s.layout = layout;
   s.padding = padding;
+  s.remat = remat;
+  s.dispatch = dispatch;
   return model::make_inputs(s, catalog());
 }
 
@@ -287,7 +291,9 @@ model::StepInputs inputs(const std::string& layout, std::int64_t experts, double
 
 TEST_CASE("memory computed before simulating equals the simulated memory with capacity padding and bounds it from below when dropless") {
   for (const auto& in : {inputs("dp=8,tp=1,ep=8", 64, 1.0, 1, 8 * 512 * 4, 1), inputs("dp=8,tp=1,ep=4", 32, 1.25, 2, 8 * 512 * 4, 2),
-                         inputs("dp=4,tp=2,ep=4", 16, 2.0, 1, 4 * 512 * 8, 4)}) {
+                         inputs("dp=4,tp=2,ep=4", 16, 2.0, 1, 4 * 512 * 8, 4),
+                         inputs("dp=8,tp=1,ep=8", 64, 1.0, 1, 8 * 512 * 4, 1, "capacity", "full"),
+                         inputs("dp=8,tp=1,ep=4", 32, 1.25, 1, 8 * 512 * 4, 2, "capacity", "attention", "einsum")}) {
     const auto before = advise::memory_before_simulating(in);
     const auto simulated = model::simulate_step(in, *nvlink(in.cluster)).memory;
     CHECK(before.exact);
@@ -444,4 +450,25 @@ TEST_CASE("when the weights alone do not fit, more microbatches cannot help and 
   REQUIRE(w->smallest);
   CHECK(w->changes[*w->smallest].lever != "microbatches");
   CHECK(static_cast<double>(w->changes[*w->smallest].memory.total().count()) <= allowed);
+}
+
+TEST_CASE("with one microbatch, switch-base fits one DGX H100 only by rematerialization, and advise picks a remat policy") {
+  advise::SearchSpec spec;
+  spec.model = "switch-base-128";
+  spec.cluster = "dgx-h100-8";
+  spec.experts = {64};
+  spec.capacity_factors = {1.25};
+  spec.top_ks = {1};
+  spec.tensor_parallel = {1};
+  spec.microbatches = {1};
+  spec.remat = {"none", "full"};
+  const advise::Limits limits{0.01, 0.1};
+  const auto candidates = advise::search(spec, limits, nullptr, catalog(), nvlink, 2, {});
+  const auto advice = advise::recommend(candidates, std::nullopt, nullptr, spec.routing, limits);
+  const auto& pick = advice.candidates[*advice.recommendations[0].pick];
+  CHECK(pick.remat == "full");
+  CHECK(pick.microbatches == 1);
+  CHECK(pick.memory_used_bytes <= 0.9 * 80.0 * 1024 * 1024 * 1024);
+  for (const auto& c : candidates)
+    if (c.remat == "none") CHECK(c.rejected_kind == "out of memory");
 }

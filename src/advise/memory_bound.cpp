@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "model/dispatch_cost.hpp"
 #include "model/model_stats.hpp"
-#include "model/routing.hpp"
 
 namespace switchsim::advise {
 
@@ -25,7 +25,7 @@ MemoryEstimate memory_before_simulating(const model::StepInputs& in) {
     out.exact = !dropless;
     auto rows = [&](std::int64_t tokens) {
       if (dropless) return tokens * m.top_k;  // the mean member's rows: a lower bound on the most loaded
-      return experts * model::expert_capacity(tokens, experts, in.capacity_factor, m.top_k, m.min_capacity);
+      return experts * model::device_capacity(in, tokens);
     };
     auto sent_bytes = [&](std::int64_t tokens) {
       // Capacity: every expert's C slots are sent, full or not; dropless: each of T x k rows once.
@@ -38,6 +38,12 @@ MemoryEstimate memory_before_simulating(const model::StepInputs& in) {
       a2a = std::max(a2a, sent_bytes(shape.decoder_tokens));
     }
     s.alltoall_bytes = a2a;
+    if (in.dispatch == model::Dispatch::einsum) {
+      s.mask_elements_encoder = model::einsum_shape(shape.encoder_tokens, in.group_size, m, in.capacity_factor).mask_elements();
+      if (m.decoder_layers > 0)
+        s.mask_elements_decoder =
+            model::einsum_shape(shape.decoder_tokens, in.group_size, m, in.capacity_factor).mask_elements();
+    }
   }
   out.memory = model::memory_per_device(in, s);
   return out;

@@ -3,7 +3,8 @@
 // uses, fed with a MemoryShape derived from the inputs alone (no routing sample, no task
 // graph). With capacity padding every Switch layer's rows are fixed by the capacity,
 //   rows received = E/ep local experts x ep senders x C = E x C,  all-to-all bytes = E x C x d x b,
-// so the figure is exact. Dropless rows depend on the sampled routing: the most loaded
+// (C = model::device_capacity: G x C per group with einsum dispatch, whose [G,S,E,C] masks
+// are counted too), so the figure is exact. Dropless rows depend on the sampled routing: the most loaded
 // member receives at least the mean, T x k rows, so the figure is a lower bound (the
 // all-to-all bytes, T x k x d x b per sender, stay exact). A point whose bound exceeds the
 // allowed memory is therefore out of memory for sure and needs no simulation.

@@ -80,9 +80,11 @@ double memory_allowed_bytes(const model::MemoryBreakdown& memory, const Limits& 
   return static_cast<double>(memory.capacity.count()) * (1.0 - limits.memory_headroom);
 }
 
-void apply_step_option(model::Scenario& /*scenario*/, const std::string& option, const std::string& value) {
-  // The step-fidelity options (issue 14) are not in this build's model::Scenario yet.
-  throw std::invalid_argument(fmt::format("--{} {}: this build's model has no --{} option", option, value, option));
+void apply_step_option(model::Scenario& scenario, const std::string& option, const std::string& value) {
+  // The step-fidelity options (issue 14); make_inputs validates the values.
+  if (option == "remat") scenario.remat = value;
+  else if (option == "dispatch") scenario.dispatch = value;
+  else throw std::invalid_argument(fmt::format("--{} {}: advise searches no such step option", option, value));
 }
 
 model::StepInputs inputs_of(const Candidate& c, const config::Catalog& catalog) {
@@ -289,6 +291,7 @@ std::vector<Candidate> search(const SearchSpec& spec, const Limits& limits, cons
   base.cluster = spec.cluster;
   base.routing = spec.routing;
   base.padding = spec.padding;
+  base.group_size = spec.group_size;
   base.seed = spec.seed;
   for (auto batch : spec.batch_tokens)
     for (auto top_k : spec.top_ks)

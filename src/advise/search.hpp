@@ -36,11 +36,13 @@ struct SearchSpec {
   // memory fits the headroom, up to one sequence a device per microbatch.
   std::vector<std::int64_t> microbatches;
   // Step options searched as axes, each a list of values (empty: the model's default, not
-  // searched). Names and values are those of model::Scenario (see apply_step_option).
+  // searched): remat none|attention|full, dispatch einsum|scatter|grouped (model/step_options.hpp;
+  // set through apply_step_option).
   std::vector<std::string> remat;
   std::vector<std::string> dispatch;
   std::string routing = "uniform";
   std::string padding = "capacity";
+  std::optional<std::int64_t> group_size;  // einsum's S; default: 1024
   std::uint64_t seed = 1;
   std::vector<std::int64_t> tensor_parallel{1, 2, 4, 8};  // tp values tried (each must divide a node)
 };

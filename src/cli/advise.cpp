@@ -31,6 +31,17 @@
 namespace switchsim::cli {
 namespace {
 
+// A list of names, each one of `allowed`; empty text: empty list. Throws UsageError.
+std::vector<std::string> choices(const std::string& text, const std::string& option,
+                                 const std::vector<std::string>& allowed) {
+  if (text.empty()) return {};
+  auto out = sweep::parse_string_list(text);
+  for (const auto& v : out)
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      throw UsageError(fmt::format("{} {}: '{}' is not one of {}", option, text, v, fmt::join(allowed, ", ")));
+  return out;
+}
+
 // "A:B": A, 2A, 4A, ... up to B; else a list "A,B,C". Throws UsageError naming the option.
 std::vector<std::int64_t> batch_range(const std::string& text) {
   if (const auto colon = text.find(':'); colon != std::string::npos) {
@@ -55,6 +66,9 @@ struct AdviseOptions {
   std::string batch_tokens = "1048576";
   std::string microbatches = "auto";
   std::string routing = "uniform";
+  std::string dispatch;  // a list searched; empty: the device profile's
+  std::optional<std::int64_t> group_size;
+  std::string remat;  // a list searched; empty: none
   std::int64_t min_experts = 8;
   std::int64_t max_experts = 256;
   std::string capacity_factors = "0.5,1.0,1.25,1.5,2.0";
@@ -83,6 +97,8 @@ int run_advise(const AdviseOptions& o) {
       for (auto m : spec.microbatches)
         if (m <= 0) throw UsageError("--microbatches " + o.microbatches + ": counts must be positive (or auto)");
     }
+    spec.remat = choices(o.remat, "--remat", {"none", "attention", "full"});
+    spec.dispatch = choices(o.dispatch, "--dispatch", {"einsum", "scatter", "grouped"});
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -116,6 +132,7 @@ int run_advise(const AdviseOptions& o) {
     }
   } remove_cut{cut_file};
   spec.routing = o.routing;
+  spec.group_size = o.group_size;
 
   std::optional<advise::SampleEfficiency> efficiency;
   if (!o.sample_efficiency.empty()) {
@@ -146,7 +163,7 @@ int run_advise(const AdviseOptions& o) {
       } catch (const advise::NoFeasiblePoint& e) {
         // Say what would fit: the closest point's memory and the smallest change (on stdout),
         // then the one error line.
-        const auto w = advise::what_it_would_take(candidates, limits, catalog, {});
+        const auto w = advise::what_it_would_take(candidates, limits, catalog, {"attention", "full"});
         if (!w) throw;
         fmt::print("{}", advise::what_it_would_take_text(*w, candidates));
         std::fflush(stdout);
@@ -175,6 +192,8 @@ int run_advise(const AdviseOptions& o) {
                                   {"devices", o.devices ? std::to_string(*o.devices) : "all"},
                                   {"batch_tokens", o.batch_tokens},
                                   {"microbatches", o.microbatches},
+                                  {"remat", o.remat.empty() ? "none" : o.remat},
+                                  {"dispatch", o.dispatch.empty() ? "the device profile's" : o.dispatch},
                                   {"routing", o.routing},
                                   {"network", o.network},
                                   {"max_drop_frac", fmt::format("{:g}", o.max_drop_frac)},
@@ -199,14 +218,14 @@ void setup_advise(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "advise",
       "Search global batch x top-k x expert count x capacity factor x parallel layout (dp x tp x ep that fit the\n"
-      "cluster) x microbatches (gradient accumulation) for a model family. Memory is computed first, without\n"
+      "cluster) x remat x dispatch x microbatches (gradient accumulation) for a model family. Memory is computed first, without\n"
       "simulating: points over the memory allowed are rejected at once, and --microbatches auto gives each point\n"
       "the fewest microbatches that fit. The rest are simulated; invalid, out-of-memory and token-dropping points\n"
       "are dropped. Prints the Pareto frontier (step time vs parameters vs memory headroom) and a recommendation\n"
       "per goal: fastest step, most parameters within --max-step-time, best estimated time to quality (published\n"
       "sample efficiency x simulated step time), each with why not its neighbours. When nothing fits, prints what\n"
-      "it would take: the closest point's memory per component and the smallest change (more microbatches, fewer\n"
-      "experts a device, more devices), then exits 2.\n"
+      "it would take: the closest point's memory per component and the smallest change (more microbatches, a\n"
+      "remat policy, fewer experts a device, more devices), then exits 2.\n"
       "Example: switchsim advise --family switch-base --cluster h100-fat-tree-1024 --out runs/advice\n"
       "         switchsim advise --family switch-base --cluster dgx-h100-8 --batch-tokens 262144:1048576 \\\n"
       "           --routing zipf:1.1 --max-drop-frac 0.25");
@@ -227,6 +246,18 @@ void setup_advise(CLI::App& app, Action& action) {
                   "1/m of it): a list (1,2,4) or auto, the fewest powers of two whose memory fits the headroom,\n"
                   "found before simulating (default: auto)");
   cmd->add_option("--routing", o->routing, "Routing, e.g. uniform, zipf:1.1, hot:0.3 (default: uniform)");
+  cmd->add_option("--dispatch", o->dispatch,
+                  "Dispatch implementations searched, a list of: einsum (GShard / Mesh TensorFlow one-hot mask\n"
+                  "einsums), scatter (index gather/scatter: Tutel, DeepSpeed-MoE), grouped (MegaBlocks dropless grouped\n"
+                  "GEMM, implies dropless) (default: the device profile's, einsum on TPU, scatter on GPU; not searched)");
+  cmd->add_option("--group-size", o->group_size,
+                  "einsum dispatch: tokens per routing group S (default: 1024, Mesh TensorFlow's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--remat", o->remat,
+                  "Rematerialization policies searched, a list of: none, attention (Megatron selective\n"
+                  "recomputation), full (jax.checkpoint per layer): recompute time traded for activation memory.\n"
+                  "With --microbatches auto each policy gets its own fewest microbatches (default: none; not searched,\n"
+                  "but 'what it would take' always tries attention and full)");
   cmd->add_option("--min-experts", o->min_experts, "Smallest expert count searched, powers of two (default: 8)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-experts", o->max_experts, "Largest expert count searched, powers of two (default: 256)")

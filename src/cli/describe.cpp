@@ -54,6 +54,10 @@ int run_describe_model(const DescribeOptions& o) {
 void print_device(const config::DeviceConfig& d, const std::string& indent) {
   fmt::print("{}device {} ({}), {} compute units\n", indent, d.name, d.kind, d.compute_units);
   fmt::print("{}  peak      bf16 {}, tf32 {}, fp32 {}\n", indent, d.peak_bf16, d.peak_tf32, d.peak_fp32);
+  if (d.fp32_matmul_passes)
+    fmt::print("{}  fp32      matmuls as {} bf16 pass(es) (--matmul-precision: default 1, high 3, highest 6)\n", indent,
+               *d.fp32_matmul_passes);
+  fmt::print("{}  dispatch  {} by default (--dispatch einsum | scatter | grouped)\n", indent, d.dispatch);
   fmt::print("{}  memory    {} at {}\n", indent, d.memory, d.memory_bandwidth);
   fmt::print("{}  achieved  GEMM {:.0f}% of peak, streaming {:.0f}% of memory bandwidth, kernel overhead {}\n",
              indent, d.gemm_efficiency * 100, d.memory_efficiency * 100, d.kernel_overhead);

@@ -28,15 +28,23 @@ void print_text(const model::StepInputs& in, const model::StepResult& r) {
   fmt::print("{} on {} ({} devices, layout {}), experts {}, cf {}, top-{}, {} routing, {} padding\n", in.model.name,
              in.cluster.name, in.cluster.devices, in.layout.text(), in.model.experts.value_or(0), in.capacity_factor,
              in.model.top_k, in.routing.text, in.padding == model::Padding::capacity ? "capacity" : "dropless");
+  fmt::print("  dispatch {}{}, remat {}, router {}, compute {}{}\n", model::dispatch_name(in.dispatch),
+             in.dispatch == model::Dispatch::einsum ? fmt::format(" (group size {})", in.group_size) : "",
+             model::remat_name(in.remat), dtype_name(in.model.router_dtype), dtype_name(in.model.compute_dtype),
+             in.cluster.device.fp32_matmul_passes
+                 ? fmt::format(" (fp32 matmuls as {} bf16 passes)", *in.cluster.device.fp32_matmul_passes)
+                 : "");
   fmt::print("  step_time          {}\n", r.step_time);
   fmt::print("  tokens_per_s       {:.4g}\n", r.tokens_per_s);
   fmt::print("  examples_per_s     {:.4g}\n", r.examples_per_s);
   fmt::print("  mfu                {:.3f}\n", r.mfu);
   fmt::print("  dropped_token_frac {:.4f}   aux_loss {:.5f}   capacity C = {} (encoder), {} (decoder)\n",
              r.dropped_token_frac, r.aux_loss, r.capacity_encoder, r.capacity_decoder);
-  fmt::print("  memory per device  {} of {}{}\n", r.memory.total(), r.memory.capacity, r.memory.oom() ? "  OUT OF MEMORY" : "");
+  fmt::print("  memory per device  {} of {}{}\n", r.memory.total(), r.memory.capacity,
+             r.memory.oom() ? "  OUT OF MEMORY: " + r.memory.fit_hint : "");
   fmt::print("    weights {}, gradients {}, optimizer {}, activations {}, all-to-all buffers {}\n", r.memory.weights,
              r.memory.gradients, r.memory.optimizer_states, r.memory.activations, r.memory.alltoall_buffers);
+  if (in.remat != model::Remat::none) fmt::print("  recompute (remat)  {}\n", r.recompute_time);
   fmt::print("  phases (busy time on the critical device; overlapped communication hides {}):\n", r.overlap_hidden_time);
   for (std::string_view phase : model::kStepPhases) {
     const auto it = r.phase_time.find(std::string(phase));
@@ -89,7 +97,10 @@ void setup_simulate(CLI::App& app, Action& action) {
       "Example: switchsim simulate --model switch-base-128 --cluster dgx-h100-8\n"
       "         switchsim simulate --model switch-base-128 --cluster h100-fat-tree-1024 --network closed-form\n"
       "         switchsim simulate --model switch-base-64 --cluster tpu-v3-32 --capacity-factor 1.25 \\\n"
-      "                            --routing zipf:1.1 --padding dropless --json --trace step.json");
+      "                            --routing zipf:1.1 --padding dropless --json --trace step.json\n"
+      "         switchsim simulate --model switch-base-128 --cluster tpu-v3-32 --dispatch einsum --group-size 1024 \\\n"
+      "                            --router-dtype fp32 --compute-dtype bf16   # the paper's runs: Mesh TF, selective precision\n"
+      "         switchsim simulate --model switch-base-128 --cluster tpu-v3-32 --batch-tokens 2097152 --remat full");
   auto options = std::make_shared<SimulateOptions>();
   add_scenario_options(*cmd, options->scenario);
   cmd->add_option("--network", options->network, "How collectives are timed: flow (max-min flow simulation on the topology,\n"

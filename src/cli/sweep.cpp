@@ -29,7 +29,7 @@ namespace {
 
 struct SweepOptions {
   model::Scenario base;
-  std::string models, clusters, experts, capacity_factors, top_ks, batch_tokens, layouts, routings, paddings;
+  std::string models, clusters, experts, capacity_factors, top_ks, batch_tokens, layouts, routings, paddings, dispatches;
   std::string grid_file;
   std::string network = "flow";
   std::string out;
@@ -70,6 +70,17 @@ sweep::Grid build_grid(const SweepOptions& o) {
     }
     if (!o.routings.empty()) g.routings = sweep::parse_string_list(o.routings);
     if (!o.paddings.empty()) g.paddings = sweep::parse_string_list(o.paddings);
+    if (!o.dispatches.empty()) {
+      g.dispatches = sweep::parse_string_list(o.dispatches);
+      for (const auto& d : g.dispatches)
+        if (d != "einsum" && d != "scatter" && d != "grouped")
+          throw std::invalid_argument("--dispatch: expected einsum, scatter or grouped separated by commas, got '" + d + "'");
+    }
+    if (o.base.group_size) g.base.group_size = o.base.group_size;
+    if (o.base.remat != "none") g.base.remat = o.base.remat;
+    if (o.base.matmul_precision) g.base.matmul_precision = o.base.matmul_precision;
+    if (o.base.router_dtype) g.base.router_dtype = o.base.router_dtype;
+    if (o.base.compute_dtype) g.base.compute_dtype = o.base.compute_dtype;
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -194,6 +205,22 @@ void setup_sweep(CLI::App& app, Action& action) {
   cmd->add_option("--layout", o->layouts, "Layouts separated by ';', e.g. 'dp=8;dp=4,tp=2' (default: all data parallel)");
   cmd->add_option("--routing", o->routings, "Routings, e.g. uniform,zipf:1.1,hot:0.3 (default: uniform)");
   cmd->add_option("--padding", o->paddings, "capacity and/or dropless, comma-separated (default: capacity)");
+  cmd->add_option("--dispatch", o->dispatches,
+                  "einsum (GShard / Mesh TensorFlow one-hot mask einsums), scatter (index gather/scatter: Tutel, "
+                  "DeepSpeed-MoE) and/or grouped (MegaBlocks dropless grouped GEMM), comma-separated: a sweep axis and "
+                  "a results column (default: each device profile's, einsum on TPU, scatter on GPU)");
+  cmd->add_option("--group-size", o->base.group_size,
+                  "einsum dispatch: tokens per routing group S (default: 1024, Mesh TensorFlow's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--remat", o->base.remat,
+                  "none, attention (Megatron selective recomputation) or full (jax.checkpoint per layer) (default: none)")
+      ->check(CLI::IsMember({"none", "attention", "full"}));
+  cmd->add_option("--matmul-precision", o->base.matmul_precision,
+                  "TPU fp32 matmuls as 1 (default), 3 (high) or 6 (highest) bf16 passes, XLA's PrecisionConfig "
+                  "(default: the profile's)")
+      ->check(CLI::IsMember({"default", "high", "highest"}));
+  cmd->add_option("--router-dtype", o->base.router_dtype, "fp32 (selective precision) or bf16 (default: the model's)");
+  cmd->add_option("--compute-dtype", o->base.compute_dtype, "bf16, fp32 or tf32 (default: the model's, bf16)");
   cmd->add_option("--grid", o->grid_file, "A JSON grid file: {\"model\": [...], \"cluster\": [...], \"experts\": [...], ...}");
   cmd->add_option("--seed", o->base.seed, "Routing seed for every point (default: 1)");
   cmd->add_option("--seq-len", o->base.seq_len, "Input sequence length (default: the model's, 512)");

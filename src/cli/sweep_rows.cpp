@@ -20,6 +20,7 @@ report::ResultRow to_result_row(const sweep::PointOutcome& o) {
     row.layout = in.layout.text();
     row.routing = in.routing.text;
     row.padding = cols["padding"].get<std::string>();
+    row.dispatch = cols["dispatch"].get<std::string>();
   } else {
     // The point could not be built: echo what was asked.
     row.model = s.model;
@@ -32,6 +33,7 @@ report::ResultRow to_result_row(const sweep::PointOutcome& o) {
     row.layout = s.layout.empty() ? "auto" : s.layout;
     row.routing = s.routing;
     row.padding = s.padding;
+    row.dispatch = s.dispatch.value_or("");
   }
   row.seed = s.seed;
   row.valid = o.result.has_value();

@@ -1,5 +1,7 @@
 #include "config/device_config.hpp"
 
+#include <cmath>
+
 #include "config/object_reader.hpp"
 
 namespace switchsim::config {
@@ -61,10 +63,24 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   {
     auto peaks = r.object("peak_tflops");
     d.peak_bf16 = FlopsPerSecond::tera(peaks.positive_number("bf16"));
-    d.peak_fp32 = FlopsPerSecond::tera(peaks.positive_number("fp32"));
-    d.peak_tf32 = FlopsPerSecond::tera(peaks.positive_number_or("tf32", d.peak_fp32.value() / 1e12));
+    if (r.has("fp32_matmul_passes")) {
+      // fp32 matmuls as bf16 passes: the fp32 peak follows; a stated one must agree.
+      d.fp32_matmul_passes = r.positive_int("fp32_matmul_passes");
+      const double derived = d.peak_bf16.value() / 1e12 / static_cast<double>(*d.fp32_matmul_passes);
+      for (const char* key : {"fp32", "tf32"}) {
+        const double stated = peaks.positive_number_or(key, derived);
+        if (std::abs(stated - derived) > 1e-6 * derived)
+          peaks.fail(key, "must equal bf16 / fp32_matmul_passes = " + nlohmann::json(derived).dump() +
+                              " (or be left out), got " + nlohmann::json(stated).dump());
+      }
+      d.peak_fp32 = d.peak_tf32 = FlopsPerSecond::tera(derived);
+    } else {
+      d.peak_fp32 = FlopsPerSecond::tera(peaks.positive_number("fp32"));
+      d.peak_tf32 = FlopsPerSecond::tera(peaks.positive_number_or("tf32", d.peak_fp32.value() / 1e12));
+    }
     peaks.finish();
   }
+  d.dispatch = r.choice_or("dispatch", {"einsum", "scatter", "grouped"}, d.kind == "tpu_core" ? "einsum" : "scatter");
   d.memory = r.gibibytes("memory_GiB");
   d.memory_bandwidth = BytesPerSecond::gigabytes(r.positive_number("memory_bandwidth_GBps"));
   d.gemm_efficiency = r.number_in_range_or("gemm_efficiency", 0.01, 1.0, d.gemm_efficiency);
@@ -81,7 +97,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
     d.kernel_overhead_band = Band<Picoseconds>{Picoseconds::from_seconds(b->lo * 1e-6), Picoseconds::from_seconds(b->hi * 1e-6)};
   d.sources = read_sources(r, {"name", "kind", "compute_units", "peak_tflops", "memory_GiB", "memory_bandwidth_GBps",
                                "gemm_efficiency", "memory_efficiency", "gemm_tile", "kernel_overhead_us",
-                               "cores_per_chip", "gemm_efficiency_table"});
+                               "cores_per_chip", "gemm_efficiency_table", "fp32_matmul_passes", "dispatch"});
   r.finish();
   return d;
 }
@@ -101,7 +117,9 @@ nlohmann::json to_json(const DeviceConfig& d) {
                         {"gemm_tile", d.gemm_tile},
                         {"kernel_overhead_us", static_cast<double>(d.kernel_overhead.count()) / 1e6},
                         {"cores_per_chip", d.cores_per_chip},
+                        {"dispatch", d.dispatch},
                         {"sources", d.sources}};
+  if (d.fp32_matmul_passes) j["fp32_matmul_passes"] = *d.fp32_matmul_passes;
   auto put_band = [&j](const std::string& field, double lo, double hi) {
     j[field + "_lo"] = lo;
     j[field + "_hi"] = hi;

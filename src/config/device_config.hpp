@@ -47,6 +47,13 @@ struct DeviceConfig {
   Picoseconds kernel_overhead{0};   // per-kernel launch and tail cost
   // Chips made of several cores (TPU v3: 2 TensorCores a chip) state it explicitly.
   std::int64_t cores_per_chip = 1;
+  // Devices that run fp32 matmuls as bf16 passes (TPU) state how many; then
+  // peak_fp32 = peak_bf16 / passes (model/precision.hpp). Absent: fp32 has its own peak.
+  std::optional<std::int64_t> fp32_matmul_passes;
+  // How the software this profile imitates dispatches tokens to experts: einsum (GShard /
+  // Mesh TensorFlow), scatter (index kernels) or grouped (MegaBlocks) (model/dispatch_cost.hpp).
+  // Default when absent: einsum for tpu_core, scatter otherwise.
+  std::string dispatch = "scatter";
   std::map<std::string, std::string> sources;  // field -> where the number comes from
 
   // Optional, written by `switchsim calibrate`: per-shape GEMM efficiency and spreads.

@@ -1,8 +1,14 @@
 #include "model/memory.hpp"
 
+#include <optional>
+
+#include "model/remat.hpp"
+
 namespace switchsim::model {
 
-MemoryBreakdown memory_per_device(const StepInputs& in, const MemoryShape& s) {
+namespace {
+
+MemoryBreakdown breakdown(const StepInputs& in, const MemoryShape& s) {
   const auto& m = in.model;
   const std::int64_t tp = in.layout.tp;
   const std::int64_t b = dtype_bytes(m.compute_dtype);
@@ -25,40 +31,56 @@ MemoryBreakdown memory_per_device(const StepInputs& in, const MemoryShape& s) {
     r.optimizer_states = Bytes::from_double(static_cast<double>(params) * 4.0 * 2.0 / static_cast<double>(m.d_model));
   }
 
-  // Saved activations per token, in elements (see phase_costs.cpp for the kernels).
-  const std::int64_t d = m.d_model;
-  const std::int64_t inner = std::max<std::int64_t>(1, m.heads / tp) * m.d_kv;
-  const std::int64_t heads = std::max<std::int64_t>(1, m.heads / tp);
-  const std::int64_t dff = std::max<std::int64_t>(1, m.d_ff / tp);
-  const std::int64_t up = m.ffn_matrices() - 1;
-  const std::int64_t ffn_per_row = d + 2 * up * dff;
-  auto attention = [&](std::int64_t tokens, std::int64_t context) {
-    return tokens * (2 * d + 5 * inner + heads * context);
-  };
-  const std::int64_t enc_layers = m.encoder_layers;
-  const std::int64_t dec_layers = m.decoder_layers;
-  const std::int64_t enc_sparse = m.sparse_layers_in(enc_layers);
-  const std::int64_t dec_sparse = m.sparse_layers_in(dec_layers);
-  std::int64_t elements = 0;
-  elements += enc_layers * attention(s.encoder_tokens, m.seq_len_input);
-  elements += dec_layers * (attention(s.decoder_tokens, m.seq_len_target) + attention(s.decoder_tokens, m.seq_len_input));
-  elements += (enc_layers - enc_sparse) * s.encoder_tokens * ffn_per_row;
-  elements += (dec_layers - dec_sparse) * s.decoder_tokens * ffn_per_row;
-  // Switch layers: expert rows, dispatched and combined buffers, plus fp32 router probabilities.
-  auto sparse = [&](std::int64_t tokens, std::int64_t slots) {
-    return slots * (ffn_per_row + 2 * d) + tokens * experts * 4 / b;
-  };
-  elements += enc_sparse * sparse(s.encoder_tokens, s.expert_slots_encoder);
-  elements += dec_sparse * sparse(s.decoder_tokens, s.expert_slots_decoder);
-  // LM head logits in fp32 for the loss.
-  elements += s.decoder_tokens * std::max<std::int64_t>(1, m.vocab / tp) * 4 / b;
-  r.activations = Bytes(elements) * b;
+  r.activations = activation_bytes(in, s, in.remat);
   r.alltoall_buffers = Bytes(s.alltoall_bytes) * 2;
   return r;
 }
 
+// The per-microbatch shape with the microbatch cut `factor` times smaller (whole sequences).
+std::optional<MemoryShape> split(const MemoryShape& s, std::int64_t factor) {
+  if (s.sequences % factor != 0) return std::nullopt;
+  MemoryShape out = s;
+  for (std::int64_t* v : {&out.encoder_tokens, &out.decoder_tokens, &out.sequences, &out.expert_slots_encoder,
+                          &out.expert_slots_decoder, &out.alltoall_bytes, &out.mask_elements_encoder,
+                          &out.mask_elements_decoder})
+    *v = (*v + factor - 1) / factor;
+  return out;
+}
+
+std::string fit_hint(const StepInputs& in, const MemoryShape& s) {
+  std::vector<Remat> policies;
+  for (Remat r : {Remat::none, Remat::attention, Remat::full})
+    if (r >= in.remat) policies.push_back(r);
+  for (std::int64_t factor = 1; factor <= 64; factor *= 2) {
+    const auto shape = split(s, factor);
+    if (!shape) break;
+    for (Remat r : policies) {
+      if (factor == 1 && r == in.remat) continue;
+      StepInputs trial = in;
+      trial.remat = r;
+      trial.microbatches = in.microbatches * factor;
+      if (breakdown(trial, *shape).oom()) continue;
+      std::string hint;
+      if (factor > 1) hint = "--microbatches " + std::to_string(trial.microbatches);
+      if (r != in.remat) hint += std::string(hint.empty() ? "" : " ") + "--remat " + std::string(remat_name(r));
+      return "fits with " + hint;
+    }
+  }
+  return "does not fit with any remat policy nor up to 64x the microbatches (weights, gradients and optimizer "
+         "states alone take " + std::to_string((breakdown(in, s).total() - breakdown(in, s).activations).count()) +
+         " bytes)";
+}
+
+}  // namespace
+
+MemoryBreakdown memory_per_device(const StepInputs& in, const MemoryShape& s) {
+  MemoryBreakdown r = breakdown(in, s);
+  if (r.oom()) r.fit_hint = fit_hint(in, s);
+  return r;
+}
+
 nlohmann::json to_json(const MemoryBreakdown& m) {
-  return nlohmann::json{{"weights_bytes", m.weights.count()},
+  auto j = nlohmann::json{{"weights_bytes", m.weights.count()},
                         {"gradients_bytes", m.gradients.count()},
                         {"optimizer_states_bytes", m.optimizer_states.count()},
                         {"activations_bytes", m.activations.count()},
@@ -66,6 +88,8 @@ nlohmann::json to_json(const MemoryBreakdown& m) {
                         {"total_bytes", m.total().count()},
                         {"hbm_bytes", m.capacity.count()},
                         {"params_local", m.params_local}};
+  if (!m.fit_hint.empty()) j["fit_hint"] = m.fit_hint;
+  return j;
 }
 
 }  // namespace switchsim::model

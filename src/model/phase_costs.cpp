@@ -48,11 +48,19 @@ PhaseCost PhaseCosts::attention(std::int64_t sequences, std::int64_t query_len, 
   } else {
     c += gemm(tq, 3 * inner, d, 1, dt);  // Q, K, V
   }
-  c += gemm(query_len, key_len, model_.d_kv, sequences * heads, dt);                  // scores
-  c += memory(Bytes(2 * sequences * heads * query_len * key_len * b));                // softmax
-  c += gemm(query_len, model_.d_kv, key_len, sequences * heads, dt);                  // probs x V
+  c += attention_core(sequences, query_len, key_len);
   c += gemm(tq, d, inner, 1, dt);                                                     // output projection
   c += memory(Bytes(3 * tq * d * b));                                                 // residual add
+  return c;
+}
+
+PhaseCost PhaseCosts::attention_core(std::int64_t sequences, std::int64_t query_len, std::int64_t key_len) const {
+  const DType dt = model_.compute_dtype;
+  const std::int64_t b = dtype_bytes(dt);
+  const std::int64_t heads = std::max<std::int64_t>(1, model_.heads / tp_);
+  PhaseCost c = gemm(query_len, key_len, model_.d_kv, sequences * heads, dt);  // scores
+  c += memory(Bytes(2 * sequences * heads * query_len * key_len * b));         // softmax
+  c += gemm(query_len, model_.d_kv, key_len, sequences * heads, dt);           // probs x V
   return c;
 }
 
@@ -85,7 +93,8 @@ PhaseCost PhaseCosts::dispatch(std::int64_t tokens, std::int64_t slots) const {
   return memory(Bytes((tokens * model_.top_k + slots) * model_.d_model * b));
 }
 
-PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_expert) const {
+PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_expert,
+                                 std::optional<std::int64_t> block_rows) const {
   const DType dt = model_.compute_dtype;
   const std::int64_t b = dtype_bytes(dt);
   const std::int64_t d = model_.d_model;
@@ -97,7 +106,7 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
                                 [&](std::int64_t r) { return r == rows_per_expert.front(); });
   const std::int64_t total_rows = std::accumulate(rows_per_expert.begin(), rows_per_expert.end(), std::int64_t{0});
   if (total_rows == 0) return c;
-  if (even) {
+  if (even && !block_rows) {
     // Strided-batched GEMMs over [E_local, rows, d].
     const auto experts = static_cast<std::int64_t>(rows_per_expert.size());
     const std::int64_t rows = rows_per_expert.front();
@@ -107,7 +116,7 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
   } else {
     // Grouped GEMM over ragged experts: one kernel whose tiles are the sum of each expert's
     // tiles, modelled as the GEMM of all rows with each expert's rows padded to whole tiles.
-    const std::int64_t tile = kernels_.device().gemm_tile;
+    const std::int64_t tile = block_rows.value_or(kernels_.device().gemm_tile);
     std::int64_t padded = 0;
     for (std::int64_t r : rows_per_expert) padded += (r + tile - 1) / tile * tile;
     PhaseCost up_proj = gemm(padded, up * dff, d, 1, dt);

@@ -5,6 +5,7 @@
 // same bytes again (read the saved input and the incoming gradient, write one gradient).
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "compute/kernel_model.hpp"
@@ -29,14 +30,20 @@ class PhaseCosts {
   // keys/values projected from tokens_kv encoder tokens. Includes its layer norm and residual.
   PhaseCost attention(std::int64_t sequences, std::int64_t query_len, std::int64_t key_len,
                       bool cross) const;
+  // The part of attention() quadratic in the length: scores GEMM, softmax, probs x V (what
+  // selective recomputation redoes, remat.hpp).
+  PhaseCost attention_core(std::int64_t sequences, std::int64_t query_len, std::int64_t key_len) const;
   PhaseCost dense_ffn(std::int64_t tokens) const;
   // Router GEMM [T,d]x[d,E] in the router dtype, softmax, top-k, position-in-expert (cumsum).
   PhaseCost router(std::int64_t tokens) const;
   // Scatter T*k token copies into `slots` rows of the [E, C, d] buffer (zero padding included).
   PhaseCost dispatch(std::int64_t tokens, std::int64_t slots) const;
   // Expert FFNs on this device: one GEMM chain per local expert, `rows` rows each
-  // (capacity-padded: all equal; dropless: the actual counts), batched/grouped.
-  PhaseCost expert_ffn(const std::vector<std::int64_t>& rows_per_expert) const;
+  // (capacity-padded: all equal; dropless: the actual counts), batched/grouped. With
+  // `block_rows` (MegaBlocks' grouped GEMM), every expert's rows are padded to whole blocks,
+  // even when all counts are equal; without it, uneven counts pad to the device's GEMM tile.
+  PhaseCost expert_ffn(const std::vector<std::int64_t>& rows_per_expert,
+                       std::optional<std::int64_t> block_rows = std::nullopt) const;
   // Gather the expert outputs back to token order and scale by the gate; backward also
   // produces the gate gradients (a dot product per assignment) and the residual's gradient.
   PhaseCost combine(std::int64_t tokens, std::int64_t slots) const;
@@ -49,10 +56,13 @@ class PhaseCosts {
 
   std::int64_t activation_bytes_per_element() const { return dtype_bytes(model_.compute_dtype); }
 
- private:
+  // Y[m,n] = X[m,k] W[k,n] in `batch` copies: forward one GEMM, backward two (see above).
   PhaseCost gemm(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch, DType dtype) const;
+  // A memory-bound kernel streaming `bytes`, forward and again backward.
   PhaseCost memory(Bytes bytes) const;
+  const compute::KernelModel& kernels() const { return kernels_; }
 
+ private:
   const compute::KernelModel& kernels_;
   const config::ModelConfig& model_;
   std::int64_t tp_;

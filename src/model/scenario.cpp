@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include "model/dispatch_cost.hpp"
+#include "model/precision.hpp"
+
 namespace switchsim::model {
 namespace {
 DType dtype_option(const std::string& option, const std::string& value) {
@@ -9,6 +12,41 @@ DType dtype_option(const std::string& option, const std::string& value) {
     return parse_dtype(value);
   } catch (const std::invalid_argument&) {
     throw std::invalid_argument(option + ": unknown dtype '" + value + "' (use fp32, tf32 or bf16)");
+  }
+}
+
+template <class T, class Parse>
+T option(const std::string& name, const std::string& value, Parse parse) {
+  try {
+    return parse(value);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(name + ": " + e.what());
+  }
+}
+
+// --dispatch, --group-size, --remat, --matmul-precision.
+void apply_step_options(const Scenario& s, StepInputs& in) {
+  in.dispatch = option<Dispatch>("--dispatch", s.dispatch.value_or(in.cluster.device.dispatch), parse_dispatch);
+  if (in.dispatch == Dispatch::grouped) in.padding = Padding::dropless;
+  if (in.dispatch == Dispatch::einsum && in.padding == Padding::dropless) {
+    // The masks have a capacity dimension: no dropless einsum. A profile default gives way
+    // to index scatter of the actual counts; an explicit request is an error.
+    if (s.dispatch)
+      throw std::invalid_argument(
+          "--dispatch einsum builds capacity-padded [G,S,E,C] masks and cannot be --padding dropless; use --dispatch "
+          "grouped (MegaBlocks) or scatter");
+    in.dispatch = Dispatch::scatter;
+  }
+  if (s.group_size) {
+    if (*s.group_size <= 0) throw std::invalid_argument("--group-size must be positive, got " + std::to_string(*s.group_size));
+    in.group_size = *s.group_size;
+  } else {
+    in.group_size = kMeshTfGroupSize;
+  }
+  in.remat = option<Remat>("--remat", s.remat, parse_remat);
+  if (s.matmul_precision) {
+    in.matmul_precision = option<MatmulPrecision>("--matmul-precision", *s.matmul_precision, parse_matmul_precision);
+    apply_matmul_precision(in.cluster.device, *in.matmul_precision);
   }
 }
 }  // namespace
@@ -59,6 +97,7 @@ StepInputs make_inputs(const Scenario& s, const config::Catalog& catalog) {
   in.overlap_grad_allreduce = s.overlap;
   in.alltoall_algorithm = s.alltoall_algorithm;
   in.allreduce_algorithm = s.allreduce_algorithm;
+  apply_step_options(s, in);
   token_shape(in);  // validates the batch split
   return in;
 }
@@ -80,7 +119,11 @@ nlohmann::json input_columns(const StepInputs& in) {
                         {"optimizer", in.optimizer == Optimizer::adam ? "adam" : "adafactor"},
                         {"microbatches", in.microbatches},
                         {"router_dtype", dtype_name(m.router_dtype)},
-                        {"compute_dtype", dtype_name(m.compute_dtype)}};
+                        {"compute_dtype", dtype_name(m.compute_dtype)},
+                        {"dispatch", dispatch_name(in.dispatch)},
+                        {"group_size", in.group_size},
+                        {"remat", remat_name(in.remat)},
+                        {"fp32_matmul_passes", in.cluster.device.fp32_matmul_passes.value_or(0)}};
 }
 
 }  // namespace switchsim::model

@@ -33,6 +33,10 @@ struct Scenario {
   bool overlap = true;
   std::string alltoall_algorithm = "direct";
   std::string allreduce_algorithm = "auto";
+  std::optional<std::string> dispatch;        // default: the device profile's
+  std::optional<std::int64_t> group_size;     // einsum's S; default: Mesh TensorFlow's 1024
+  std::string remat = "none";
+  std::optional<std::string> matmul_precision;  // TPU only; default: the profile's passes
 };
 
 // Loads the named configs and applies the overrides. Throws config::ConfigError for bad

@@ -8,6 +8,7 @@
 
 #include "compute/kernel_model.hpp"
 #include "engine/executor.hpp"
+#include "model/dispatch_cost.hpp"
 #include "model/expert_placement.hpp"
 #include "model/model_stats.hpp"
 #include "model/phase_costs.hpp"
@@ -40,7 +41,7 @@ SwitchLoad plan_switch_load(const StepInputs& in, std::int64_t tokens, std::mt19
   const std::int64_t b = dtype_bytes(m.compute_dtype);
   SwitchLoad load;
   load.tokens = tokens;
-  load.capacity = expert_capacity(tokens, experts, in.capacity_factor, m.top_k, m.min_capacity);
+  load.capacity = device_capacity(in, tokens);
   const std::vector<double> shares = expert_shares(in.routing, experts, 0, rng);
 
   // Expert-parallel group 0's members (needed whole for dropless), then more groups for statistics.
@@ -301,15 +302,47 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
   dec_attention += costs.attention(shape.sequences, m.seq_len_target, m.seq_len_input, true);
   const PhaseCost enc_ffn = costs.dense_ffn(T_enc);
   const PhaseCost dec_ffn = costs.dense_ffn(T_dec);
-  struct SwitchCosts {
-    PhaseCost router, dispatch, experts, combine;
-  };
+  using SwitchCosts = SwitchPhaseCosts;
   auto switch_costs = [&](const SwitchLoad& load) {
-    return SwitchCosts{costs.router(load.tokens), costs.dispatch(load.tokens, load.dispatch_rows),
-                       costs.expert_ffn(load.rows_per_local_expert), costs.combine(load.tokens, load.received_rows)};
+    return switch_phase_costs(costs, in, load.tokens, load.dispatch_rows, load.rows_per_local_expert,
+                              load.received_rows);
   };
   const std::optional<SwitchCosts> enc_switch = enc_load ? std::optional(switch_costs(*enc_load)) : std::nullopt;
   const std::optional<SwitchCosts> dec_switch = dec_load ? std::optional(switch_costs(*dec_load)) : std::nullopt;
+
+  // Rematerialization (remat.hpp): the forward work a layer redoes just before its backward.
+  std::vector<engine::TaskId> recompute_tasks;
+  auto recompute = [&](const LayerPlan& layer, const std::string& suffix) {
+    const std::string name = layer.name + ".recompute" + suffix;
+    const std::int64_t tokens = layer.decoder ? T_dec : T_enc;
+    const auto& attn = layer.decoder ? dec_attention : enc_attention;
+    if (in.remat == Remat::attention) {
+      PhaseCost core = costs.attention_core(shape.sequences, layer.decoder ? m.seq_len_target : m.seq_len_input,
+                                            layer.decoder ? m.seq_len_target : m.seq_len_input);
+      if (layer.decoder) core += costs.attention_core(shape.sequences, m.seq_len_target, m.seq_len_input);
+      recompute_tasks.push_back(builder.compute(name + ".attn", "attention", core.forward));
+      return;
+    }
+    recompute_tasks.push_back(builder.compute(name + ".attn", "attention", attn.forward));
+    if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".attn.allreduce", "mp_allreduce", mp_allreduce(tokens)));
+    if (!layer.sparse) {
+      recompute_tasks.push_back(
+          builder.compute(name + ".ffn", "dense_ffn", (layer.decoder ? dec_ffn : enc_ffn).forward));
+      if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".ffn.allreduce", "mp_allreduce", mp_allreduce(tokens)));
+      return;
+    }
+    const auto& load = layer.decoder ? *dec_load : *enc_load;
+    const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
+    recompute_tasks.push_back(builder.compute(name + ".router", "router", sc.router.forward));
+    recompute_tasks.push_back(builder.compute(name + ".dispatch", "dispatch", sc.dispatch.forward));
+    recompute_tasks.push_back(builder.communicate(name + ".a2a_dispatch", "alltoall_dispatch", alltoall(load)));
+    recompute_tasks.push_back(builder.compute(name + ".experts", "expert_ffn", sc.experts.forward));
+    if (tp > 1)
+      recompute_tasks.push_back(
+          builder.communicate(name + ".experts.allreduce", "mp_allreduce", mp_allreduce(load.received_rows)));
+    recompute_tasks.push_back(builder.communicate(name + ".a2a_combine", "alltoall_combine", alltoall(load)));
+    recompute_tasks.push_back(builder.compute(name + ".combine", "combine", sc.combine.forward));
+  };
 
   std::vector<engine::TaskId> last_backward_of_layer(layers.size());
   std::optional<engine::TaskId> last_embedding_backward;
@@ -347,6 +380,7 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
     for (std::size_t li = layers.size(); li-- > 0;) {
       const auto& layer = layers[li];
       const std::int64_t tokens = layer.decoder ? T_dec : T_enc;
+      if (in.remat == Remat::full) recompute(layer, suffix);
       if (layer.sparse) {
         const auto& load = layer.decoder ? *dec_load : *enc_load;
         const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
@@ -366,6 +400,7 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
         builder.compute(layer.name + ".ffn.bwd" + suffix, "dense_ffn", ffn.backward);
       }
       const auto& attn = layer.decoder ? dec_attention : enc_attention;
+      if (in.remat == Remat::attention) recompute(layer, suffix);
       if (tp > 1)
         builder.communicate(layer.name + ".attn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens));
       last_backward_of_layer[li] = builder.compute(layer.name + ".attn.bwd" + suffix, "attention", attn.backward);
@@ -409,6 +444,10 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
     a2a_bytes = std::max(a2a_bytes, sent);
   }
   memory_shape.alltoall_bytes = a2a_bytes;
+  if (in.dispatch == Dispatch::einsum) {
+    if (enc_load) memory_shape.mask_elements_encoder = einsum_shape(T_enc, in.group_size, m, in.capacity_factor).mask_elements();
+    if (dec_load) memory_shape.mask_elements_decoder = einsum_shape(T_dec, in.group_size, m, in.capacity_factor).mask_elements();
+  }
 
   StepResult result;
   result.memory = memory_per_device(in, memory_shape);
@@ -424,6 +463,7 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
   engine::Executor executor(builder.graph(), queue, &recorder);
   result.step_time = executor.run();
   result.tasks = static_cast<std::int64_t>(builder.graph().task_count());
+  for (auto id : recompute_tasks) result.recompute_time += builder.graph().task(id).duration;
 
   Picoseconds busy{0};
   for (const auto& rec : recorder.records()) {

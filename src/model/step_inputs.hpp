@@ -2,12 +2,14 @@
 // Everything one simulated training step depends on, already validated.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/cluster_config.hpp"
 #include "config/model_config.hpp"
 #include "model/layout.hpp"
 #include "model/routing.hpp"
+#include "model/step_options.hpp"
 
 namespace switchsim::model {
 
@@ -31,6 +33,13 @@ struct StepInputs {
   std::string alltoall_algorithm = "direct";
   std::string allreduce_algorithm = "auto";  // auto: the fastest of ring, tree, hierarchical per request
   double router_confidence = 1.0;  // router probability on the chosen expert, for the aux loss
+  // How tokens reach the experts (dispatch_cost.hpp); grouped implies Padding::dropless and
+  // einsum Padding::capacity. group_size is S of the einsum's [G, S, E, C] masks.
+  Dispatch dispatch = Dispatch::scatter;
+  std::int64_t group_size = 1024;  // kMeshTfGroupSize
+  Remat remat = Remat::none;       // remat.hpp
+  // fp32 matmuls as bf16 passes (TPU, precision.hpp); already applied to cluster.device.
+  std::optional<MatmulPrecision> matmul_precision;
 };
 
 // Per-device, per-microbatch token counts derived from the inputs.

@@ -21,6 +21,7 @@ nlohmann::json to_json(const StepResult& r) {
     j[std::string(phase) + "_time_s"] = it == r.phase_time.end() ? 0.0 : it->second.seconds();
   }
   j["overlap_hidden_time_s"] = r.overlap_hidden_time.seconds();
+  j["recompute_time_s"] = r.recompute_time.seconds();
   j["model_flops_per_step"] = r.model_flops_per_step;
   j["sequences_per_step"] = r.sequences_per_step;
   j["tasks"] = r.tasks;

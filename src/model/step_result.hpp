@@ -27,6 +27,8 @@ struct StepResult {
   // in full here, so phases may add up to more than the step (see overlap_hidden_time).
   std::map<std::string, Picoseconds> phase_time;
   Picoseconds overlap_hidden_time{0};
+  // Forward work redone in the backward under remat (remat.hpp), counted in its phases too.
+  Picoseconds recompute_time{0};
   double tokens_per_s = 0;    // (encoder + decoder tokens) per second
   double examples_per_s = 0;  // sequences per second
   double mfu = 0;             // model FLOPs (3 x forward) / (step time x devices x peak)

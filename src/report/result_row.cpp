@@ -75,6 +75,7 @@ ResultRow parse_row(const nlohmann::json& object, const std::string& name, const
   row.layout = r.string("layout");
   row.routing = r.string("routing");
   row.padding = r.string("padding");
+  row.dispatch = r.string_or("dispatch", "");
   row.seed = detail::unsigned_int(r, "seed");
   row.valid = detail::boolean(r, "valid");
   row.invalid_reason = detail::any_string_or_empty(r, "invalid_reason");
@@ -120,6 +121,7 @@ nlohmann::ordered_json to_json(const ResultRow& row) {
   j["layout"] = row.layout;
   j["routing"] = row.routing;
   j["padding"] = row.padding;
+  j["dispatch"] = row.dispatch;
   j["seed"] = row.seed;
   j["valid"] = row.valid;
   j["invalid_reason"] = row.invalid_reason;

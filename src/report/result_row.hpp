@@ -66,6 +66,7 @@ struct ResultRow {
   std::string layout;
   std::string routing;
   std::string padding;
+  std::string dispatch;  // einsum | scatter | grouped; empty in files written before it existed
   std::uint64_t seed = 0;
   // Validity: an invalid point (e.g. experts not dividing the devices) has a reason and no
   // outputs; a valid one always has outputs.

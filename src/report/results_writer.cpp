@@ -22,7 +22,7 @@ std::string csv_field(std::string_view text) {
 
 std::vector<std::string> results_csv_columns() {
   std::vector<std::string> columns{"model",   "experts", "capacity_factor", "top_k",   "batch_tokens",
-                                   "devices", "cluster", "layout",          "routing", "padding",
+                                   "devices", "cluster", "layout",          "routing", "padding", "dispatch",
                                    "seed",    "valid",   "invalid_reason",  "step_time_s",
                                    "tokens_per_s", "examples_per_s", "mfu", "dropped_token_frac", "aux_loss",
                                    "mem_per_device_bytes", "hbm_bytes", "oom", "params_total", "flops_per_token"};
@@ -46,7 +46,7 @@ std::string write_results_csv(const std::vector<ResultRow>& rows, const RunConte
     std::vector<std::string> f{csv_field(row.model),   std::to_string(row.experts), number(row.capacity_factor),
                                std::to_string(row.top_k), std::to_string(row.batch_tokens),
                                std::to_string(row.devices), csv_field(row.cluster), csv_field(row.layout),
-                               csv_field(row.routing), csv_field(row.padding), std::to_string(row.seed),
+                               csv_field(row.routing), csv_field(row.padding), csv_field(row.dispatch), std::to_string(row.seed),
                                flag(row.valid), csv_field(row.invalid_reason)};
     if (row.outputs) {
       const auto& o = *row.outputs;

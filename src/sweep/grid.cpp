@@ -19,7 +19,7 @@ std::size_t count_or_one(const std::vector<T>& values) {
 std::int64_t Grid::size() const {
   std::int64_t n = 1;
   for (std::size_t c : {count_or_one(models), count_or_one(clusters), count_or_one(layouts), count_or_one(batch_tokens),
-                        count_or_one(routings), count_or_one(paddings), count_or_one(top_ks), count_or_one(experts),
+                        count_or_one(routings), count_or_one(paddings), count_or_one(dispatches), count_or_one(top_ks), count_or_one(experts),
                         count_or_one(capacity_factors)})
     n *= static_cast<std::int64_t>(c);
   return n;
@@ -38,6 +38,7 @@ model::Scenario Grid::point(std::int64_t index) const {
   take(capacity_factors, s.capacity_factor);
   take(experts, s.experts);
   take(top_ks, s.top_k);
+  take(dispatches, s.dispatch);
   take(paddings, s.padding);
   take(routings, s.routing);
   take(batch_tokens, s.batch_tokens);
@@ -114,6 +115,11 @@ Grid load_grid(const std::filesystem::path& path) {
   strings("layout", g.layouts);
   strings("routing", g.routings);
   strings("padding", g.paddings);
+  strings("dispatch", g.dispatches);
+  for (std::size_t i = 0; i < g.dispatches.size(); ++i)
+    if (g.dispatches[i] != "einsum" && g.dispatches[i] != "scatter" && g.dispatches[i] != "grouped")
+      throw config::ConfigError(file, r.pointer_to("dispatch") + "/" + std::to_string(i),
+                                "must be einsum, scatter or grouped, got \"" + g.dispatches[i] + "\"");
   if (r.has("experts")) g.experts = r.positive_int_array("experts");
   if (r.has("top_k")) g.top_ks = r.positive_int_array("top_k");
   if (r.has("batch_tokens")) g.batch_tokens = r.positive_int_array("batch_tokens");
@@ -124,6 +130,10 @@ Grid load_grid(const std::filesystem::path& path) {
   g.base.optimizer = r.choice_or("optimizer", {"adafactor", "adam"}, "adafactor");
   if (auto dt = r.optional_string("router_dtype")) g.base.router_dtype = *dt;
   if (auto dt = r.optional_string("compute_dtype")) g.base.compute_dtype = *dt;
+  if (auto s = r.optional_positive_int("group_size")) g.base.group_size = *s;
+  g.base.remat = r.choice_or("remat", {"none", "attention", "full"}, "none");
+  if (r.has("matmul_precision"))
+    g.base.matmul_precision = r.choice_or("matmul_precision", {"default", "high", "highest"}, "default");
   if (g.models.empty()) r.fail("model", "required field is missing");
   if (g.clusters.empty()) r.fail("cluster", "required field is missing");
   r.finish();

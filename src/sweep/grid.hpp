@@ -1,7 +1,7 @@
 #pragma once
 // A sweep grid: a list of values per scenario parameter; the points are their cartesian
 // product in a fixed order (models, clusters, layouts, batch tokens, routings, paddings,
-// top-k, experts, capacity factors: the last varies fastest), so that point i is the same
+// dispatches, top-k, experts, capacity factors: the last varies fastest), so that point i is the same
 // point on every rank and thread.
 
 #include <cstdint>
@@ -22,6 +22,7 @@ struct Grid {
   std::vector<std::int64_t> batch_tokens;
   std::vector<std::string> routings;
   std::vector<std::string> paddings;
+  std::vector<std::string> dispatches;         // empty: each device profile's default
   std::vector<std::int64_t> top_ks;            // empty: the model's
   std::vector<std::int64_t> experts;           // empty: the model's
   std::vector<double> capacity_factors;        // empty: the model's
@@ -33,7 +34,8 @@ struct Grid {
 
 // Reads a grid file: {"model": [...], "cluster": [...], "experts": [...], "capacity_factor": [...],
 // "top_k": [...], "batch_tokens": [...], "layout": [...], "routing": [...], "padding": [...],
-// and single values "seed", "seq_len", "microbatches", "optimizer", "router_dtype", "compute_dtype"}.
+// "dispatch": [...], and single values "seed", "seq_len", "microbatches", "optimizer",
+// "router_dtype", "compute_dtype", "group_size", "remat", "matmul_precision"}.
 // Unknown keys, empty lists and wrong types are config::ConfigError naming the file and pointer.
 Grid load_grid(const std::filesystem::path& path);
 
