@@ -5,21 +5,26 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "advise/memory_bound.hpp"
 #include "advise/pareto.hpp"
 #include "cli_runner.hpp"
 #include "advise/recommend.hpp"
 #include "advise/sample_efficiency.hpp"
 #include "advise/search.hpp"
+#include "advise/what_it_would_take.hpp"
 #include "config/catalog.hpp"
 #include "config/error.hpp"
 #include "config/json_file.hpp"
 #include "model/comm_model.hpp"
+#include "model/simulate.hpp"
 
 using namespace switchsim;
 
@@ -134,7 +139,7 @@ TEST_CASE("on 8 GPUs every feasible point is either on the frontier or beaten by
   advise::SearchSpec spec;
   spec.model = "switch-base-128";
   spec.cluster = "dgx-h100-8";
-  spec.batch_tokens = 8 * 512 * 2;
+  spec.batch_tokens = {8 * 512 * 2};
   spec.experts = {8, 16, 32};
   spec.capacity_factors = {1.0, 2.0};
   spec.top_ks = {1};
@@ -146,7 +151,7 @@ TEST_CASE("on 8 GPUs every feasible point is either on the frontier or beaten by
   auto candidates = advise::search(spec, advise::Limits{1.0, 0.0}, &se, catalog(), comm, 1, {});
   // experts 8: ep 8,4,2,1; 16: ep 8,4,2,1; 32: ep 8,4,2,1 -> 12 layouts x 2 cfs.
   REQUIRE(candidates.size() == 24);
-  const auto advice = advise::recommend(candidates, std::nullopt, &se, spec.routing);
+  const auto advice = advise::recommend(candidates, std::nullopt, &se, spec.routing, advise::Limits{1.0, 0.0});
   REQUIRE(!advice.frontier.empty());
   for (const auto& c : advice.candidates) {
     if (!c.feasible()) continue;
@@ -160,12 +165,14 @@ TEST_CASE("on 8 GPUs every feasible point is either on the frontier or beaten by
     CHECK(on_front != beaten);
   }
   // The most-parameters goal with no step limit picks 32 experts (the most parameters searched).
-  const auto unlimited = advise::recommend(candidates, 1e9, &se, spec.routing);
+  const auto unlimited = advise::recommend(candidates, 1e9, &se, spec.routing, advise::Limits{1.0, 0.0});
   REQUIRE(unlimited.recommendations[1].pick);
   CHECK(unlimited.candidates[*unlimited.recommendations[1].pick].experts == 32);
-  // Time to quality is steps x step time for the pick.
+  // Time to quality is steps x step time for the pick; at 8192 tokens a step, 1/128 of the file's
+  // 2^20, the steps to the same tokens are 128x the file's (an extrapolation, and marked so).
   const auto& ttq = advice.candidates[*advice.recommendations[2].pick];
-  CHECK(*ttq.time_to_quality_s == Approx(*se.steps_to_quality(ttq.experts, 1) * ttq.step_time_s));
+  CHECK(*ttq.time_to_quality_s == Approx(128 * *se.steps_to_quality(ttq.experts, 1) * ttq.step_time_s));
+  CHECK(ttq.time_to_quality_extrapolated);
 }
 
 TEST_CASE("a slower NIC (closed-form network) makes the all-to-all a larger share and time to quality longer, never with more experts") {
@@ -174,7 +181,7 @@ TEST_CASE("a slower NIC (closed-form network) makes the all-to-all a larger shar
   const auto slow = write_json(dir / "slow.json", fat_tree_cluster("slow", 4, 25, 1.0));
   advise::SearchSpec spec;
   spec.model = "switch-base-128";
-  spec.batch_tokens = 32 * 512 * 2;
+  spec.batch_tokens = {32 * 512 * 2};
   spec.experts = {32, 64, 128, 256};
   spec.capacity_factors = {1.25};
   spec.top_ks = {1};
@@ -183,7 +190,7 @@ TEST_CASE("a slower NIC (closed-form network) makes the all-to-all a larger shar
   auto run = [&](const std::string& cluster) {
     spec.cluster = cluster;
     return advise::recommend(advise::search(spec, advise::Limits{1.0, 0.1}, &se, catalog(), closed_form, 2, {}),
-                             std::nullopt, &se, spec.routing);
+                             std::nullopt, &se, spec.routing, advise::Limits{1.0, 0.1});
   };
   const auto a = run(fast);
   const auto b = run(slow);
@@ -211,7 +218,7 @@ TEST_CASE("less device memory makes the most-parameters recommendation smaller")
   const auto small_path = write_json(dir / "dgx-small.json", small);
   advise::SearchSpec spec;
   spec.model = "switch-base-128";
-  spec.batch_tokens = 8 * 512 * 2;
+  spec.batch_tokens = {8 * 512 * 2};
   spec.experts = {8, 32, 128, 256};
   spec.capacity_factors = {1.25};
   spec.top_ks = {1};
@@ -222,7 +229,7 @@ TEST_CASE("less device memory makes the most-parameters recommendation smaller")
   auto most_params = [&](const std::string& cluster) {
     spec.cluster = cluster;
     const auto advice = advise::recommend(advise::search(spec, advise::Limits{1.0, 0.1}, nullptr, catalog(), comm, 2, {}),
-                                          1e9, nullptr, spec.routing);
+                                          1e9, nullptr, spec.routing, advise::Limits{1.0, 0.1});
     return advice.candidates[*advice.recommendations[1].pick];
   };
   const auto big = most_params("dgx-h100-8");
@@ -244,4 +251,226 @@ TEST_CASE("a --devices count cuts a fat tree to whole nodes and an NVSwitch node
   CHECK(std::get<config::NvSwitchSpec>(dgx.topology).endpoints == 4);
   CHECK_THROWS_WITH(advise::first_devices(big, 12), Catch::Contains("whole nodes of 8"));
   CHECK_THROWS_AS(advise::first_devices(big, 2048), std::invalid_argument);
+}
+
+namespace {
+
+std::unique_ptr<model::CommModel> nvlink(const config::ClusterConfig&) {
+  return std::make_unique<model::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
+}
+
+// A copy of dgx-h100-8 whose H100s have `gib` GiB of memory; returns the cluster file.
+std::string small_memory_dgx(const std::filesystem::path& dir, double gib) {
+  auto device = config::load_json_file(switchsim::test::source_path("hardware/h100-sxm.json"));
+  device["name"] = "h100-small";
+  device["memory_GiB"] = gib;
+  const auto device_path = write_json(dir / "h100-small.json", device);
+  auto cluster = config::load_json_file(switchsim::test::source_path("hardware/dgx-h100-8.json"));
+  cluster["name"] = "dgx-small";
+  cluster["device"] = device_path;
+  return write_json(dir / "dgx-small.json", cluster);
+}
+
+model::StepInputs inputs(const std::string& layout, std::int64_t experts, double cf, std::int64_t top_k,
+                         std::int64_t batch, std::int64_t microbatches, const std::string& padding = "capacity",
+                         const std::string& remat = "none", std::optional<std::string> dispatch = std::nullopt) {
+  model::Scenario s;
+  s.model = "switch-base-128";
+  s.cluster = "dgx-h100-8";
+  s.experts = experts;
+  s.capacity_factor = cf;
+  s.top_k = top_k;
+  s.batch_tokens = batch;
+  s.microbatches = microbatches;
+  s.layout = layout;
+  s.padding = padding;
+  s.remat = remat;
+  s.dispatch = dispatch;
+  return model::make_inputs(s, catalog());
+}
+
+}  // namespace
+
+TEST_CASE("memory computed before simulating equals the simulated memory with capacity padding and bounds it from below when dropless") {
+  for (const auto& in : {inputs("dp=8,tp=1,ep=8", 64, 1.0, 1, 8 * 512 * 4, 1), inputs("dp=8,tp=1,ep=4", 32, 1.25, 2, 8 * 512 * 4, 2),
+                         inputs("dp=4,tp=2,ep=4", 16, 2.0, 1, 4 * 512 * 8, 4),
+                         inputs("dp=8,tp=1,ep=8", 64, 1.0, 1, 8 * 512 * 4, 1, "capacity", "full"),
+                         inputs("dp=8,tp=1,ep=4", 32, 1.25, 1, 8 * 512 * 4, 2, "capacity", "attention", "einsum")}) {
+    const auto before = advise::memory_before_simulating(in);
+    const auto simulated = model::simulate_step(in, *nvlink(in.cluster)).memory;
+    CHECK(before.exact);
+    CHECK(before.memory.total() == simulated.total());
+    CHECK(before.memory.activations == simulated.activations);
+    CHECK(before.memory.alltoall_buffers == simulated.alltoall_buffers);
+  }
+  const auto dropless = inputs("dp=8,tp=1,ep=8", 64, 1.0, 1, 8 * 512 * 4, 1, "dropless");
+  const auto bound = advise::memory_before_simulating(dropless);
+  CHECK_FALSE(bound.exact);
+  CHECK(bound.memory.total() <= model::simulate_step(dropless, *nvlink(dropless.cluster)).memory.total());
+}
+
+TEST_CASE("time to quality at another global batch scales the file's steps at constant tokens and is marked an extrapolation") {
+  const auto se = shipped_efficiency();
+  REQUIRE(se.batch_tokens == 1048576);  // 2^20, the paper's stated pre-training batch
+  CHECK_FALSE(se.extrapolated(1048576));
+  CHECK(se.extrapolated(524288));
+  // 64 experts: 60k steps at 2^20 tokens; at 2^19 twice the steps, at 2^21 half.
+  CHECK(*se.steps_to_quality(64, 1, 1 << 19) == Approx(120000));
+  CHECK(*se.steps_to_quality(64, 1, 1 << 21) == Approx(30000));
+  CHECK(*se.steps_to_quality(64, 1, 1 << 20) == Approx(60000));
+}
+
+TEST_CASE("switch-base on one DGX H100 fits with gradient accumulation: auto microbatches find a feasible point within the headroom") {
+  advise::SearchSpec spec;
+  spec.model = "switch-base-128";
+  spec.cluster = "dgx-h100-8";
+  spec.experts = {64, 128};
+  spec.capacity_factors = {1.25};
+  spec.top_ks = {1};
+  spec.tensor_parallel = {1};
+  // The default global batch, 2^20 tokens: 2048 sequences, 256 a device at one microbatch.
+  const advise::Limits limits{0.01, 0.1};
+  const auto se = shipped_efficiency();
+  auto candidates = advise::search(spec, limits, &se, catalog(), nvlink, 2, {});
+  const auto advice = advise::recommend(candidates, std::nullopt, &se, spec.routing, limits);
+  const auto& pick = advice.candidates[*advice.recommendations[0].pick];
+  const double hbm = 80.0 * 1024 * 1024 * 1024;  // H100 SXM
+  CHECK(pick.memory_capacity_bytes == hbm);
+  CHECK(pick.memory_used_bytes <= 0.9 * hbm);
+  CHECK(pick.microbatches > 1);
+  // The same point without gradient accumulation does not fit, and at half its microbatches
+  // it is over the 90% allowed: auto took the fewest that fit.
+  auto one = advise::inputs_of(pick, catalog());
+  one.microbatches = 1;
+  CHECK(static_cast<double>(advise::memory_before_simulating(one).memory.total().count()) > hbm);
+  auto half = one;
+  half.microbatches = pick.microbatches / 2;
+  CHECK(static_cast<double>(advise::memory_before_simulating(half).memory.total().count()) > 0.9 * hbm);
+  // The why-not table names the smaller microbatch count with its memory.
+  bool named = false;
+  for (const auto& n : advice.recommendations[0].neighbours)
+    named = named || (n.axis == "microbatches" && n.value == std::to_string(pick.microbatches / 2) &&
+                      n.why_not.find("over the") != std::string::npos);
+  CHECK(named);
+}
+
+TEST_CASE("points whose memory exceeds the allowed are rejected before simulating, and simulating them confirms it") {
+  advise::SearchSpec spec;
+  spec.model = "switch-base-128";
+  spec.cluster = "dgx-h100-8";
+  spec.experts = {64};
+  spec.capacity_factors = {1.0};
+  spec.top_ks = {1};
+  spec.tensor_parallel = {1};
+  spec.microbatches = {1, 64};  // 1: 256 sequences a device (out of memory); 64: 4 a device
+  const advise::Limits limits{1.0, 0.1};
+  const auto candidates = advise::search(spec, limits, nullptr, catalog(), nvlink, 1, {});
+  std::size_t before = 0, simulated = 0;
+  for (const auto& c : candidates) {
+    if (c.memory_before_simulating) {
+      ++before;
+      CHECK_FALSE(c.simulated);
+      CHECK(c.microbatches == 1);
+      const auto in = advise::inputs_of(c, catalog());
+      CHECK(static_cast<double>(model::simulate_step(in, *nvlink(in.cluster)).memory.total().count()) >
+            0.9 * c.memory_capacity_bytes);
+    }
+    simulated += c.simulated ? 1 : 0;
+  }
+  // ep 8, 4, 2, 1 for 64 experts on 8 devices, two microbatch counts each.
+  CHECK(candidates.size() == 8);
+  CHECK(before == 4);
+  CHECK(simulated == 4);
+}
+
+TEST_CASE("when no searched point fits, what it would take names the closest point's memory per component and the smallest change") {
+  const auto dir = fresh_dir("what_it_takes");
+  advise::SearchSpec spec;
+  spec.model = "switch-base-128";
+  spec.cluster = small_memory_dgx(dir, 16);
+  spec.experts = {128};
+  spec.capacity_factors = {1.0};
+  spec.top_ks = {1};
+  spec.tensor_parallel = {1};
+  spec.batch_tokens = {8 * 512 * 16};  // 16 sequences a device
+  spec.microbatches = {1};
+  const advise::Limits limits{1.0, 0.1};
+  const auto candidates = advise::search(spec, limits, nullptr, catalog(), nvlink, 1, {});
+  REQUIRE_THROWS_AS(advise::recommend(candidates, std::nullopt, nullptr, spec.routing, limits), advise::NoFeasiblePoint);
+  const auto w = advise::what_it_would_take(candidates, limits, catalog(), {});
+  REQUIRE(w);
+  const auto& p = candidates[w->closest];
+  // 128 experts over ep=8 (16 a device) is the least memory of the four layouts searched.
+  CHECK(p.layout == "dp=8,tp=1,ep=8");
+  const double allowed = 0.9 * 16 * 1024.0 * 1024 * 1024;
+  CHECK(w->allowed_bytes == Approx(allowed));
+  CHECK(p.memory_used_bytes > allowed);
+  // The breakdown: bf16 weights + fp32 masters = 6 bytes a local parameter, fp32 gradients 4,
+  // and the five components add up to the total.
+  CHECK(p.memory.weights.count() == 6 * p.memory.params_local);
+  CHECK(p.memory.gradients.count() == 4 * p.memory.params_local);
+  const auto parts = advise::memory_components(p.memory);
+  REQUIRE(parts.size() == 6);
+  CHECK(parts[0].second + parts[1].second + parts[2].second + parts[3].second + parts[4].second == parts[5].second);
+  // The smallest change is more microbatches: the fewest that fit, and half of them do not.
+  REQUIRE(w->smallest);
+  const auto& change = w->changes[*w->smallest];
+  CHECK(change.lever == "microbatches");
+  CHECK(change.fits);
+  CHECK(static_cast<double>(change.memory.total().count()) <= allowed);
+  auto in = advise::inputs_of(p, catalog());
+  std::int64_t m = 0;
+  REQUIRE(std::sscanf(change.what.c_str(), "%ld microbatches", &m) == 1);
+  in.microbatches = m;
+  CHECK(advise::memory_before_simulating(in).memory.total() == change.memory.total());
+  in.microbatches = m / 2;
+  CHECK(static_cast<double>(advise::memory_before_simulating(in).memory.total().count()) > allowed);
+  CHECK_THAT(advise::what_it_would_take_text(*w, candidates),
+             Catch::Contains("weights") && Catch::Contains("gradients") && Catch::Contains("optimizer states") &&
+                 Catch::Contains("activations") && Catch::Contains("all-to-all buffers"));
+}
+
+TEST_CASE("when the weights alone do not fit, more microbatches cannot help and the answer is fewer experts a device or more devices") {
+  const auto dir = fresh_dir("weights_too_big");
+  advise::SearchSpec spec;
+  spec.model = "switch-base-128";
+  spec.cluster = small_memory_dgx(dir, 4);
+  spec.experts = {128};
+  spec.capacity_factors = {1.0};
+  spec.top_ks = {1};
+  spec.tensor_parallel = {1};
+  spec.batch_tokens = {8 * 512 * 4};
+  const advise::Limits limits{1.0, 0.1};
+  const auto candidates = advise::search(spec, limits, nullptr, catalog(), nvlink, 1, {});
+  const auto w = advise::what_it_would_take(candidates, limits, catalog(), {});
+  REQUIRE(w);
+  const auto& p = candidates[w->closest];
+  // 16 experts a device: weights + gradients + optimizer alone exceed 90% of 4 GiB.
+  const double allowed = 0.9 * 4 * 1024.0 * 1024 * 1024;
+  CHECK(static_cast<double>((p.memory.weights + p.memory.gradients + p.memory.optimizer_states).count()) > allowed);
+  CHECK_FALSE(w->changes[0].fits);  // microbatches
+  REQUIRE(w->smallest);
+  CHECK(w->changes[*w->smallest].lever != "microbatches");
+  CHECK(static_cast<double>(w->changes[*w->smallest].memory.total().count()) <= allowed);
+}
+
+TEST_CASE("with one microbatch, switch-base fits one DGX H100 only by rematerialization, and advise picks a remat policy") {
+  advise::SearchSpec spec;
+  spec.model = "switch-base-128";
+  spec.cluster = "dgx-h100-8";
+  spec.experts = {64};
+  spec.capacity_factors = {1.25};
+  spec.top_ks = {1};
+  spec.tensor_parallel = {1};
+  spec.microbatches = {1};
+  spec.remat = {"none", "full"};
+  const advise::Limits limits{0.01, 0.1};
+  const auto candidates = advise::search(spec, limits, nullptr, catalog(), nvlink, 2, {});
+  const auto advice = advise::recommend(candidates, std::nullopt, nullptr, spec.routing, limits);
+  const auto& pick = advice.candidates[*advice.recommendations[0].pick];
+  CHECK(pick.remat == "full");
+  CHECK(pick.microbatches == 1);
+  CHECK(pick.memory_used_bytes <= 0.9 * 80.0 * 1024 * 1024 * 1024);
+  for (const auto& c : candidates)
+    if (c.remat == "none") CHECK(c.rejected_kind == "out of memory");
 }

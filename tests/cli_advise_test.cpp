@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -132,4 +133,64 @@ TEST_CASE("on a 4:1 oversubscribed fat tree (flow network) the all-to-all share 
   // Non-blocking: 128 experts win; 4:1: the spine makes 128 experts' all-to-all too dear, 64 win.
   CHECK(tb["experts"].get<int>() < ta["experts"].get<int>());
   CHECK(tb["estimated_time_to_quality_s"].get<double>() > ta["estimated_time_to_quality_s"].get<double>());
+}
+
+TEST_CASE("advise switch-base on one DGX H100 recommends gradient accumulation that leaves the headroom asked free") {
+  const auto dir = fresh_dir("dgx_fits");
+  for (const char* headroom : {"0.1", "0.3"}) {
+    const auto out = dir / headroom;
+    const auto r = run_cli("advise --family switch-base --cluster dgx-h100-8 --min-experts 64 --max-experts 128 "
+                           "--capacity-factor 1.25 --top-k 1 --quiet --threads 2 --memory-headroom " +
+                           std::string(headroom) + " --out " + out.string());
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(slurp(out / "advice.json"));
+    const double free = std::stod(headroom);
+    for (const auto& rec : doc["recommendations"]) {
+      if (rec["point"].is_null()) continue;
+      const auto& p = rec["point"];
+      CHECK(p["microbatches"].get<int>() > 1);  // 2^20 tokens do not fit 8 H100s in one microbatch
+      CHECK(p["memory_used_bytes"].get<double>() <= (1 - free) * 80.0 * 1024 * 1024 * 1024);
+      CHECK(p["memory_capacity_bytes"].get<double>() == 80.0 * 1024 * 1024 * 1024);
+    }
+    CHECK_THAT(slurp(out / "advice.md"), Catch::Contains("Why not the neighbours of") && Catch::Contains("microbatches"));
+  }
+}
+
+TEST_CASE("advise with nothing that fits prints what it would take with the closest point's memory, then one error line") {
+  const auto dir = fresh_dir("what_it_takes");
+  auto device = nlohmann::json::parse(slurp(switchsim::test::source_path("hardware/h100-sxm.json")));
+  device["memory_GiB"] = 4;
+  std::ofstream(dir / "small.json") << device.dump();
+  auto cluster = nlohmann::json::parse(slurp(switchsim::test::source_path("hardware/dgx-h100-8.json")));
+  cluster["device"] = (dir / "small.json").string();
+  std::ofstream(dir / "small-dgx.json") << cluster.dump();
+  const auto r = run_cli("advise --family switch-base --cluster " + (dir / "small-dgx.json").string() +
+                         " --batch-tokens 16384 --min-experts 128 --max-experts 256 --capacity-factor 1.0 --top-k 1 "
+                         "--quiet --out " + (dir / "out").string());
+  CHECK(r.exit_code == 2);
+  CHECK(lines(r.err) == 1);
+  CHECK_THAT(r.err, Catch::Contains("no feasible configuration") && Catch::Contains("the closest point"));
+  CHECK_THAT(r.out, Catch::Contains("What it would take") && Catch::Contains("weights") &&
+                        Catch::Contains("gradients") && Catch::Contains("optimizer states") &&
+                        Catch::Contains("activations") && Catch::Contains("all-to-all buffers") &&
+                        Catch::Contains("The smallest change that fits"));
+  CHECK_FALSE(std::filesystem::exists(dir / "out" / "advice.json"));  // nothing written on failure
+}
+
+TEST_CASE("advise searches a global batch range and marks time to quality away from the curve's batch as extrapolated") {
+  const auto dir = fresh_dir("batches");
+  const auto r = run_cli("advise --family switch-base --cluster dgx-h100-8 --batch-tokens 262144:1048576 "
+                         "--min-experts 16 --max-experts 16 --capacity-factor 1.25 --top-k 1 --quiet --threads 2 --out " +
+                         dir.string());
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(slurp(dir / "advice.json"));
+  std::set<std::int64_t> batches;
+  for (const auto& p : doc["points"]) {
+    batches.insert(p["batch_tokens"].get<std::int64_t>());
+    if (p.contains("time_to_quality_extrapolated"))
+      CHECK(p["time_to_quality_extrapolated"].get<bool>() == (p["batch_tokens"].get<std::int64_t>() != 1048576));
+  }
+  CHECK(batches == std::set<std::int64_t>{262144, 524288, 1048576});
+  CHECK(run_cli("advise --family switch-base --cluster dgx-h100-8 --microbatches 0 --quiet").exit_code == 2);
+  CHECK(run_cli("advise --family switch-base --cluster dgx-h100-8 --batch-tokens 8:4 --quiet").exit_code == 2);
 }

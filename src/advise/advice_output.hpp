@@ -17,6 +17,8 @@ namespace switchsim::advise {
 using Context = std::vector<std::pair<std::string, std::string>>;
 
 nlohmann::ordered_json candidate_json(const Candidate& c);
+// Points rejected on memory computed before simulating (not simulated).
+std::size_t memory_rejected_before_simulating(const std::vector<Candidate>& candidates);
 nlohmann::ordered_json advice_json(const Advice& advice, const Context& context, const SampleEfficiency* efficiency);
 
 // The one-screen text the CLI prints: frontier table and the recommendations.

@@ -10,10 +10,6 @@ std::string pct(double f) { return fmt::format("{:.1f}%", 100 * f); }
 std::string hours(double s) { return fmt::format("{:.1f} h", s / 3600); }
 std::string ksteps(double steps) { return fmt::format("{:.0f}k", steps / 1000); }
 
-std::string describe(const Candidate& c) {
-  return fmt::format("{} experts, top-{}, cf {:g}, {}", c.experts, c.top_k, c.capacity_factor, c.layout);
-}
-
 // The fastest simulated point's rejection reason among points with experts/top_k, if all are rejected.
 std::string why_none(const std::vector<Candidate>& all, std::int64_t experts, std::int64_t top_k) {
   for (const auto& c : all)
@@ -28,6 +24,15 @@ bool searched(const std::vector<Candidate>& all, std::int64_t experts, std::int6
 }
 
 }  // namespace
+
+std::string describe_point(const Candidate& c) {
+  std::string text = fmt::format("{} experts, top-{}, cf {:g}, {}, batch {} tokens, {} microbatch{}", c.experts, c.top_k,
+                                 c.capacity_factor, c.layout, c.batch_tokens, c.microbatches,
+                                 c.microbatches == 1 ? "" : "es");
+  if (!c.remat.empty()) text += ", remat " + c.remat;
+  if (!c.dispatch.empty()) text += ", dispatch " + c.dispatch;
+  return text;
+}
 
 const Candidate* best_with(const std::vector<Candidate>& all, std::int64_t experts, std::int64_t top_k,
                            bool by_time_to_quality) {
@@ -46,7 +51,10 @@ std::string explain_capacity(const std::vector<Candidate>& all, std::size_t pick
   const auto& p = all[pick];
   const Candidate* lower = nullptr;
   for (const auto& c : all) {
-    if (!c.simulated || c.experts != p.experts || c.top_k != p.top_k || c.layout != p.layout) continue;
+    if (!c.simulated || c.experts != p.experts || c.top_k != p.top_k || c.layout != p.layout ||
+        c.batch_tokens != p.batch_tokens || c.microbatches != p.microbatches || c.remat != p.remat ||
+        c.dispatch != p.dispatch)
+      continue;
     if (c.capacity_factor < p.capacity_factor && (!lower || c.capacity_factor > lower->capacity_factor)) lower = &c;
   }
   std::string text = fmt::format("cf {:g} drops {:.2f}% of tokens under {}", p.capacity_factor,
@@ -62,7 +70,7 @@ std::string explain_capacity(const std::vector<Candidate>& all, std::size_t pick
 std::string explain_fastest(const std::vector<Candidate>& all, std::size_t pick) {
   const auto& p = all[pick];
   std::string text = fmt::format("{}: {} a step, the lowest of the feasible points; all-to-all is {} of the step.",
-                                 describe(p), ms(p.step_time_s), pct(p.alltoall_share));
+                                 describe_point(p), ms(p.step_time_s), pct(p.alltoall_share));
   if (const auto* more = best_with(all, p.experts * 2, p.top_k, false)) {
     text += fmt::format(" At {} experts the best step is {} ({:+.0f}%) with all-to-all at {}, for {:.2f}x the parameters.",
                         more->experts, ms(more->step_time_s), 100 * (more->step_time_s / p.step_time_s - 1),
@@ -76,7 +84,7 @@ std::string explain_fastest(const std::vector<Candidate>& all, std::size_t pick)
 std::string explain_most_params(const std::vector<Candidate>& all, std::size_t pick, double max_step_time_s) {
   const auto& p = all[pick];
   std::string text = fmt::format("{}: {:.2f}B parameters at {} a step, within the {} limit; {} of device memory stays free.",
-                                 describe(p), static_cast<double>(p.params) / 1e9, ms(p.step_time_s), ms(max_step_time_s),
+                                 describe_point(p), static_cast<double>(p.params) / 1e9, ms(p.step_time_s), ms(max_step_time_s),
                                  pct(p.headroom_frac));
   std::int64_t next = 0;
   for (const auto& c : all)
@@ -93,10 +101,17 @@ std::string explain_time_to_quality(const std::vector<Candidate>& all, std::size
   std::string text = fmt::format(
       "{}: an estimated {} steps to the quality target x {} = {} (estimate: published sample-efficiency curve x "
       "simulated step time).",
-      describe(p), ksteps(*p.steps_to_quality), ms(p.step_time_s), hours(*p.time_to_quality_s));
+      describe_point(p), ksteps(*p.steps_to_quality), ms(p.step_time_s), hours(*p.time_to_quality_s));
+  if (p.time_to_quality_extrapolated)
+    text += fmt::format(" The curve was read at a batch of {} tokens; at {} the steps are scaled by {}/{} (constant "
+                        "tokens to quality): an extrapolation, optimistic above the critical batch size.",
+                        se.batch_tokens, p.batch_tokens, se.batch_tokens, p.batch_tokens);
   if (p.dense_step_time_s)
-    text += fmt::format(" The dense baseline: {} x {} = {}.", ksteps(se.dense_steps), ms(*p.dense_step_time_s),
-                        hours(se.dense_steps * *p.dense_step_time_s));
+  {
+    const double dense_steps = se.dense_steps * static_cast<double>(se.batch_tokens) / static_cast<double>(p.batch_tokens);
+    text += fmt::format(" The dense baseline: {} x {} = {}.", ksteps(dense_steps), ms(*p.dense_step_time_s),
+                        hours(dense_steps * *p.dense_step_time_s));
+  }
   if (const auto* more = best_with(all, p.experts * 2, p.top_k, true)) {
     text += fmt::format(" At {} experts: {} steps x {} = {} (all-to-all {} of the step); past {}, more experts cost more "
                         "time than they give.",

@@ -12,6 +12,9 @@
 
 namespace switchsim::advise {
 
+// "128 experts, top-1, cf 1.25, dp=8,tp=1,ep=8, batch 1048576 tokens, 16 microbatches[, remat full]".
+std::string describe_point(const Candidate& c);
+
 // "cf 1.25 drops 0.60% of tokens under zipf:1.1; cf 1.0 drops 4.00% (rejected: ...)".
 std::string explain_capacity(const std::vector<Candidate>& all, std::size_t pick, const std::string& routing);
 std::string explain_fastest(const std::vector<Candidate>& all, std::size_t pick);

@@ -12,7 +12,7 @@
 namespace switchsim::advise {
 
 Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_step_time_s,
-                 const SampleEfficiency* efficiency, const std::string& routing) {
+                 const SampleEfficiency* efficiency, const std::string& routing, const Limits& limits) {
   Advice a;
   a.candidates = std::move(candidates);
   const auto& all = a.candidates;
@@ -36,7 +36,7 @@ Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_st
     if (least_drop)
       why += fmt::format("; the fewest dropped tokens, {:.2f}%, at {} experts cf {:g}: raise --max-drop-frac or the capacity factors",
                          100 * least_drop->dropped_token_frac, least_drop->experts, least_drop->capacity_factor);
-    throw std::invalid_argument(fmt::format("no feasible configuration among {} points ({})", all.size(), why));
+    throw NoFeasiblePoint(fmt::format("no feasible configuration among {} points ({})", all.size(), why));
   }
 
   std::vector<Objectives> objectives;
@@ -57,7 +57,7 @@ Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_st
   a.max_step_time_default = !max_step_time_s.has_value();
   a.max_step_time_s = max_step_time_s.value_or(kDefaultStepTimeMultiple * all[fastest].step_time_s);
 
-  Recommendation r1{"fastest_step", "Fastest step", fastest, {}};
+  Recommendation r1{"fastest_step", "Fastest step", fastest, {}, {}};
   r1.reasons = {explain_fastest(all, fastest), explain_capacity(all, fastest, routing)};
   a.recommendations.push_back(std::move(r1));
 
@@ -69,13 +69,14 @@ Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_st
                     fmt::format("Most parameters within {:.1f} ms a step{}", limit * 1e3,
                                 a.max_step_time_default ? " (default: 2x the fastest step)" : ""),
                     most,
+                    {},
                     {}};
   if (most) r2.reasons = {explain_most_params(all, *most, limit), explain_capacity(all, *most, routing)};
   else r2.reasons = {fmt::format("No feasible point steps within {:.1f} ms; the fastest takes {:.1f} ms.", limit * 1e3,
                                  all[fastest].step_time_s * 1e3)};
   a.recommendations.push_back(std::move(r2));
 
-  Recommendation r3{"time_to_quality", "Best estimated time to quality", std::nullopt, {}};
+  Recommendation r3{"time_to_quality", "Best estimated time to quality", std::nullopt, {}, {}};
   if (!efficiency) {
     r3.reasons = {"No sample-efficiency data for this family; pass --sample-efficiency FILE."};
   } else {
@@ -90,6 +91,8 @@ Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_st
     }
   }
   a.recommendations.push_back(std::move(r3));
+  for (auto& r : a.recommendations)
+    if (r.pick) r.neighbours = neighbours(all, *r.pick, r.goal, a.max_step_time_s, limits);
   return a;
 }
 

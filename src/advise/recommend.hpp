@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <stdexcept>
+
+#include "advise/neighbours.hpp"
 #include "advise/sample_efficiency.hpp"
 #include "advise/search.hpp"
 
@@ -17,6 +20,13 @@ struct Recommendation {
   std::string title;  // one line for people
   std::optional<std::size_t> pick;  // index into Advice::candidates; none when no point qualifies
   std::vector<std::string> reasons;
+  std::vector<Neighbour> neighbours;  // why not the points next to the pick
+};
+
+// No candidate is feasible; what() counts the reasons in one line.
+class NoFeasiblePoint : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
 };
 
 struct Advice {
@@ -30,8 +40,9 @@ struct Advice {
 // Default step-time limit for the most-parameters goal: this multiple of the fastest step.
 inline constexpr double kDefaultStepTimeMultiple = 2.0;
 
-// Throws std::invalid_argument when no candidate is feasible (the message counts the reasons).
+// Throws NoFeasiblePoint when no candidate is feasible (the message counts the reasons).
+// `limits` are those the search judged with (for the neighbours' reasons).
 Advice recommend(std::vector<Candidate> candidates, std::optional<double> max_step_time_s,
-                 const SampleEfficiency* efficiency, const std::string& routing);
+                 const SampleEfficiency* efficiency, const std::string& routing, const Limits& limits);
 
 }  // namespace switchsim::advise

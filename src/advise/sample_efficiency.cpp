@@ -30,6 +30,13 @@ std::optional<double> SampleEfficiency::steps_to_quality(std::int64_t experts, s
   return dense_steps / *s;
 }
 
+std::optional<double> SampleEfficiency::steps_to_quality(std::int64_t experts, std::int64_t top_k,
+                                                        std::int64_t batch) const {
+  const auto steps = steps_to_quality(experts, top_k);
+  if (!steps || batch <= 0) return std::nullopt;
+  return *steps * static_cast<double>(batch_tokens) / static_cast<double>(batch);
+}
+
 SampleEfficiency parse_sample_efficiency(const nlohmann::json& doc, const std::string& file) {
   config::ObjectReader r(doc, file);
   SampleEfficiency se;
@@ -38,6 +45,8 @@ SampleEfficiency parse_sample_efficiency(const nlohmann::json& doc, const std::s
   se.quality_target = r.string("quality_target");
   se.dense_steps = r.positive_number("dense_steps");
   se.dense_source = r.string("dense_source");
+  se.batch_tokens = r.positive_int("batch_tokens");
+  se.batch_source = r.string("batch_source");
   se.interpolation = r.string_or("interpolation", "linear in log2(experts)");
   se.top2_same_as_top1 = r.choice_or("top_k_2", {"same_as_top1", "exclude"}, "exclude") == "same_as_top1";
   se.top2_reason = r.string_or("top_k_2_reason", "");

@@ -2,11 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <variant>
 
+#include "advise/memory_bound.hpp"
 #include "model/model_stats.hpp"
+#include "model/simulate.hpp"
 
 namespace switchsim::advise {
 
@@ -70,44 +76,184 @@ std::vector<model::ParallelLayout> candidate_layouts(std::int64_t devices, std::
   return layouts;
 }
 
+double memory_allowed_bytes(const model::MemoryBreakdown& memory, const Limits& limits) {
+  return static_cast<double>(memory.capacity.count()) * (1.0 - limits.memory_headroom);
+}
+
+void apply_step_option(model::Scenario& scenario, const std::string& option, const std::string& value) {
+  // The step-fidelity options (issue 14); make_inputs validates the values.
+  if (option == "remat") scenario.remat = value;
+  else if (option == "dispatch") scenario.dispatch = value;
+  else throw std::invalid_argument(fmt::format("--{} {}: advise searches no such step option", option, value));
+}
+
+model::StepInputs inputs_of(const Candidate& c, const config::Catalog& catalog) {
+  return model::make_inputs(c.scenario, catalog);
+}
+
+std::vector<std::int64_t> microbatch_ladder(const model::StepInputs& in) {
+  std::vector<std::int64_t> ladder;
+  const std::int64_t sequences = in.batch_tokens / in.model.seq_len_input;
+  if (in.batch_tokens % in.model.seq_len_input != 0 || sequences % in.layout.dp != 0) return ladder;
+  const std::int64_t per_device = sequences / in.layout.dp;
+  for (std::int64_t m = 1; m <= per_device; m *= 2)
+    if (per_device % m == 0) ladder.push_back(m);
+  return ladder;
+}
+
 namespace {
 
-void judge(Candidate& c, const sweep::PointOutcome& out, const Limits& limits, const SampleEfficiency* efficiency) {
-  if (!out.result || !out.inputs) {
-    c.rejected = "invalid: " + out.invalid_reason;
-    c.rejected_kind = "invalid";
-    return;
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+void set_memory(Candidate& c, const model::MemoryBreakdown& memory, const Limits&) {
+  c.memory_known = true;
+  c.memory = memory;
+  c.memory_used_bytes = static_cast<double>(memory.total().count());
+  c.memory_capacity_bytes = static_cast<double>(memory.capacity.count());
+  c.headroom_frac = c.memory_capacity_bytes > 0 ? 1.0 - c.memory_used_bytes / c.memory_capacity_bytes : 0.0;
+}
+
+// Rejects on memory; true when rejected.
+bool judge_memory(Candidate& c, const Limits& limits) {
+  const char* when = c.simulated ? "" : " (computed before simulating)";
+  if (c.memory.oom()) {
+    c.rejected = fmt::format("out of memory: needs {:.1f} GiB of {:.1f} GiB{}", c.memory_used_bytes / kGiB,
+                             c.memory_capacity_bytes / kGiB, when);
+    c.rejected_kind = "out of memory";
+    return true;
   }
-  const auto& r = *out.result;
+  if (c.headroom_frac < limits.memory_headroom) {
+    c.rejected = fmt::format("only {:.1f}% of device memory free, below the {:.0f}% headroom{}", 100 * c.headroom_frac,
+                             100 * limits.memory_headroom, when);
+    c.rejected_kind = "below memory headroom";
+    return true;
+  }
+  return false;
+}
+
+void judge(Candidate& c, const model::StepInputs& in, const model::StepResult& r, std::optional<double> dense_s,
+           const Limits& limits, const SampleEfficiency* efficiency) {
   c.simulated = true;
   c.step_time_s = r.step_time.seconds();
-  c.params = model::compute_stats(out.inputs->model).params_total;
-  c.memory_used_bytes = static_cast<double>(r.memory.total().count());
-  c.memory_capacity_bytes = static_cast<double>(r.memory.capacity.count());
-  c.headroom_frac = c.memory_capacity_bytes > 0 ? 1.0 - c.memory_used_bytes / c.memory_capacity_bytes : 0.0;
+  set_memory(c, r.memory, limits);
   c.dropped_token_frac = r.dropped_token_frac;
   for (const char* phase : {"alltoall_dispatch", "alltoall_combine"})
     if (auto it = r.phase_time.find(phase); it != r.phase_time.end()) c.alltoall_time_s += it->second.seconds();
   c.alltoall_share = c.step_time_s > 0 ? c.alltoall_time_s / c.step_time_s : 0.0;
-  c.dense_step_time_s = out.dense_baseline_step_time_s;
+  c.dense_step_time_s = dense_s;
   if (efficiency) {
-    c.steps_to_quality = efficiency->steps_to_quality(c.experts, c.top_k);
-    if (c.steps_to_quality) c.time_to_quality_s = *c.steps_to_quality * c.step_time_s;
+    c.steps_to_quality = efficiency->steps_to_quality(c.experts, c.top_k, in.batch_tokens);
+    if (c.steps_to_quality) {
+      c.time_to_quality_s = *c.steps_to_quality * c.step_time_s;
+      c.time_to_quality_extrapolated = efficiency->extrapolated(in.batch_tokens);
+    }
   }
-  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  if (r.memory.oom()) {
-    c.rejected = fmt::format("out of memory: needs {:.1f} GiB of {:.1f} GiB", c.memory_used_bytes / kGiB,
-                             c.memory_capacity_bytes / kGiB);
-    c.rejected_kind = "out of memory";
-  } else if (c.headroom_frac < limits.memory_headroom) {
-    c.rejected = fmt::format("only {:.1f}% of device memory free, below the {:.0f}% headroom", 100 * c.headroom_frac,
-                             100 * limits.memory_headroom);
-    c.rejected_kind = "below memory headroom";
-  } else if (c.dropped_token_frac > limits.max_drop_frac) {
+  if (judge_memory(c, limits)) return;
+  if (c.dropped_token_frac > limits.max_drop_frac) {
     c.rejected = fmt::format("drops {:.2f}% of tokens, above the {:.2f}% limit", 100 * c.dropped_token_frac,
                              100 * limits.max_drop_frac);
     c.rejected_kind = "too many dropped tokens";
   }
+}
+
+void mark_invalid(Candidate& c, const std::string& why) {
+  c.rejected = "invalid: " + why;
+  c.rejected_kind = "invalid";
+}
+
+// Per-thread state: collective models per cluster and dense-baseline step times (reused by
+// every point of the same batch, microbatches and tp).
+class Worker {
+ public:
+  Worker(const config::Catalog& catalog, const sweep::CommFactory& make_comm) : catalog_(catalog), make_comm_(make_comm) {}
+
+  model::StepResult simulate(const model::StepInputs& in) { return model::simulate_step(in, comm_for(in.cluster)); }
+
+  std::optional<double> dense_baseline(const model::StepInputs& in, const model::Scenario& s) {
+    if (!in.model.dense_baseline) return std::nullopt;
+    model::Scenario dense = s;
+    dense.model = *in.model.dense_baseline;
+    dense.experts.reset();
+    dense.top_k.reset();
+    dense.capacity_factor.reset();
+    dense.routing = "uniform";
+    dense.padding = "capacity";
+    dense.layout = "tp=" + std::to_string(in.layout.tp);
+    const std::string key = fmt::format("{}|{}|{}|{}|{}", dense.model, dense.cluster, dense.batch_tokens, dense.layout,
+                                        dense.microbatches);
+    if (auto it = baselines_.find(key); it != baselines_.end()) return it->second;
+    std::optional<double> t;
+    try {
+      const auto inputs = model::make_inputs(dense, catalog_);
+      t = model::simulate_step(inputs, comm_for(inputs.cluster)).step_time.seconds();
+    } catch (const std::invalid_argument&) {
+      // The dense model's batch may not split where the sparse one's does: no baseline then.
+    }
+    baselines_.emplace(key, t);
+    return t;
+  }
+
+ private:
+  model::CommModel& comm_for(const config::ClusterConfig& cluster) {
+    auto& slot = comms_[cluster.name];
+    if (!slot) slot = make_comm_(cluster);
+    return *slot;
+  }
+
+  const config::Catalog& catalog_;
+  const sweep::CommFactory& make_comm_;
+  std::map<std::string, std::unique_ptr<model::CommModel>> comms_;
+  std::map<std::string, std::optional<double>> baselines_;
+};
+
+struct Pending {
+  std::size_t candidate = 0;
+  model::StepInputs inputs;
+};
+
+// Simulates the pending points on `threads` workers; each candidate is written by one worker only.
+void simulate_pending(std::vector<Candidate>& candidates, const std::vector<Pending>& pending, const Limits& limits,
+                      const SampleEfficiency* efficiency, const config::Catalog& catalog,
+                      const sweep::CommFactory& make_comm, int threads, const sweep::ProgressFn& progress) {
+  std::atomic<std::size_t> next{0};
+  std::mutex progress_mutex;
+  std::int64_t done = 0;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    Worker worker(catalog, make_comm);
+    for (std::size_t i = next++; i < pending.size(); i = next++) {
+      auto& c = candidates[pending[i].candidate];
+      try {
+        const auto result = worker.simulate(pending[i].inputs);
+        judge(c, pending[i].inputs, result, worker.dense_baseline(pending[i].inputs, c.scenario), limits, efficiency);
+      } catch (const std::invalid_argument& e) {
+        mark_invalid(c, e.what());
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = pending.size();
+        return;
+      }
+      if (progress) {
+        std::lock_guard lock(progress_mutex);
+        progress(++done, static_cast<std::int64_t>(pending.size()));
+      }
+    }
+  };
+  const int count = std::max(1, threads);
+  if (count == 1) {
+    work();
+  } else {
+    std::vector<std::jthread> pool;
+    for (int t = 0; t < count; ++t) pool.emplace_back(work);
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+// The values of one searched option axis; {""} when it is not searched.
+std::vector<std::string> axis_or_default(const std::vector<std::string>& values) {
+  return values.empty() ? std::vector<std::string>{""} : values;
 }
 
 }  // namespace
@@ -117,56 +263,118 @@ std::vector<Candidate> search(const SearchSpec& spec, const Limits& limits, cons
                               const sweep::ProgressFn& progress) {
   const auto cluster = catalog.cluster(spec.cluster);
   const std::int64_t node = devices_per_node(cluster);
-
-  sweep::Grid grid;
-  grid.base.batch_tokens = spec.batch_tokens;
-  grid.base.routing = spec.routing;
-  grid.base.padding = spec.padding;
-  grid.base.dispatch = spec.dispatch;
-  grid.base.group_size = spec.group_size;
-  grid.base.remat = spec.remat;
-  grid.base.seed = spec.seed;
-  grid.models = {spec.model};
-  grid.clusters = {spec.cluster};
-  grid.batch_tokens = {spec.batch_tokens};
-  grid.routings = {spec.routing};
-  grid.paddings = {spec.padding};
-  grid.top_ks = spec.top_ks;
-  grid.experts = spec.experts;
-  grid.capacity_factors = spec.capacity_factors;
-  // The union of every expert count's layouts; points whose ep does not fit their expert
-  // count are left out below rather than simulated as invalid.
-  std::map<std::string, model::ParallelLayout> by_text;
-  grid.layouts.clear();
-  for (auto e : spec.experts)
-    for (const auto& l : candidate_layouts(cluster.devices, node, e, spec.tensor_parallel))
-      if (by_text.emplace(l.text(), l).second) grid.layouts.push_back(l.text());
-  if (grid.layouts.empty())
+  bool any_layout = false;
+  for (auto e : spec.experts) any_layout = any_layout || !candidate_layouts(cluster.devices, node, e, spec.tensor_parallel).empty();
+  if (!any_layout)
     throw std::invalid_argument(fmt::format(
         "no parallel layout fits: {} devices ({} a node) admit no tp of the {} tried that divides the node",
         cluster.devices, node, spec.tensor_parallel.size()));
 
-  std::vector<std::int64_t> indices;
-  for (std::int64_t i = 0; i < grid.size(); ++i) {
-    const auto s = grid.point(i);
-    const auto& l = by_text.at(s.layout);
-    if (s.experts && *s.experts % l.ep == 0) indices.push_back(i);
-  }
-  const auto outcomes = sweep::run_points(grid, indices, catalog, make_comm, threads, progress);
   std::vector<Candidate> candidates;
-  candidates.reserve(outcomes.size());
-  for (std::size_t k = 0; k < outcomes.size(); ++k) {
-    const auto& out = outcomes[k];
+  std::vector<Pending> pending;
+  auto add = [&](const model::Scenario& s) -> Candidate& {
     Candidate c;
-    c.index = static_cast<std::int64_t>(k);
-    c.scenario = out.scenario;
-    c.experts = out.scenario.experts.value_or(0);
-    c.top_k = out.scenario.top_k.value_or(1);
-    c.capacity_factor = out.scenario.capacity_factor.value_or(1.0);
-    c.layout = out.scenario.layout;
-    judge(c, out, limits, efficiency);
+    c.index = static_cast<std::int64_t>(candidates.size());
+    c.scenario = s;
+    c.experts = s.experts.value_or(0);
+    c.top_k = s.top_k.value_or(1);
+    c.capacity_factor = s.capacity_factor.value_or(1.0);
+    c.layout = s.layout;
+    c.batch_tokens = s.batch_tokens;
+    c.microbatches = s.microbatches;
     candidates.push_back(std::move(c));
-  }
+    return candidates.back();
+  };
+
+  model::Scenario base;
+  base.model = spec.model;
+  base.cluster = spec.cluster;
+  base.routing = spec.routing;
+  base.padding = spec.padding;
+  base.group_size = spec.group_size;
+  base.seed = spec.seed;
+  for (auto batch : spec.batch_tokens)
+    for (auto top_k : spec.top_ks)
+      for (auto experts : spec.experts)
+        for (double cf : spec.capacity_factors)
+          for (const auto& layout : candidate_layouts(cluster.devices, node, experts, spec.tensor_parallel))
+            for (const auto& remat : axis_or_default(spec.remat))
+              for (const auto& dispatch : axis_or_default(spec.dispatch)) {
+                model::Scenario s = base;
+                s.batch_tokens = batch;
+                s.top_k = top_k;
+                s.experts = experts;
+                s.capacity_factor = cf;
+                s.layout = layout.text();
+                s.microbatches = 1;
+                if (!remat.empty()) apply_step_option(s, "remat", remat);
+                if (!dispatch.empty()) apply_step_option(s, "dispatch", dispatch);
+                // One make_inputs (file reads, validation) per point; microbatch variants are copies.
+                std::optional<model::StepInputs> in;
+                std::string why;
+                try {
+                  in = model::make_inputs(s, catalog);
+                } catch (const std::invalid_argument& e) {
+                  why = e.what();
+                }
+                std::vector<std::int64_t> counts = spec.microbatches;
+                const bool automatic = counts.empty();
+                if (in && automatic) counts = microbatch_ladder(*in);
+                if (!in || counts.empty()) {
+                  // Invalid as it stands: its reason (or the batch split's) once, at 1 microbatch.
+                  auto& c = add(s);
+                  c.remat = remat;
+                  c.dispatch = dispatch;
+                  if (in) {
+                    try {
+                      model::token_shape(*in);
+                    } catch (const std::invalid_argument& e) {
+                      why = e.what();
+                    }
+                  }
+                  mark_invalid(c, why.empty() ? "the batch does not split into whole sequences per device" : why);
+                  continue;
+                }
+                double fewer_bytes = 0;
+                for (std::size_t k = 0; k < counts.size(); ++k) {
+                  s.microbatches = counts[k];
+                  auto inputs = *in;
+                  inputs.microbatches = counts[k];
+                  std::optional<MemoryEstimate> estimate;
+                  std::string split_error;
+                  try {
+                    estimate = memory_before_simulating(inputs);
+                  } catch (const std::invalid_argument& e) {
+                    split_error = e.what();
+                  }
+                  const bool last = k + 1 == counts.size();
+                  if (automatic && estimate && !last &&
+                      static_cast<double>(estimate->memory.total().count()) > memory_allowed_bytes(estimate->memory, limits)) {
+                    fewer_bytes = static_cast<double>(estimate->memory.total().count());
+                    continue;  // auto: try more microbatches
+                  }
+                  auto& c = add(s);
+                  c.fewer_microbatches_memory_bytes = fewer_bytes;
+                  c.remat = remat;
+                  c.dispatch = dispatch;
+                  c.params = model::compute_stats(inputs.model).params_total;
+                  if (!estimate) {
+                    mark_invalid(c, split_error);
+                  } else {
+                    set_memory(c, estimate->memory, limits);
+                    const bool over = static_cast<double>(estimate->memory.total().count()) >
+                                      memory_allowed_bytes(estimate->memory, limits);
+                    if (over) {
+                      c.memory_before_simulating = true;
+                      judge_memory(c, limits);
+                    } else {
+                      pending.push_back({candidates.size() - 1, std::move(inputs)});
+                    }
+                  }
+                  if (automatic) break;
+                }
+              }
+  simulate_pending(candidates, pending, limits, efficiency, catalog, make_comm, threads, progress);
   return candidates;
 }
 

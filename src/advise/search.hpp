@@ -1,9 +1,15 @@
 #pragma once
-// The advise search space: expert counts x capacity factors x top-k x the parallel layouts
-// that fit the cluster (paper §5: tp in {1,2,4,8} dividing the devices of one node, dp =
-// devices / tp, ep a power of two dividing dp and the expert count). Every point is simulated
-// with the sweep machinery; then each is marked feasible or rejected (invalid, out of memory,
-// too little memory headroom, too many dropped tokens).
+// The advise search space: global batches x top-k x expert counts x capacity factors x the
+// parallel layouts that fit the cluster (paper §5: tp in {1,2,4,8} dividing the devices of one
+// node, dp = devices / tp, ep a power of two dividing dp and the expert count) x step options
+// (rematerialization, dispatch) x microbatches (gradient accumulation: the global batch is
+// kept, each of m microbatches carries 1/m of it).
+//
+// Memory is judged first, without simulating (advise/memory_bound.hpp: exact with capacity
+// padding): a point over the memory allowed is rejected as it stands, and with microbatches
+// "auto" each point takes the fewest microbatches (powers of two) whose memory fits. Only the
+// remaining points are simulated, on worker threads; then each is marked feasible or rejected
+// (invalid, out of memory, too little memory headroom, too many dropped tokens).
 
 #include <cstdint>
 #include <optional>
@@ -11,6 +17,7 @@
 #include <vector>
 
 #include "advise/sample_efficiency.hpp"
+#include "model/memory.hpp"
 #include "config/catalog.hpp"
 #include "model/layout.hpp"
 #include "model/scenario.hpp"
@@ -24,12 +31,18 @@ struct SearchSpec {
   std::vector<std::int64_t> experts{8, 16, 32, 64, 128, 256};
   std::vector<double> capacity_factors{0.5, 1.0, 1.25, 1.5, 2.0};
   std::vector<std::int64_t> top_ks{1, 2};
-  std::int64_t batch_tokens = 1 << 20;
+  std::vector<std::int64_t> batch_tokens{1 << 20};  // global batches (input tokens a step) searched
+  // Microbatches searched; empty = auto: per point the fewest powers of two (1, 2, 4, ...) whose
+  // memory fits the headroom, up to one sequence a device per microbatch.
+  std::vector<std::int64_t> microbatches;
+  // Step options searched as axes, each a list of values (empty: the model's default, not
+  // searched): remat none|attention|full, dispatch einsum|scatter|grouped (model/step_options.hpp;
+  // set through apply_step_option).
+  std::vector<std::string> remat;
+  std::vector<std::string> dispatch;
   std::string routing = "uniform";
   std::string padding = "capacity";
-  std::optional<std::string> dispatch;     // einsum | scatter | grouped; default: the profile's
   std::optional<std::int64_t> group_size;  // einsum's S; default: 1024
-  std::string remat = "none";
   std::uint64_t seed = 1;
   std::vector<std::int64_t> tensor_parallel{1, 2, 4, 8};  // tp values tried (each must divide a node)
 };
@@ -47,7 +60,16 @@ struct Candidate {
   std::int64_t top_k = 1;
   double capacity_factor = 1.0;
   std::string layout;  // "dp=..,tp=..,ep=.."
+  std::int64_t batch_tokens = 0;
+  std::int64_t microbatches = 1;
+  std::string remat;     // empty: not searched
+  std::string dispatch;  // empty: not searched
   bool simulated = false;
+  bool memory_known = false;         // invalid points have none
+  bool memory_before_simulating = false;  // judged (and rejected) on memory alone, not simulated
+  model::MemoryBreakdown memory;     // per component, simulated or (when not simulated) computed
+  // Microbatches auto: the memory at half this point's microbatches, which did not fit (0: none).
+  double fewer_microbatches_memory_bytes = 0;
   double step_time_s = 0;
   std::int64_t params = 0;
   double memory_used_bytes = 0;
@@ -59,6 +81,7 @@ struct Candidate {
   std::optional<double> dense_step_time_s;
   std::optional<double> steps_to_quality;    // estimate, from the sample-efficiency file
   std::optional<double> time_to_quality_s;   // estimate: steps_to_quality x step_time_s
+  bool time_to_quality_extrapolated = false; // batch differs from the sample-efficiency file's
   std::string rejected;       // empty: feasible; else one line saying why
   std::string rejected_kind;  // invalid, out of memory, below memory headroom, too many dropped tokens
 
@@ -80,6 +103,20 @@ std::int64_t devices_per_node(const config::ClusterConfig& cluster);
 // Layouts for `experts` on `devices` with `node` devices a node, tp outermost, then ep descending.
 std::vector<model::ParallelLayout> candidate_layouts(std::int64_t devices, std::int64_t node, std::int64_t experts,
                                                      const std::vector<std::int64_t>& tensor_parallel = {1, 2, 4, 8});
+
+// The memory a point may use: the device's capacity less the headroom.
+double memory_allowed_bytes(const model::MemoryBreakdown& memory, const Limits& limits);
+
+// Sets a step option searched as an axis ("remat", "dispatch") on a scenario. Throws
+// std::invalid_argument naming the option when this build's model does not have it.
+void apply_step_option(model::Scenario& scenario, const std::string& option, const std::string& value);
+
+// The inputs of a searched point, as the search built them (for what-if questions about it).
+model::StepInputs inputs_of(const Candidate& candidate, const config::Catalog& catalog);
+
+// Microbatch counts tried by "auto": powers of two while the batch splits into whole sequences
+// per device per microbatch.
+std::vector<std::int64_t> microbatch_ladder(const model::StepInputs& inputs);
 
 // Simulates the search space. Throws std::invalid_argument when no layout fits any point
 // (the message says why), config::ConfigError for bad files.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 #include "advise/recommend.hpp"
 #include "advise/sample_efficiency.hpp"
 #include "advise/search.hpp"
+#include "advise/what_it_would_take.hpp"
 #include "cli/comm_factory.hpp"
 #include "cli/command.hpp"
 #include "cli/mpi_launch.hpp"
@@ -30,15 +32,44 @@
 namespace switchsim::cli {
 namespace {
 
+// A list of names, each one of `allowed`; empty text: empty list. Throws UsageError.
+std::vector<std::string> choices(const std::string& text, const std::string& option,
+                                 const std::vector<std::string>& allowed) {
+  if (text.empty()) return {};
+  auto out = sweep::parse_string_list(text);
+  for (const auto& v : out)
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      throw UsageError(fmt::format("{} {}: '{}' is not one of {}", option, text, v, fmt::join(allowed, ", ")));
+  return out;
+}
+
+// "A:B": A, 2A, 4A, ... up to B; else a list "A,B,C". Throws UsageError naming the option.
+std::vector<std::int64_t> batch_range(const std::string& text) {
+  if (const auto colon = text.find(':'); colon != std::string::npos) {
+    const auto low = sweep::parse_int_list(text.substr(0, colon), "--batch-tokens");
+    const auto high = sweep::parse_int_list(text.substr(colon + 1), "--batch-tokens");
+    if (low.size() != 1 || high.size() != 1 || low[0] <= 0 || high[0] < low[0])
+      throw UsageError("--batch-tokens " + text + ": a range is MIN:MAX with 0 < MIN <= MAX");
+    std::vector<std::int64_t> out;
+    for (std::int64_t b = low[0]; b <= high[0]; b *= 2) out.push_back(b);
+    return out;
+  }
+  auto out = sweep::parse_int_list(text, "--batch-tokens");
+  for (auto b : out)
+    if (b <= 0) throw UsageError("--batch-tokens " + text + ": batches must be positive");
+  return out;
+}
+
 struct AdviseOptions {
   std::string family;
   std::string cluster;
   std::optional<std::int64_t> devices;
-  std::int64_t batch_tokens = 1 << 20;
+  std::string batch_tokens = "1048576";
+  std::string microbatches = "auto";
   std::string routing = "uniform";
-  std::optional<std::string> dispatch;
+  std::string dispatch;  // a list searched; empty: the device profile's
   std::optional<std::int64_t> group_size;
-  std::string remat = "none";
+  std::string remat;  // a list searched; empty: none
   std::int64_t min_experts = 8;
   std::int64_t max_experts = 256;
   std::string capacity_factors = "0.5,1.0,1.25,1.5,2.0";
@@ -61,6 +92,14 @@ int run_advise(const AdviseOptions& o) {
     spec.model = advise::family_model(catalog, o.family);
     spec.capacity_factors = sweep::parse_double_list(o.capacity_factors, "--capacity-factor");
     spec.top_ks = sweep::parse_int_list(o.top_ks, "--top-k");
+    spec.batch_tokens = batch_range(o.batch_tokens);
+    if (o.microbatches != "auto") {
+      spec.microbatches = sweep::parse_int_list(o.microbatches, "--microbatches");
+      for (auto m : spec.microbatches)
+        if (m <= 0) throw UsageError("--microbatches " + o.microbatches + ": counts must be positive (or auto)");
+    }
+    spec.remat = choices(o.remat, "--remat", {"none", "attention", "full"});
+    spec.dispatch = choices(o.dispatch, "--dispatch", {"einsum", "scatter", "grouped"});
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -93,11 +132,8 @@ int run_advise(const AdviseOptions& o) {
       if (path) std::filesystem::remove(*path, ec);
     }
   } remove_cut{cut_file};
-  spec.batch_tokens = o.batch_tokens;
   spec.routing = o.routing;
-  spec.dispatch = o.dispatch;
   spec.group_size = o.group_size;
-  spec.remat = o.remat;
 
   std::optional<advise::SampleEfficiency> efficiency;
   if (!o.sample_efficiency.empty()) {
@@ -122,8 +158,21 @@ int run_advise(const AdviseOptions& o) {
     try {
       auto candidates = advise::search(spec, limits, efficiency ? &*efficiency : nullptr, catalog, make_comm, threads,
                                        [&bar](std::int64_t done, std::int64_t total) { bar.update(done, total); });
-      advice = advise::recommend(std::move(candidates), o.max_step_time_s, efficiency ? &*efficiency : nullptr,
-                                 o.routing);
+      try {
+        advice = advise::recommend(candidates, o.max_step_time_s, efficiency ? &*efficiency : nullptr, o.routing,
+                                   limits);
+      } catch (const advise::NoFeasiblePoint& e) {
+        // Say what would fit: the closest point's memory and the smallest change (on stdout),
+        // then the one error line.
+        const auto w = advise::what_it_would_take(candidates, limits, catalog, {"attention", "full"});
+        if (!w) throw;
+        fmt::print("{}", advise::what_it_would_take_text(*w, candidates));
+        std::fflush(stdout);
+        throw UsageError(fmt::format("advise {} on {}: {}; {}", o.family, o.cluster, e.what(),
+                                     advise::smallest_change_line(*w, candidates)));
+      }
+    } catch (const UsageError&) {
+      throw;
     } catch (const std::invalid_argument& e) {
       throw UsageError(fmt::format("advise {} on {}: {}", o.family, o.cluster, e.what()));
     }
@@ -142,7 +191,10 @@ int run_advise(const AdviseOptions& o) {
                                   {"model_file", spec.model},
                                   {"cluster", o.cluster},
                                   {"devices", o.devices ? std::to_string(*o.devices) : "all"},
-                                  {"batch_tokens", std::to_string(o.batch_tokens)},
+                                  {"batch_tokens", o.batch_tokens},
+                                  {"microbatches", o.microbatches},
+                                  {"remat", o.remat.empty() ? "none" : o.remat},
+                                  {"dispatch", o.dispatch.empty() ? "the device profile's" : o.dispatch},
                                   {"routing", o.routing},
                                   {"network", o.network},
                                   {"max_drop_frac", fmt::format("{:g}", o.max_drop_frac)},
@@ -166,12 +218,17 @@ int run_advise(const AdviseOptions& o) {
 void setup_advise(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "advise",
-      "Search expert count x capacity factor x top-k x parallel layout (dp x tp x ep that fit the cluster) for a\n"
-      "model family, drop invalid, out-of-memory and token-dropping points, print the Pareto frontier (step time\n"
-      "vs parameters vs memory headroom) and a recommendation per goal: fastest step, most parameters within\n"
-      "--max-step-time, best estimated time to quality (published sample efficiency x simulated step time).\n"
+      "Search global batch x top-k x expert count x capacity factor x parallel layout (dp x tp x ep that fit the\n"
+      "cluster) x remat x dispatch x microbatches (gradient accumulation) for a model family. Memory is computed first, without\n"
+      "simulating: points over the memory allowed are rejected at once, and --microbatches auto gives each point\n"
+      "the fewest microbatches that fit. The rest are simulated; invalid, out-of-memory and token-dropping points\n"
+      "are dropped. Prints the Pareto frontier (step time vs parameters vs memory headroom) and a recommendation\n"
+      "per goal: fastest step, most parameters within --max-step-time, best estimated time to quality (published\n"
+      "sample efficiency x simulated step time), each with why not its neighbours. When nothing fits, prints what\n"
+      "it would take: the closest point's memory per component and the smallest change (more microbatches, a\n"
+      "remat policy, fewer experts a device, more devices), then exits 2.\n"
       "Example: switchsim advise --family switch-base --cluster h100-fat-tree-1024 --out runs/advice\n"
-      "         switchsim advise --family switch-base --cluster dgx-h100-8 --batch-tokens 65536 \\\n"
+      "         switchsim advise --family switch-base --cluster dgx-h100-8 --batch-tokens 262144:1048576 \\\n"
       "           --routing zipf:1.1 --max-drop-frac 0.25");
   auto o = std::make_shared<AdviseOptions>();
   cmd->add_option("--family", o->family, "Model family, e.g. switch-base (uses models/<family>-128.json, experts overridden)")
@@ -181,21 +238,27 @@ void setup_advise(CLI::App& app, Action& action) {
                   "Use only the first N devices of the cluster: whole nodes of a fat tree, or part of an NVSwitch "
                   "node (default: all)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-tokens", o->batch_tokens, "Input tokens per step, at most 2^40 (default: 1048576)")
-      ->check(CLI::Range(std::int64_t{1}, config::kMaxBatchTokens));
+  cmd->add_option("--batch-tokens", o->batch_tokens,
+                  "Global batches searched, input tokens a step: a list (262144,1048576) or a range MIN:MAX of\n"
+                  "doublings (262144:2097152). Time to quality scales the sample-efficiency file's steps to each batch\n"
+                  "at constant tokens (an extrapolation away from the file's batch) (default: 1048576, the paper's)");
+  cmd->add_option("--microbatches", o->microbatches,
+                  "Gradient-accumulation microbatches searched (the global batch is kept; each microbatch carries\n"
+                  "1/m of it): a list (1,2,4) or auto, the fewest powers of two whose memory fits the headroom,\n"
+                  "found before simulating (default: auto)");
   cmd->add_option("--routing", o->routing, "Routing, e.g. uniform, zipf:1.1, hot:0.3 (default: uniform)");
   cmd->add_option("--dispatch", o->dispatch,
-                  "einsum (GShard / Mesh TensorFlow one-hot mask einsums), scatter (index gather/scatter: Tutel, "
-                  "DeepSpeed-MoE) or grouped (MegaBlocks dropless grouped GEMM, implies dropless) (default: the "
-                  "device profile's, einsum on TPU, scatter on GPU)")
-      ->check(CLI::IsMember({"einsum", "scatter", "grouped"}));
+                  "Dispatch implementations searched, a list of: einsum (GShard / Mesh TensorFlow one-hot mask\n"
+                  "einsums), scatter (index gather/scatter: Tutel, DeepSpeed-MoE), grouped (MegaBlocks dropless grouped\n"
+                  "GEMM, implies dropless) (default: the device profile's, einsum on TPU, scatter on GPU; not searched)");
   cmd->add_option("--group-size", o->group_size,
                   "einsum dispatch: tokens per routing group S (default: 1024, Mesh TensorFlow's)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--remat", o->remat,
-                  "none, attention (Megatron selective recomputation) or full (jax.checkpoint per layer): trades "
-                  "recompute time for activation memory in every point (default: none)")
-      ->check(CLI::IsMember({"none", "attention", "full"}));
+                  "Rematerialization policies searched, a list of: none, attention (Megatron selective\n"
+                  "recomputation), full (jax.checkpoint per layer): recompute time traded for activation memory.\n"
+                  "With --microbatches auto each policy gets its own fewest microbatches (default: none; not searched,\n"
+                  "but 'what it would take' always tries attention and full)");
   cmd->add_option("--min-experts", o->min_experts, "Smallest expert count searched, powers of two (default: 8)")
       ->check(CLI::Range(std::int64_t{1}, config::kMaxExperts));
   cmd->add_option("--max-experts", o->max_experts, "Largest expert count searched, powers of two, at most 65536 (default: 256)")
