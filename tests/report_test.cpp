@@ -167,7 +167,7 @@ TEST_CASE("the results CSV has a context block, unit-named columns, quoted layou
   CHECK_THAT(csv, Catch::Contains(",step_time_s,tokens_per_s,examples_per_s,mfu,dropped_token_frac,"));
   CHECK_THAT(csv, Catch::Contains(",alltoall_dispatch_time_s,expert_ffn_time_s,"));
   // First row: 1048576 / 0.5 = 2097152 tokens/s, printed with %.6g.
-  CHECK_THAT(csv, Catch::Contains("switch-base-8,8,1,1,1048576,8,dgx-h100-8,\"dp=8,tp=1,ep=8\",uniform,capacity,1,"
+  CHECK_THAT(csv, Catch::Contains("switch-base-8,8,1,1,1048576,8,dgx-h100-8,\"dp=8,tp=1,ep=8\",uniform,capacity,,1,"
                                   "true,,0.5,2.09715e+06,"));
   // The invalid point: its 25 output columns (11 scalars, 13 phases, the dense baseline) empty.
   CHECK_THAT(csv, Catch::Contains(fmt::format("false,8 experts cannot be sharded over 16 expert-parallel devices{}\n",

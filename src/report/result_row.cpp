@@ -80,7 +80,7 @@ ResultRow parse_row(const nlohmann::json& object, const std::string& name, const
   row.layout = r.string("layout");
   row.routing = r.string("routing");
   row.padding = r.string("padding");
-  row.dispatch = r.string_or("dispatch", "");
+  row.dispatch = detail::any_string_or_empty(r, "dispatch");  // absent in files older than the column
   row.seed = detail::unsigned_int(r, "seed");
   row.valid = detail::boolean(r, "valid");
   row.invalid_reason = detail::any_string_or_empty(r, "invalid_reason");
