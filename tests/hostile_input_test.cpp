@@ -63,13 +63,14 @@ TEST_CASE("a symlink planted at the old predictable temp name of --out is not fo
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(slurp(victim) == "precious");
   CHECK_THAT(slurp(out), Catch::Contains("\"step_time_s\""));
-  // Only the result, the victim and the planted links: no temp file left behind.
-  int entries = 0;
+  // Only the result, the victim and the planted link(s): no temp file left behind.
+  int links = 0, files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    (void)e;
-    ++entries;
+    if (e.is_symlink()) ++links;
+    else ++files;
   }
-  CHECK(entries == 2 + 4);
+  CHECK(links >= 1);
+  CHECK(files == 2);
   std::filesystem::remove_all(dir);
 }
 
