@@ -63,17 +63,18 @@ TEST_CASE("a symlink planted at the old predictable temp name of --out is not fo
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(slurp(victim) == "precious");
   CHECK_THAT(slurp(out), Catch::Contains("\"step_time_s\""));
-  // Only the result, the victim and the planted links: no temp file left behind.
-  int entries = 0;
+  // Only the result, the victim and the planted link(s): no temp file left behind.
+  int links = 0, files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    (void)e;
-    ++entries;
+    if (e.is_symlink()) ++links;
+    else ++files;
   }
-  CHECK(entries == 2 + 4);
+  CHECK(links >= 1);
+  CHECK(files == 2);
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--out a FIFO exits 2 before simulating and leaves the FIFO in place") {
+TEST_CASE("an --out that is a FIFO exits 2 before simulating and leaves the FIFO in place") {
   const auto dir = fresh_dir("fifo");
   const auto fifo = dir / "out.fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
@@ -84,7 +85,7 @@ TEST_CASE("--out a FIFO exits 2 before simulating and leaves the FIFO in place")
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--trace a device node or a symlink exits 2 and leaves it in place") {
+TEST_CASE("a --trace that is a device node or a symlink exits 2 and leaves it in place") {
   const auto r = run_cli(kSimulate + " --trace /dev/null");
   check_one_line_error(r, "/dev/null: is a device node");
   CHECK(std::filesystem::is_character_file("/dev/null"));
@@ -99,7 +100,7 @@ TEST_CASE("--trace a device node or a symlink exits 2 and leaves it in place") {
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--out over an existing regular file replaces it whole") {
+TEST_CASE("an --out over an existing regular file replaces it whole") {
   const auto dir = fresh_dir("replace");
   const auto out = dir / "r.json";
   std::ofstream(out) << std::string(100000, 'x');
@@ -121,7 +122,7 @@ TEST_CASE("a batch of 2^62 tokens is refused at the edge, naming --batch-tokens 
                        "--batch-tokens");
 }
 
-TEST_CASE("--experts beyond the limit and --threads beyond the limit exit 2 naming the option") {
+TEST_CASE("an --experts beyond the limit and --threads beyond the limit exit 2 naming the option") {
   check_one_line_error(run_cli(kSimulate + " --experts 2147483648"), "--experts must be at most 65536");
   check_one_line_error(run_cli("sweep --model switch-base-8 --cluster dgx-h100-8 --threads 100000 --quiet --out "
                                "/tmp/switchsim_hostile_no_sweep"),
@@ -141,7 +142,7 @@ TEST_CASE("a grid of 10^9 points given by options exits 2 before any point runs"
                        "give 1000000000 points, more than 1048576");
 }
 
-TEST_CASE("--seed accepts exactly 0 to 2^64-1 written in decimal") {
+TEST_CASE("the --seed option accepts exactly 0 to 2^64-1 written in decimal") {
   for (const char* bad : {"-1", "18446744073709551616", "0x10", "1e3", "+5", "''"}) {
     INFO(bad);
     check_one_line_error(run_cli(kSimulate + " --seed " + bad), "--seed");
@@ -175,7 +176,7 @@ TEST_CASE("collective refuses a step factor that never ends, zero ranks and size
 // The issue's reproduction: under `ulimit -v` of about 1 GB every command hung in an OpenBLAS
 // thread retrying a failed 128 MB mmap. (256 MB is out of reach while the one binary links
 // cuBLASLt and NCCL, whose mappings alone take about 800 MB of address space.)
-TEST_CASE("--version, describe and simulate run under a 1 GiB address-space limit") {
+TEST_CASE("the --version flag, describe and simulate run under a 1 GiB address-space limit") {
   auto limited = [](const std::string& args) {
     const std::string command =
         fmt::format("bash -c \"ulimit -v 1048576; SWITCHSIM_DATA_DIR='{}' exec timeout 60 '{}' {}\" >/dev/null 2>&1",

@@ -27,7 +27,7 @@ bool uses_blas(const char* subcommand) {
   return false;
 }
 
-void setup_process(int argc, char** argv, char** /*envp*/) {
+void setup_process(int argc, char** argv, char** envp) {
   // The first argument that is not an option is the subcommand (there are no global options
   // with values); none (--version, --help) does no BLAS either.
   const char* subcommand = "";
@@ -37,15 +37,28 @@ void setup_process(int argc, char** argv, char** /*envp*/) {
       break;
     }
   }
-  // glibc's own initializer, which runs after this one, resets the environment to the one the
-  // process started with, so a setenv here alone is lost before OpenBLAS reads it: the process
-  // starts itself again (before any library initialized) with the variable in its environment.
-  if (!uses_blas(subcommand) && std::getenv("OPENBLAS_NUM_THREADS") == nullptr && argv != nullptr) {
-    ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    ::execv("/proc/self/exe", argv);  // returns only on failure: then run on with OpenBLAS's default
+  // glibc's environment (getenv, setenv) is set up only after this runs, and resets to the
+  // process's initial one: look at `envp` itself, and when the variable is absent start the
+  // process again (before any library initialized) with it added. The new process has it in
+  // its envp, so this happens once.
+  if (!uses_blas(subcommand) && argv != nullptr && envp != nullptr) {
+    static const char* env[4096];
+    int n = 0;
+    bool present = false;
+    for (; envp[n] != nullptr && n < 4094; ++n) {
+      present = present || std::strncmp(envp[n], "OPENBLAS_NUM_THREADS=", 21) == 0;
+      env[n] = envp[n];
+    }
+    if (!present && envp[n] == nullptr) {
+      env[n] = "OPENBLAS_NUM_THREADS=1";
+      env[n + 1] = nullptr;
+      ::execve("/proc/self/exe", argv, const_cast<char* const*>(env));  // returns only on failure
+    }
   }
-
-  if (std::getenv("OMPI_COMM_WORLD_RANK") != nullptr) {
+  bool rank = false;
+  for (int i = 0; envp != nullptr && envp[i] != nullptr; ++i)
+    rank = rank || std::strncmp(envp[i], "OMPI_COMM_WORLD_RANK=", 21) == 0;
+  if (rank) {
     const pid_t parent = ::getppid();
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(143);  // the parent died before the request: as if SIGTERM came
