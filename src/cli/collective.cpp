@@ -186,7 +186,12 @@ int run_collective_command(const CollectiveOptions& o) {
   if (!matrix.empty()) {  // the size column: the most any rank sends
     for (const auto& row : matrix) {
       Bytes sent{0};
-      for (const auto b : row) sent += b;
+      for (const auto b : row) {
+        if (b > kMaxBytesPerRank - sent)
+          throw UsageError(fmt::format("--matrix: {}: a row sends more than 2^40 bytes (1 TiB) per rank (switchsim's limit)",
+                                       o.matrix));
+        sent += b;
+      }
       first = std::max(first, sent);
     }
   } else {
@@ -209,20 +214,23 @@ int run_collective_command(const CollectiveOptions& o) {
   const auto catalog = config::Catalog::from_environment();
   const auto cluster = catalog.cluster(o.cluster);
   const auto topo = topology::build_topology(cluster, topology::RoutingOptions{o.ecmp});
-#include "config/error.hpp"
-#include "config/json_file.hpp"
-#include "config/limits.hpp"
-#include "moe/routing_skew.hpp"
+  const std::int64_t n =
+      !matrix.empty() ? static_cast<std::int64_t>(matrix.size()) : o.ranks.value_or(topo.endpoint_count());
+  if (!matrix.empty() && o.ranks && *o.ranks != n)
+    throw UsageError(fmt::format("--ranks: {} but the matrix in {} has {} rows", *o.ranks, o.matrix, n));
+  if (n < 1 || n > topo.endpoint_count())
+    throw UsageError(!matrix.empty() ? fmt::format("--matrix: {} has {} rows but {} has {} devices", o.matrix, n,
+                                                   cluster.name, topo.endpoint_count())
+                                     : fmt::format("--ranks: {} has {} devices, got {}", cluster.name,
+                                                   topo.endpoint_count(), n));
 
   net::CollectiveSpec spec;
   spec.op = *op;
   spec.algorithm = *algo;
   spec.ranks.resize(static_cast<std::size_t>(n));
   std::iota(spec.ranks.begin(), spec.ranks.end(), 0);
-#include "config/error.hpp"
-#include "config/json_file.hpp"
-#include "config/limits.hpp"
-#include "moe/routing_skew.hpp"
+  spec.ranks_per_node = o.ranks_per_node.value_or(0);  // 0: the topology's node size
+  spec.matrix = std::move(matrix);
 
   std::vector<Result> results;
   for (const Bytes size : sizes) results.push_back(run_one(topo, spec, size, o.skew));
