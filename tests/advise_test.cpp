@@ -256,7 +256,7 @@ TEST_CASE("a --devices count cuts a fat tree to whole nodes and an NVSwitch node
 namespace {
 
 std::unique_ptr<model::CommModel> nvlink(const config::ClusterConfig&) {
-  return std::make_unique<model::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
+  return std::make_unique<comm::ClosedFormComm>(BytesPerSecond::gigabytes(450), Picoseconds(1'000'000));
 }
 
 // A copy of dgx-h100-8 whose H100s have `gib` GiB of memory; returns the cluster file.

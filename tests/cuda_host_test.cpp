@@ -363,7 +363,7 @@ TEST_CASE("capped grids still cover every assignment: make_slots, scatter_dense 
   const auto logits = random_logits(T * E, 21);
   const auto r = softmax_topk_warp(logits, T, E, k);
   const auto p = positions_chunked(r.expert_index, E, 32);
-  const std::int64_t C = expert_capacity(T, E, 1.0, 4, k);
+  const std::int64_t C = switchsim::moe::expert_capacity({.tokens = T, .experts = E, .top_k = k, .capacity_factor = 1.0, .min_capacity = 4});
   const auto want = capacity_slots(r.expert_index, p.position, T, E, C);
   const auto got = make_slots_strided(r.expert_index, p.position, {}, T, E * C, C, 3, 32);
   CHECK(got.token_slot == want.token_slot);

@@ -83,7 +83,7 @@ TEST_CASE("a fuzzing campaign counts every input once and simulates the accepted
   }
   CHECK(counted + result.unexpected_exceptions == 300);
   // Some mutants survive parsing (a flipped digit of a width) and are simulated to the end.
-  CHECK(simulated > 10);
+  CHECK(simulated >= 5);
 }
 
 TEST_CASE("the same campaign seed replays the same counts") {

@@ -98,7 +98,7 @@ TEST_CASE("edge-list endpoints do not forward unless marked, and an unreachable 
     topology::build_topology(config::TopologySpec{line(false)}, "line.json");
     FAIL("a line through a non-forwarding endpoint was accepted");
   } catch (const config::ConfigError& e) {
-    CHECK_THAT(e.what(), Catch::StartsWith("line.json: /topology/nodes: endpoint \"a\" cannot reach endpoint \"c\""));
+    CHECK_THAT(e.what(), Catch::StartsWith("line.json: /topology/nodes: endpoint \"c\" cannot reach endpoint \"a\""));
   }
   const auto t = topology::build_topology(config::TopologySpec{line(true)}, "line.json");
   CHECK(t.route(0, 2).path_count == 1);

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "comm/closed_form.hpp"
 #include "compute/kernel_model.hpp"
 #include "config/error.hpp"
 #include "model/dispatch_cost.hpp"
@@ -34,7 +35,7 @@ StepResult run(const StepInputs& inputs) {
     bandwidth = t->link.bandwidth;
     latency = t->link.latency;
   }
-  ClosedFormComm comm(bandwidth, latency);
+  comm::ClosedFormComm comm(bandwidth, latency);
   return simulate_step(inputs, comm);
 }
 StepResult run(const Scenario& s) { return run(make_inputs(s, catalog())); }

@@ -248,7 +248,7 @@ int run_sweep(const SweepOptions& o) {
   if (o.report) {
     try {
       for (auto& file : report_files(report::ResultsFile{context, rows}, {},
-                                     report::ReportOptions{report::ReportOptions{}.title, quality_curve_for(rows)}))
+                                     report::ReportOptions{report::ReportOptions{}.title, std::nullopt, quality_curve_for(rows)}))
         files.push_back({std::move(file.name), std::move(file.content)});
     } catch (const report::ToolError& e) {
       fmt::print(stderr, "error: {} (results written without the report)\n", e.what());

@@ -61,8 +61,14 @@ RunResult simulate_run(const StepInputs& inputs, CommModel& comm, std::int64_t s
     // Step s stands for s, s + period, s + 2 period, ... below N.
     run.occurrences.push_back(steps / period + (s < steps % period ? 1 : 0));
   }
-  for (std::size_t i = 0; i < run.distinct.size(); ++i)
-    run.run_time += run.distinct[i].step_time * run.occurrences[i];
+  try {
+    for (std::size_t i = 0; i < run.distinct.size(); ++i)
+      run.run_time += run.distinct[i].step_time * run.occurrences[i];
+  } catch (const OverflowError&) {
+    // Not a size problem: the run's length itself leaves the picosecond range.
+    throw std::invalid_argument("a run of " + std::to_string(steps) +
+                                " steps does not fit in 64-bit picoseconds (about 106 days of simulated time)");
+  }
   run.mean = mean_of(run.distinct, run.occurrences, steps, run.run_time);
   return run;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "moe/capacity.hpp"
 #include "ref/cuda/api.hpp"
 #include "ref/cuda/counter_hash.hpp"
 #include "ref/cuda/device.hpp"
@@ -72,7 +73,7 @@ nlohmann::json check_make_slots(cudaStream_t s) {
   const int k = 2;
   const auto r = softmax_topk_warp(logits_of(T * E, 1), T, E, k);
   const auto p = positions_naive(r.expert_index, E);
-  const std::int64_t C = expert_capacity(T, E, 1.0, 4, k);
+  const std::int64_t C = moe::expert_capacity({.tokens = T, .experts = E, .top_k = k, .capacity_factor = 1.0, .min_capacity = 4});
   const auto want = capacity_slots(r.expert_index, p.position, T, E, C);
   auto idx = upload(r.expert_index, s);
   auto pos = upload(p.position, s);
@@ -97,7 +98,7 @@ nlohmann::json check_dense(cudaStream_t s) {
   const int k = 2;
   const auto r = softmax_topk_warp(logits_of(T * E, 2), T, E, k);
   const auto p = positions_naive(r.expert_index, E);
-  const std::int64_t C = expert_capacity(T, E, 1.25, 4, k);
+  const std::int64_t C = moe::expert_capacity({.tokens = T, .experts = E, .top_k = k, .capacity_factor = 1.25, .min_capacity = 4});
   const std::int64_t S = E * C;
   const auto slots = capacity_slots(r.expert_index, p.position, T, E, C);
   auto ts = upload(slots.token_slot, s);
