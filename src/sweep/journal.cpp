@@ -10,15 +10,12 @@
 #include <stdexcept>
 
 #include "config/error.hpp"
+#include "sweep/os_error.hpp"
 
 namespace switchsim::sweep {
 namespace {
 
 constexpr const char* kHeaderKey = "switchsim_sweep_journal";
-
-std::runtime_error os_error(const std::filesystem::path& path, const char* what) {
-  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(errno));
-}
 
 bool is_journal_name(const std::string& name) {
   return name.starts_with("journal-rank") && name.ends_with(".jsonl");

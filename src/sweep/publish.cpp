@@ -12,16 +12,14 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sweep/os_error.hpp"
+
 namespace switchsim::sweep {
 namespace {
 
 constexpr const char* kCommitted = ".publish";
 constexpr const char* kStagingPrefix = ".publish-tmp-";
 constexpr const char* kManifest = "MANIFEST";
-
-std::runtime_error os_error(const std::filesystem::path& path, const std::string& what) {
-  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(errno));
-}
 
 void fsync_path(const std::filesystem::path& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
