@@ -7,11 +7,11 @@
 #include "advise/explain.hpp"
 #include "advise/what_it_would_take.hpp"
 #include "report/gnuplot.hpp"
+#include "advise/text_units.hpp"
 
 namespace switchsim::advise {
 namespace {
 
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 std::vector<std::string> frontier_header() {
   return {"experts", "top_k", "capacity_factor", "layout", "batch_tokens", "microbatches", "step_time_ms", "params_B",

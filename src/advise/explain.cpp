@@ -1,11 +1,11 @@
 #include "advise/explain.hpp"
+#include "advise/text_units.hpp"
 
 #include <fmt/format.h>
 
 namespace switchsim::advise {
 namespace {
 
-std::string ms(double s) { return fmt::format("{:.1f} ms", s * 1e3); }
 std::string pct(double f) { return fmt::format("{:.1f}%", 100 * f); }
 std::string hours(double s) { return fmt::format("{:.1f} h", s / 3600); }
 std::string ksteps(double steps) { return fmt::format("{:.0f}k", steps / 1000); }

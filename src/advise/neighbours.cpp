@@ -1,4 +1,5 @@
 #include "advise/neighbours.hpp"
+#include "advise/text_units.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +12,6 @@ namespace {
 
 constexpr std::array<const char*, 8> kAxes{"experts",      "top_k",        "capacity_factor", "layout",
                                            "batch_tokens", "microbatches", "remat",           "dispatch"};
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 std::string value_of(const Candidate& c, std::string_view axis) {
   if (axis == "experts") return std::to_string(c.experts);
@@ -40,7 +40,6 @@ bool same_except(const Candidate& a, const Candidate& b, std::string_view axis) 
   return true;
 }
 
-std::string ms(double s) { return fmt::format("{:.1f} ms", s * 1e3); }
 
 std::string why_not(const Candidate& c, const Candidate& p, const std::string& goal, double max_step_time_s) {
   if (!c.feasible()) return c.rejected;

@@ -13,6 +13,7 @@
 #include "advise/memory_bound.hpp"
 #include "model/model_stats.hpp"
 #include "model/simulate.hpp"
+#include "advise/text_units.hpp"
 
 namespace switchsim::advise {
 
@@ -103,7 +104,6 @@ std::vector<std::int64_t> microbatch_ladder(const model::StepInputs& in) {
 
 namespace {
 
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 void set_memory(Candidate& c, const model::MemoryBreakdown& memory, const Limits&) {
   c.memory_known = true;

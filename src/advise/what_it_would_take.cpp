@@ -7,11 +7,11 @@
 
 #include "advise/explain.hpp"
 #include "advise/memory_bound.hpp"
+#include "advise/text_units.hpp"
 
 namespace switchsim::advise {
 namespace {
 
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr std::int64_t kMaxDeviceFactor = 64;  // more devices: up to 64x the cluster
 
 std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / kGiB); }
