@@ -12,5 +12,6 @@ cmake --build build-asan -j "$(nproc)"
 # Open MPI's own allocations are never freed: leak reports there are not ours.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-# The configure and install checks test the build, not the code: the normal stage runs them.
-cd build-asan && ctest --output-on-failure -j "$(nproc)" -LE "^(configure|install)$"
+# The configure, install and script checks test the build and a shell script, not the code
+# under the sanitizers: the normal stage runs them.
+cd build-asan && ctest --output-on-failure -j "$(nproc)" -LE "^(configure|install|script)$"
