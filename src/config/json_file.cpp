@@ -14,9 +14,12 @@ namespace {
 std::string escape_pointer_token(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -69,8 +72,8 @@ class CheckingSax {
  private:
   static constexpr const char* kWhy = " (switchsim's limit, see src/config/limits.hpp)";
   struct Frame {
-    json* container = nullptr;           // an array or object being filled
-    const std::string* key = nullptr;    // objects: the member being read
+    json* container = nullptr;         // an array or object being filled
+    const std::string* key = nullptr;  // objects: the member being read
     json* member = nullptr;
   };
 
@@ -78,7 +81,8 @@ class CheckingSax {
   // named by the last key), after counting it.
   json* place() {
     if (++values_ > kMaxJsonValues)
-      throw ConfigError(name_, next_pointer(), "more than " + std::to_string(kMaxJsonValues) + " JSON values in one file" + kWhy);
+      throw ConfigError(name_, next_pointer(),
+                        "more than " + std::to_string(kMaxJsonValues) + " JSON values in one file" + kWhy);
     if (stack_.empty()) return &root_;
     Frame& f = stack_.back();
     if (f.container->is_object()) return f.member;
@@ -116,8 +120,10 @@ class CheckingSax {
     std::string out;
     for (std::size_t i = 0; i + 1 < depth; ++i) {
       const Frame& f = stack_[i];
-      if (f.container->is_object()) out += "/" + escape_pointer_token(*f.key);
-      else out += "/" + std::to_string(f.container->size() - 1);
+      if (f.container->is_object())
+        out += "/" + escape_pointer_token(*f.key);
+      else
+        out += "/" + std::to_string(f.container->size() - 1);
     }
     return out;
   }
@@ -168,7 +174,8 @@ nlohmann::json load_json_file(const std::filesystem::path& path) {
     rest << in.rdbuf();
     text += rest.str();
     if (text.size() > kMaxConfigBytes)
-      throw ConfigError(name, "file", "too large (grew past the limit of " + std::to_string(kMaxConfigBytes) + " bytes while read)");
+      throw ConfigError(name, "file",
+                        "too large (grew past the limit of " + std::to_string(kMaxConfigBytes) + " bytes while read)");
   }
   return parse_json_text(text, name);
 }
