@@ -131,7 +131,11 @@ TEST_CASE("a duplicate key is found at any depth and named by its whole JSON poi
 }
 
 TEST_CASE("a NUL byte anywhere in the text is an error at its byte offset") {
-  const std::string text = std::string(R"({"d_model": 1})") + '\0' + "garbage";
+  // Appended piece by piece: GCC 12 at -O3 sees a false array-bounds overflow in the
+  // temporaries of a + '\0' + b.
+  std::string text = R"({"d_model": 1})";
+  text += '\0';
+  text += "garbage";
   CHECK(error_of(text) == "f.json: byte 14: not valid JSON (a NUL byte; JSON text never contains one)");
   CHECK(error_of(std::string("{\"a\": \"x\0y\"}", 12)) == "f.json: byte 8: not valid JSON (a NUL byte; JSON text never contains one)");
 }
