@@ -52,15 +52,16 @@ void time_json_case(const std::string& name, const std::string& text, const fuzz
     }
   });
   const double cpu = json_cpu_seconds() - cpu_start;
-  fmt::print("json/{:<44} bytes={:<9} cpu_s={:.2f} wall_s={:.2f} goal_s={:.0f} ratio_to_goal={:.2f}  {}\n", name,
+  fmt::print("json/{:<50} bytes={:<9} cpu_s={:.2f} wall_s={:.2f} goal_s={:.0f} ratio_to_goal={:.2f}  {}\n", name,
              text.size(), cpu, wall, kJsonGoalSeconds, cpu / kJsonGoalSeconds, outcome);
 }
 
 void run_json(bool quick) {
   const fuzz::ScratchDir dir;
   const std::size_t scale = quick ? 10 : 1;
-  time_json_case("array of empty objects (issue 20, 60 MB)", json_array_of(20'000'000 / scale, "{}"), dir);
-  time_json_case("array of zeros (40 MB)", json_array_of(20'000'000 / scale, "0"), dir);
+  time_json_case(fmt::format("{} empty objects in an array (issue 20)", 20'000'000 / scale),
+                 json_array_of(20'000'000 / scale, "{}"), dir);
+  time_json_case(fmt::format("{} zeros in an array", 20'000'000 / scale), json_array_of(20'000'000 / scale, "0"), dir);
   // Just under every limit at once: the costliest file switchsim accepts (objects with keys,
   // then numbers up to the value limit).
   {
@@ -70,21 +71,21 @@ void run_json(bool quick) {
     const auto numbers = static_cast<std::size_t>(config::kMaxJsonValues) - 3 - 3 * objects;
     std::string text = R"({"objects": )" + json_array_of(objects / scale, R"({"a":0,"b":0})") + R"(, "numbers": )";
     text += json_array_of(numbers / scale, "0") + "}";
-    time_json_case("worst accepted: 1 M two-key objects + numbers", text, dir);
+    time_json_case(fmt::format("costliest accepted: {} two-key objects + numbers", objects / scale), text, dir);
   }
   {
     const std::string step = R"({"counts": )" + json_array_of(2048, "512") + R"(, "router_prob": )" +
                              json_array_of(2048, "0.00048828125") + "}";
     time_json_case(
-        "trace 1000 steps x 2048 experts + router_prob",
+        fmt::format("trace {} steps x 2048 experts + router_prob", 1000 / scale),
         R"({"experts": 2048, "tokens_per_group": 1048576, "steps": )" + json_array_of(1000 / scale, step) + "}", dir);
   }
   {
     std::string row = "{";
     for (int c = 0; c < 40; ++c) row += fmt::format("{}\"column_{}\":1.25e-3", c > 0 ? "," : "", c);
     row += "}";
-    time_json_case("results.json 47k points x 40 columns", R"({"rows": )" + json_array_of(47'000 / scale, row) + "}",
-                   dir);
+    time_json_case(fmt::format("results.json {} points x 40 columns", 47'000 / scale),
+                   R"({"rows": )" + json_array_of(47'000 / scale, row) + "}", dir);
   }
 }
 
