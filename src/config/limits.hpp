@@ -30,9 +30,10 @@ inline constexpr double kMaxBandwidthBytesPerSecond = 1e15;
 
 // Structure of one JSON input file, counted by the parser as it reads (json_file.cpp), so that
 // a hostile file is refused after a bounded amount of work, naming the JSON pointer where the
-// count was passed. Why: the document nlohmann builds costs, per node, about 0.2 us for a
+// count was passed. Why: the document nlohmann builds costs, per node, about 0.3 us for a
 // number, 0.7 us for an array or object (a heap allocation each, then a free) and 1 us for an
-// object key (a map node); 64 MB of "{}," is 20 million objects, 8.6 s before these limits.
+// object key (a map node); 64 MB of "{}," is 20 million objects, 8.6 to 14 CPU s before these
+// limits (1.1 s now: refused at the 2^20th).
 // At the limits the worst file under kMaxConfigBytes parses in about 3 CPU seconds
 // (`switchsim bench json`, goal 5 s). Each is far above what a valid input needs:
 //   values      the largest inputs are routing traces, one number per step and expert: 1000
