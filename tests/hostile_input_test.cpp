@@ -16,6 +16,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
 
@@ -120,6 +121,27 @@ TEST_CASE("a batch of 2^62 tokens is refused at the edge, naming --batch-tokens 
                                "--quiet --out /tmp/switchsim_hostile_no_sweep",
                                60),
                        "--batch-tokens");
+}
+
+TEST_CASE("a model whose saved attention activations leave 64 bits exits 2 naming the product, not a wrapped size") {
+  // seq_len_input 2^24 and heads 4096 are each within limits.hpp, and one layer's softmax,
+  // 2 x (sequences x heads) x seq^2 x 2 bytes = 2^62 per device, still fits; the activations the
+  // backward keeps, 12 encoder layers x 2^24 tokens x (heads x seq_len_input = 2^36 + ...) ~ 12 x
+  // 2^60 elements, do not. Summed with plain products they wrapped into a plausible memory figure.
+  const auto dir = fresh_dir("remat");
+  auto model = nlohmann::json::parse(slurp(source_path("models/switch-base-8.json")));
+  model["name"] = "remat-overflow";
+  model["seq_len_input"] = 1 << 24;
+  model["heads"] = 4096;
+  const auto file = dir / "remat-overflow.json";
+  std::ofstream(file) << model.dump();
+  const auto r = run_cli(fmt::format("simulate --model '{}' --cluster dgx-h100-8 --network closed-form --batch-tokens {}",
+                                     file.string(), (1ll << 24) * 8),
+                         60);
+  check_one_line_error(r, "encoder attention activations of all encoder_layers (encoder_layers x tokens x (2 d_model + "
+                          "5 heads x d_kv + heads x seq_len_input)) exceeds the 64-bit range");
+  CHECK_THAT(r.err, Catch::Contains(file.string()));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("an --experts beyond the limit and --threads beyond the limit exit 2 naming the option") {

@@ -20,7 +20,7 @@ double peak_rss_bytes() {
 }
 
 std::vector<Benchmark> all_benchmarks() {
-  return {engine_benchmark(), fuzz_benchmark(), net_benchmark(), kernels_benchmark(), sweep_benchmark(),
+  return {engine_benchmark(), fuzz_benchmark(), json_benchmark(), net_benchmark(), kernels_benchmark(), sweep_benchmark(),
           simulate_benchmark(), advise_benchmark()};
 }
 

@@ -24,6 +24,7 @@ double peak_rss_bytes();
 // Individual benchmarks (one file each).
 Benchmark engine_benchmark();
 Benchmark fuzz_benchmark();
+Benchmark json_benchmark();
 Benchmark sweep_benchmark();
 Benchmark net_benchmark();
 Benchmark kernels_benchmark();

@@ -1,11 +1,11 @@
 #include "config/json_file.hpp"
 
 #include <fstream>
-#include <unordered_set>
 #include <sstream>
 #include <vector>
 
 #include "config/error.hpp"
+#include "config/limits.hpp"
 
 namespace switchsim::config {
 
@@ -14,108 +14,126 @@ namespace {
 std::string escape_pointer_token(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
 
-// A SAX handler that builds the document (through nlohmann's own DOM builder) and refuses
-// duplicate keys on the way, in time linear in the text: each open object keeps the set of
-// its keys, dropped when the object ends. (nlohmann's callback parser, used before, rescans
-// the parent container at every value end: quadratic in the length of an array of objects.)
-// It also knows the JSON pointer of the value being read, so that a number that does not
-// fit in a double is reported at its field.
+// A SAX handler that builds the document itself, in one pass over the text and in time linear
+// in it. Duplicate keys: the object being built is the key set (one map lookup per key, which
+// also places the member; nlohmann's callback parser, used before, rescanned the parent
+// container at every value end: quadratic). Size: values, arrays and objects, keys and depth
+// are counted as they start and refused past limits.hpp's kMaxJson*, so a hostile file costs a
+// bounded amount of work and memory. It knows the JSON pointer of the value being read (from
+// the containers open), so that every error is reported at its field.
 class CheckingSax {
  public:
   using json = nlohmann::json;
-  CheckingSax(json& result, const std::string& name) : dom_(result, /*allow_exceptions=*/true), name_(name) {}
+  CheckingSax(json& result, const std::string& name) : root_(result), name_(name) {}
 
-  bool null() { return value(), dom_.null(); }
-  bool boolean(bool v) { return value(), dom_.boolean(v); }
-  bool number_integer(json::number_integer_t v) { return value(), dom_.number_integer(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return value(), dom_.number_unsigned(v); }
-  bool number_float(json::number_float_t v, const json::string_t& text) { return value(), dom_.number_float(v, text); }
-  bool string(json::string_t& v) { return value(), dom_.string(v); }
-  bool binary(json::binary_t& v) { return value(), dom_.binary(v); }
-  bool start_object(std::size_t n) {
-    value();
-    open(true);
-    return dom_.start_object(n);
-  }
+  bool null() { return *place() = nullptr, true; }
+  bool boolean(bool v) { return *place() = v, true; }
+  bool number_integer(json::number_integer_t v) { return *place() = v, true; }
+  bool number_unsigned(json::number_unsigned_t v) { return *place() = v, true; }
+  bool number_float(json::number_float_t v, const json::string_t&) { return *place() = v, true; }
+  bool string(json::string_t& v) { return *place() = std::move(v), true; }
+  bool binary(json::binary_t& v) { return *place() = json(std::move(v)), true; }
+  bool start_object(std::size_t) { return open(json::object()); }
   bool key(json::string_t& k) {
-    Frame& f = frames_[depth_ - 1];
-    if (!f.keys.insert(k).second) throw ConfigError(name_, path(depth_ - 1) + "/" + escape_pointer_token(k), "duplicate key");
-    f.key = k;
-    return dom_.key(k);
+    Frame& f = stack_.back();
+    if (++keys_ > kMaxJsonKeys)
+      throw ConfigError(name_, path(stack_.size()) + "/" + escape_pointer_token(k),
+                        "more than " + std::to_string(kMaxJsonKeys) + " object keys in one file" + kWhy);
+    // try_emplace leaves k untouched when the key is already there.
+    auto [it, inserted] = f.container->get_ref<json::object_t&>().try_emplace(std::move(k));
+    if (!inserted) throw ConfigError(name_, path(stack_.size()) + "/" + escape_pointer_token(k), "duplicate key");
+    f.key = &it->first;
+    f.member = &it->second;
+    return true;
   }
-  bool end_object() {
-    close();
-    return dom_.end_object();
-  }
-  bool start_array(std::size_t n) {
-    value();
-    open(false);
-    return dom_.start_array(n);
-  }
-  bool end_array() {
-    close();
-    return dom_.end_array();
-  }
+  bool end_object() { return stack_.pop_back(), true; }
+  bool start_array(std::size_t) { return open(json::array()); }
+  bool end_array() { return stack_.pop_back(), true; }
   bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) {
     std::string what = e.what();
     // nlohmann prefixes "[json.exception.parse_error.101] parse error at line L, column C: ".
     const auto bracket = what.find("]");
     if (bracket != std::string::npos) what = what.substr(bracket + 2);
     if (e.id == 406)  // out_of_range.406: valid syntax, a number beyond the double range (1e400)
-      throw ConfigError(name_, pointer(depth_), "number " + token + " is out of range (beyond +-1.8e308)");
+      throw ConfigError(name_, next_pointer(), "number " + token + " is out of range (beyond +-1.8e308)");
     throw ConfigError(name_, "byte " + std::to_string(position), "not valid JSON (" + what + ")");
   }
 
  private:
+  static constexpr const char* kWhy = " (switchsim's limit, see src/config/limits.hpp)";
   struct Frame {
-    bool is_object = false;
-    std::unordered_set<std::string> keys;
-    std::string key;         // the key being read (objects)
-    std::size_t values = 0;  // elements started so far (arrays)
+    json* container = nullptr;         // an array or object being filled
+    const std::string* key = nullptr;  // objects: the member being read
+    json* member = nullptr;
   };
-  // A value starts: counts as the next element of an enclosing array.
-  void value() {
-    if (depth_ > 0 && !frames_[depth_ - 1].is_object) ++frames_[depth_ - 1].values;
+
+  // Where the next value goes (the root, the array's new last element, the object's member
+  // named by the last key), after counting it.
+  json* place() {
+    if (++values_ > kMaxJsonValues)
+      throw ConfigError(name_, next_pointer(),
+                        "more than " + std::to_string(kMaxJsonValues) + " JSON values in one file" + kWhy);
+    if (stack_.empty()) return &root_;
+    Frame& f = stack_.back();
+    if (f.container->is_object()) return f.member;
+    // Element pointers stay valid while this array grows no further: the next element starts
+    // only after this one (and its own elements) are complete.
+    auto& array = f.container->get_ref<json::array_t&>();
+    array.emplace_back();
+    return &array.back();
   }
-  void open(bool is_object) {
-    if (frames_.size() <= depth_) frames_.emplace_back();
-    Frame& f = frames_[depth_++];
-    f.is_object = is_object;
-    // A set that once held many keys is replaced, not cleared: clear() costs its bucket count.
-    if (f.keys.bucket_count() > 64) f.keys = {};
-    else f.keys.clear();
-    f.key.clear();
-    f.values = 0;
+  bool open(json&& empty) {
+    if (++containers_ > kMaxJsonContainers)
+      throw ConfigError(name_, next_pointer(),
+                        "more than " + std::to_string(kMaxJsonContainers) + " arrays and objects in one file" + kWhy);
+    if (static_cast<std::int64_t>(stack_.size()) >= kMaxJsonDepth)
+      throw ConfigError(name_, next_pointer(),
+                        "arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " deep" + kWhy);
+    json* slot = place();
+    *slot = std::move(empty);
+    stack_.push_back(Frame{slot, nullptr, nullptr});
+    return true;
   }
-  void close() { --depth_; }
-  // Pointer to the value being read in the first `depth` frames (inner arrays: their current
-  // element; the innermost array when a value is about to start: the next element).
-  std::string pointer(std::size_t depth) const {
-    const std::string out = path(depth);
+  // Pointer to the value about to start ("/" for the root): in the innermost array, the next
+  // element; in the innermost object, the member of the last key.
+  std::string next_pointer() const {
+    std::string out = path(stack_.size());
+    if (!stack_.empty() && stack_.back().container->is_array())
+      out += "/" + std::to_string(stack_.back().container->size());
+    else if (!stack_.empty() && stack_.back().key != nullptr)
+      out += "/" + escape_pointer_token(*stack_.back().key);
     return out.empty() ? "/" : out;
   }
-  // The same, "" for the root.
+  // Pointer to the innermost of the first `depth` open containers ("" for the root): each
+  // outer container's child being read is its last element or the member of its last key.
   std::string path(std::size_t depth) const {
     std::string out;
-    for (std::size_t i = 0; i < depth; ++i) {
-      const Frame& f = frames_[i];
-      if (f.is_object) out += "/" + escape_pointer_token(f.key);
-      else out += "/" + std::to_string(i + 1 == depth_ && depth == depth_ ? f.values : f.values - 1);
+    for (std::size_t i = 0; i + 1 < depth; ++i) {
+      const Frame& f = stack_[i];
+      if (f.container->is_object())
+        out += "/" + escape_pointer_token(*f.key);
+      else
+        out += "/" + std::to_string(f.container->size() - 1);
     }
     return out;
   }
 
-  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  json& root_;
   const std::string& name_;
-  std::vector<Frame> frames_;
-  std::size_t depth_ = 0;
+  std::vector<Frame> stack_;
+  std::int64_t values_ = 0;
+  std::int64_t containers_ = 0;
+  std::int64_t keys_ = 0;
 };
 }  // namespace
 
@@ -145,10 +163,21 @@ nlohmann::json load_json_file(const std::filesystem::path& path) {
                       "too large (" + std::to_string(size) + " bytes; limit " + std::to_string(kMaxConfigBytes) + ")");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(name, "file", "cannot open for reading");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  // Read straight into one string of the file's size (a stringstream would hold a second copy:
+  // 128 MB of memory for a 64 MB file). A file that grows meanwhile is read to its end.
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw ConfigError(name, "file", "read error");
-  return parse_json_text(buffer.str(), name);
+  if (in) {
+    std::ostringstream rest;
+    rest << in.rdbuf();
+    text += rest.str();
+    if (text.size() > kMaxConfigBytes)
+      throw ConfigError(name, "file",
+                        "too large (grew past the limit of " + std::to_string(kMaxConfigBytes) + " bytes while read)");
+  }
+  return parse_json_text(text, name);
 }
 
 }  // namespace switchsim::config

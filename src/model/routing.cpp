@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "units/checked.hpp"
 #include "units/units.hpp"
 
 namespace switchsim::model {
@@ -112,8 +113,8 @@ std::vector<std::int64_t> sample_counts(const std::vector<double>& shares, std::
 LoadSummary summarize_load(const std::vector<std::int64_t>& counts, std::int64_t capacity) {
   LoadSummary s;
   for (std::int64_t c : counts) {
-    s.assignments = detail::checked_add(s.assignments, c, "assignments");
-    s.dropped = detail::checked_add(s.dropped, std::max<std::int64_t>(0, c - capacity), "dropped assignments");
+    s.assignments = size_sum("assignments", {s.assignments, c});
+    s.dropped = size_sum("dropped assignments", {s.dropped, std::max<std::int64_t>(0, c - capacity)});
     s.max_count = std::max(s.max_count, c);
   }
   return s;

@@ -7,6 +7,7 @@
 
 #include "config/json_file.hpp"
 #include "config/object_reader.hpp"
+#include "units/checked.hpp"
 #include "units/units.hpp"
 
 namespace switchsim::model {
@@ -22,7 +23,7 @@ std::vector<std::int64_t> read_counts(const nlohmann::json& row, const std::stri
                               "has " + std::to_string(row.size()) + " counts, expected " + std::to_string(experts));
   std::int64_t assignments = 0;
   try {
-    assignments = detail::checked_mul(tokens, top_k, "tokens_per_group x top_k");
+    assignments = size_product("tokens_per_group x top_k", {tokens, top_k});
   } catch (const OverflowError&) {
     throw config::ConfigError(file, pointer, "tokens_per_group x top_k exceeds the int64 range");
   }
@@ -41,9 +42,12 @@ std::vector<std::int64_t> read_counts(const nlohmann::json& row, const std::stri
       throw config::ConfigError(file, at,
                                 "count " + std::to_string(count) + " exceeds tokens_per_group " + std::to_string(tokens) +
                                     " (a token is assigned to an expert at most once)");
-    if (__builtin_add_overflow(sum, count, &sum))
+    try {
+      sum = size_sum("counts of the step", {sum, count});
+    } catch (const OverflowError&) {
       throw config::ConfigError(file, at, "counts of the step sum past the int64 range (expected tokens_per_group x top_k = " +
                                               std::to_string(assignments) + ")");
+    }
     counts.push_back(count);
   }
   if (sum != assignments)
@@ -118,8 +122,9 @@ std::vector<std::int64_t> trace_counts(const RoutingTrace& trace, std::int64_t s
   const auto& given = trace.steps[static_cast<std::size_t>(step)].counts;
   if (tokens == trace.tokens_per_group) return given;
   // Largest remainders: floor of each exact share, then one more to the largest remainders.
-  const std::int64_t target = detail::checked_mul(tokens, trace.top_k, "trace assignments");
-  const double scale = static_cast<double>(target) / static_cast<double>(trace.tokens_per_group * trace.top_k);
+  const std::int64_t target = size_product("trace assignments", {tokens, trace.top_k});
+  const double scale = static_cast<double>(target) /
+                       static_cast<double>(size_product("trace assignments", {trace.tokens_per_group, trace.top_k}));
   std::vector<std::int64_t> counts(given.size());
   std::vector<std::pair<double, std::size_t>> remainders;
   std::int64_t placed = 0;

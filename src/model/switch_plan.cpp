@@ -6,6 +6,7 @@
 
 #include "model/expert_placement.hpp"
 #include "moe/capacity.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::model {
 
@@ -49,8 +50,8 @@ SwitchPlan plan_switch_layer(const SwitchPlanInputs& in, std::mt19937_64& rng) {
     auto counts = traced ? traced_counts : sample_counts(shares, assignments_per_group, rng);
     const auto summary = summarize_load(counts, plan.capacity);
     const std::int64_t dropped = in.padding == Padding::capacity ? summary.dropped : 0;
-    plan.assignments = detail::checked_add(plan.assignments, summary.assignments, "assignments");
-    plan.dropped = detail::checked_add(plan.dropped, dropped, "dropped assignments");
+    plan.assignments = size_sum("assignments", {plan.assignments, summary.assignments});
+    plan.dropped = size_sum("dropped assignments", {plan.dropped, dropped});
     plan.kept_rows = std::max(plan.kept_rows, summary.assignments - dropped);
     plan.aux_loss_proxy_sum += aux_loss_proxy(counts);
     if (router_prob) *plan.aux_loss_sum += aux_loss(counts, *router_prob);
@@ -59,16 +60,16 @@ SwitchPlan plan_switch_layer(const SwitchPlanInputs& in, std::mt19937_64& rng) {
   plan.groups_sampled = in.groups;
 
   if (in.padding == Padding::capacity) {
-    plan.dispatch_rows = detail::checked_mul(experts, plan.capacity, "dispatch rows");
+    plan.dispatch_rows = size_product("dispatch rows", {experts, plan.capacity});
     plan.rows_per_local_expert.assign(static_cast<std::size_t>(local),
-                                      detail::checked_mul(in.ep, plan.capacity, "rows per expert"));
+                                      size_product("rows per expert", {in.ep, plan.capacity}));
     plan.received_rows = plan.dispatch_rows;  // local * ep * C
-    plan.alltoall_bytes_per_rank = Bytes(plan.dispatch_rows) * s.d_model * b;
+    plan.alltoall_bytes_per_rank = Bytes(size_product("all-to-all bytes per rank", {plan.dispatch_rows, s.d_model, b}));
     return plan;
   }
   // Dropless: member j hosts experts [j*local, (j+1)*local) and receives every token routed there.
   plan.dispatch_rows = assignments_per_group;
-  auto placement = place_dropless(member_counts, Bytes(s.d_model * b));
+  auto placement = place_dropless(member_counts, Bytes(size_product("row bytes", {s.d_model, b})));
   plan.matrix = std::move(placement.matrix);
   plan.rows_per_local_expert = std::move(placement.critical_rows);
   plan.received_rows = placement.critical_received;

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "units/units.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::moe {
 
@@ -18,7 +18,7 @@ struct SwitchLayerShape {
   std::int64_t d_ff = 0;
 
   // T·k, the token-to-expert assignments of the group. Throws OverflowError past int64.
-  std::int64_t assignments() const { return detail::checked_mul(tokens, top_k, "assignments (tokens x top_k)"); }
+  std::int64_t assignments() const { return size_product("assignments (tokens x top_k)", {tokens, top_k}); }
   // Throws std::invalid_argument naming the first field out of range.
   void validate() const {
     if (tokens < 0) throw std::invalid_argument("layer shape: tokens must be >= 0, got " + std::to_string(tokens));
