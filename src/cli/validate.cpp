@@ -61,6 +61,7 @@ struct ValidateOptions {
   bool held_out = false;  // --held-out: the shipped held-out grid (validate/grid_file.hpp)
   bool published = false;      // --published [FILE]: predict a table of published measurements instead
   std::string published_file;  // empty: the shipped table
+  std::string label;
   bool json = false;
   std::string out;
 };
@@ -117,6 +118,7 @@ int run_validate(const ValidateOptions& o) {
     const auto path = o.held_out ? config::Catalog::from_environment().data_dir() / file : std::filesystem::path(file);
     const auto grid = validate::parse_grid_file(config::load_json_file(path), file, o.layer.target);
     experiment.specs = grid.specs;
+    experiment.grid = grid.name;
     layer.ranks = grid.specs.front().ranks;
   } else {
     experiment.specs = validate::layer_spec_grid(o.layer);
@@ -124,6 +126,7 @@ int run_validate(const ValidateOptions& o) {
   experiment.warmup = o.warmup;
   experiment.repeats = o.repeats;
   experiment.comm = o.comm;
+  experiment.label = o.label;
   validate::check_layer_specs(experiment.specs, /*any_target=*/true);
   if (!o.out.empty()) require_output_directory(o.out);
   const std::filesystem::path device =
@@ -214,6 +217,7 @@ void setup_validate(CLI::App& app, Action& action) {
                                     "traces/published/measurements.json) with the shipped profiles: per-row err and the\n"
                                     "median and worst |err|; measures nothing")
                         ->expected(0, 1);
+  cmd->add_option("--label", o->label, "A note stored in the context block as \"label\" (e.g. \"trial, busy machine\")");
   cmd->add_flag("--json", o->json, "Print JSON {context, summary, results} instead of a text table");
   cmd->add_option("--out", o->out, "Write the output to FILE (atomically) instead of stdout");
   cmd->callback([o, published, &action] {

@@ -176,7 +176,10 @@ ReferenceRun CpuReference::run(const Experiment& e) {
   run.specs = specs;
   context["schedule"] = fmt::format("{} configs in interleaved rounds{}", specs.size(),
                                     calibrator ? ", alternating with the calibration's" : "");
-  context["load_average_after"] = ref::cpu::host_info().load_average;
+  const auto after = ref::cpu::host_info();
+  context["load_average_after"] = after.load_average;
+  context["date_utc_after"] = after.date_utc;
+  context["profile_file"] = files.device.string();  // read back by the offline held-out test
   context["machine"] = validate::to_json(machine_state(context, calibrator ? &*calibrator : nullptr, ranks));
   run.context = std::move(context);
   run.cluster = load_profile(files.device, files.cluster);

@@ -26,7 +26,10 @@ ValidationResult predict_run(ReferenceRun run, const std::string& comm) {
 }
 
 ValidationResult run_experiment(const Experiment& experiment, Reference& reference) {
-  return predict_run(reference.run(experiment), experiment.comm);
+  auto run = reference.run(experiment);
+  if (!experiment.grid.empty()) run.context["grid"] = experiment.grid;
+  if (!experiment.label.empty()) run.context["label"] = experiment.label;
+  return predict_run(std::move(run), experiment.comm);
 }
 
 }  // namespace switchsim::validate

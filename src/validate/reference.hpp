@@ -21,6 +21,8 @@ struct Experiment {
   std::int64_t warmup = 2;
   std::int64_t repeats = 8;
   std::string comm = "closed-form";  // closed-form or flow (prediction.hpp: comm_model)
+  std::string grid;                  // the grid file's name, when the layers came from one
+  std::string label;                 // the user's note on the run (e.g. "trial on a busy machine")
 };
 
 struct ReferenceRun {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "ref/measurement.hpp"
 #include "report/validation_errors.hpp"
@@ -14,6 +15,43 @@ namespace {
 
 double at_or_nan(const nlohmann::json& row, const std::string& key) {
   return row.contains(key) && row[key].is_number() ? row[key].get<double>() : std::nan("");
+}
+
+// (p90 - p10) / median of a measured time: how much its repeats spread.
+double measured_spread(const nlohmann::json& row, const std::string& name) {
+  const std::string key = "measured_" + name + "_time_s";
+  const double median = at_or_nan(row, key);
+  return (at_or_nan(row, key + "_p90") - at_or_nan(row, key + "_p10")) / median;
+}
+
+// The median of the finite values; nullopt when there are none (rows without p10/p90).
+std::optional<double> finite_median(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string config_name(const nlohmann::json& r) {
+  return fmt::format("E{} cf{} T{} d{} f{} k{} {} {}", r["experts"].get<std::int64_t>(), r["capacity_factor"].get<double>(),
+                     r["tokens_per_rank"].get<std::int64_t>(), r["d_model"].get<std::int64_t>(),
+                     r["d_ff"].get<std::int64_t>(), r.value("top_k", std::int64_t{1}),
+                     r.value("padding", std::string("capacity")), r.value("routing", std::string("uniform")));
+}
+
+// `--oracle`: per config, the oracle's step error beside the saved profile's (composition error
+// alone vs kernel model + composition).
+std::string oracle_vs_profile(const std::vector<nlohmann::json>& rows) {
+  std::string out = "step time, oracle (each config's own shapes calibrated) vs the saved profile alone:\n";
+  out += fmt::format("  {:<44} {:>11} {:>10} {:>8} {:>11} {:>8}\n", "config", "measured_ms", "oracle_ms", "err",
+                     "profile_ms", "err");
+  for (const auto& r : rows)
+    out += fmt::format("  {:<44} {:>11.4f} {:>10.4f} {:>+8.3f} {:>11.4f} {:>+8.3f}\n", config_name(r),
+                       at_or_nan(r, "measured_step_time_s") * 1e3, at_or_nan(r, "step_time_s") * 1e3,
+                       at_or_nan(r, "err_step_time"), at_or_nan(r, "profile_step_time_s") * 1e3,
+                       at_or_nan(r, "profile_err_step_time"));
+  return out;
 }
 
 std::string text_report(const std::vector<nlohmann::json>& rows, const nlohmann::json& summary,
@@ -50,6 +88,14 @@ std::string text_report(const std::vector<nlohmann::json>& rows, const nlohmann:
   for (const auto& [phase, median] : summary["median_abs_err_phase"].items())
     phases += fmt::format(" {} {:.3f}", phase, median.get<double>());
   out += "median |err| per phase:" + phases + "\n";
+  if (summary.contains("measured_spread_phase")) {
+    std::string spreads;
+    for (const auto& [phase, spread] : summary["measured_spread_phase"].items())
+      spreads += fmt::format(" {} {:.3f}", phase, spread.get<double>());
+    out += fmt::format("measured spread (p90 - p10) / median, median over configs: step {:.3f};{}\n",
+                       summary["measured_spread_step"].get<double>(), spreads);
+  }
+  if (summary.contains("profile_median_abs_err_step_time")) out += oracle_vs_profile(rows);
   if (summary.contains("profile_median_abs_err_step_time"))
     out += fmt::format("the saved profile alone (no per-config calibration): median |err| {:.3f}, max |err| {:.3f}\n",
                        summary["profile_median_abs_err_step_time"].get<double>(),
@@ -77,6 +123,19 @@ nlohmann::json summarize(const std::vector<nlohmann::json>& rows) {
     per_phase[std::string(phase)] = report::summarize_errors(errs).median_abs;
   }
   j["median_abs_err_phase"] = per_phase;
+  // How much the measurement itself spreads, per phase: the floor under any prediction's error.
+  std::vector<double> step_spread;
+  for (const auto& r : rows) step_spread.push_back(measured_spread(r, "step"));
+  if (const auto step = finite_median(step_spread)) {
+    nlohmann::json spreads = nlohmann::json::object();
+    for (auto phase : ref::kLayerPhases) {
+      std::vector<double> v;
+      for (const auto& r : rows) v.push_back(measured_spread(r, std::string(phase)));
+      if (const auto m = finite_median(v)) spreads[std::string(phase)] = *m;
+    }
+    j["measured_spread_step"] = *step;
+    j["measured_spread_phase"] = spreads;
+  }
   if (std::all_of(rows.begin(), rows.end(), [](const nlohmann::json& r) { return r.contains("profile_err_step_time"); })) {
     std::vector<double> errs;
     for (const auto& r : rows) errs.push_back(at_or_nan(r, "profile_err_step_time"));

@@ -1,8 +1,10 @@
 #pragma once
 // What a validation produced and how it reads: the context block, the rows (measured columns
 // plus the prediction's), and the summary over the grid (median and max |err step|, the
-// config with the largest, median |err| per phase, the saved profile's columns beside an
-// oracle's, how many measured steps fell in the predicted band, the machine's warnings).
+// config with the largest, median |err| per phase, the measured spread per phase
+// ((p90 - p10) / median of the repeats, median over the configs: what the measurement itself
+// cannot resolve), the saved profile's columns beside an oracle's (per config in the text), how
+// many measured steps fell in the predicted band, the machine's warnings).
 
 #include <string>
 #include <vector>
