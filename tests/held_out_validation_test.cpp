@@ -65,9 +65,9 @@ TEST_CASE("the committed held-out validation, predicted again from its profile, 
     CHECK(median <= kMedianGoal);
     CHECK(worst <= kMaxGoal);
   } else {
-    // Not at the goal (see the file's context "trial"): the model must still predict what it did.
+    // Not at the goal (see the file's context "label"): the model must still predict what it did.
     WARN("the committed held-out validation does not meet the goal (median <= 5%, max <= 15%): "
-         << context.value("trial", std::string("no trial note")));
+         << context.value("label", std::string("no label")));
     CHECK(median == Approx(summary.at("median_abs_err_step_time").get<double>()).epsilon(1e-9));
     CHECK(worst == Approx(summary.at("max_abs_err_step_time").get<double>()).epsilon(1e-9));
   }
