@@ -9,6 +9,9 @@ install(TARGETS switchsim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 set_target_properties(switchsim PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
 install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/models ${CMAKE_CURRENT_SOURCE_DIR}/hardware
         DESTINATION ${CMAKE_INSTALL_DATADIR}/switchsim)
+# `validate --held-out` reads its grid from the data directory too.
+install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/traces/held-out/cpu-held-out.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/switchsim/traces/held-out)
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 

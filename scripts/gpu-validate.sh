@@ -204,10 +204,12 @@ dry_run() {
   if [ -x /usr/local/cuda/bin/nvcc ]; then
     grep -q 'CUDA reference ON' "$tmp/configure.log" || die "dry run: nvcc present but the CUDA reference is off"
   fi
-  # Two translation units that include every bundled header family (cblas.h, mpi.h, fmt, CLI11,
-  # nlohmann-json; Boost graph) compile, and none of those headers came from this host's /usr.
+  # Translation units that together include every bundled header family (cblas.h and
+  # nlohmann-json: validate/cpu_runtime; mpi.h, fmt, CLI11: cli/calibrate; Boost graph: topology)
+  # compile, and none of those headers came from this host's /usr.
   if [ "$compile" = 1 ] && command -v ninja >/dev/null; then
-    local objects=(src/cli/CMakeFiles/switchsim.dir/cpu_calibration.cpp.o
+    local objects=(src/validate/CMakeFiles/switchsim_validate.dir/cpu_runtime.cpp.o
+                   src/cli/CMakeFiles/switchsim.dir/calibrate.cpp.o
                    src/topology/CMakeFiles/switchsim_topology.dir/topology.cpp.o)
     if ! cmake --build "$tmp/build" --target "${objects[@]}" >"$tmp/compile.log" 2>&1; then
       cat "$tmp/compile.log" >&2

@@ -9,7 +9,7 @@
 #include "ref/cpu/calibration.hpp"
 #include "ref/cpu/calibrator.hpp"
 #include "ref/cpu/layer_runner.hpp"
-#include "ref/cpu/mpi_session.hpp"
+#include "mpi/session.hpp"
 
 using namespace switchsim;
 using namespace switchsim::ref::cpu;
@@ -123,7 +123,7 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
 }
 
 TEST_CASE("layers measured in interleaved rounds give each layer one sample per timed round") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   ref::LayerSpec a;
   a.ranks = 1;
   a.experts = 2;

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "moe/capacity.hpp"
-#include "ref/cpu/mpi_session.hpp"
+#include "mpi/session.hpp"
 #include "ref/cpu/rng.hpp"
 #include "ref/cpu/switch_layer.hpp"
 
@@ -136,7 +136,7 @@ void check_close(double analytic, double num) {
 }  // namespace
 
 TEST_CASE("the CPU Switch layer matches a plain-loop implementation (ReLU, GEGLU, top-1, top-2, drops)") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   for (const std::string ffn : {"relu", "geglu"})
     for (std::int64_t k : {1, 2})
       for (double cf : {0.5, 1.0, 4.0}) {
@@ -154,7 +154,7 @@ TEST_CASE("the CPU Switch layer matches a plain-loop implementation (ReLU, GEGLU
 }
 
 TEST_CASE("a dropped token leaves the layer unchanged (output = input)") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   auto spec = tiny_spec("relu", 1, 0.25);  // C = ceil(0.25 * 8 / 4) = 1: most tokens drop
   SwitchLayer layer(spec, MPI_COMM_SELF);
   CHECK(layer.capacity() == 1);
@@ -171,7 +171,7 @@ TEST_CASE("a dropped token leaves the layer unchanged (output = input)") {
 }
 
 TEST_CASE("dropless padding and a capacity too large to drop give the same output") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   auto capped = tiny_spec("geglu", 2, 8.0);
   auto dropless = capped;
   dropless.padding = "dropless";
@@ -183,7 +183,7 @@ TEST_CASE("dropless padding and a capacity too large to drop give the same outpu
 }
 
 TEST_CASE("layer gradients match finite differences of sum(G * out) + aux loss") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   for (const std::string ffn : {"relu", "geglu"})
     for (std::int64_t k : {1, 2}) {
       INFO(ffn << " top-" << k);
@@ -225,7 +225,7 @@ TEST_CASE("invalid layer specs are rejected with a reason") {
 }
 
 TEST_CASE("the aux-loss gradient alone matches finite differences (zero upstream gradient)") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   const auto spec = tiny_spec("relu", 1, 1.0);
   SwitchLayer layer(spec, MPI_COMM_SELF);
   auto x = random_vector(21, 32);
@@ -253,13 +253,13 @@ TEST_CASE("the aux-loss gradient alone matches finite differences (zero upstream
 }
 
 TEST_CASE("backward before forward is refused rather than reading stale buffers") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   SwitchLayer layer(tiny_spec("relu", 1, 1.0), MPI_COMM_SELF);
   CHECK_THROWS_AS(layer.backward(std::vector<float>(32, 1.0F)), std::logic_error);
 }
 
 TEST_CASE("a layer reused for a second input computes what a fresh layer computes (buffers carry nothing over)") {
-  ensure_mpi_initialized();
+  mpi::ensure_mpi_initialized();
   // Dropless with skew: the second input routes differently, so every reused buffer changes
   // size between the calls; capacity padding with drops keeps them equal in size.
   for (const std::string padding : {"dropless", "capacity"}) {

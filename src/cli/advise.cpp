@@ -20,7 +20,7 @@
 #include "advise/what_it_would_take.hpp"
 #include "cli/comm_factory.hpp"
 #include "cli/command.hpp"
-#include "cli/mpi_launch.hpp"
+#include "cli/tool_info.hpp"
 #include "cli/output.hpp"
 #include "config/catalog.hpp"
 #include "config/cluster_config.hpp"

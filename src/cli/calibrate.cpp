@@ -1,17 +1,18 @@
 // `switchsim calibrate --target cpu`: micro-benchmark this host (sgemm over a shape grid,
-// streaming memory bandwidth, MPI pingpong and all-to-all between ranks; cli/cpu_calibration)
+// streaming memory bandwidth, MPI pingpong and all-to-all between ranks; validate/cpu_calibration)
 // and write a device file and a cluster file in the hardware/*.json schema.
-// `--target cuda`: cli/cuda_calibration (exit 3 without a GPU).
+// `--target cuda`: validate/cuda_calibration (exit 3 without a GPU).
 
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/cpu_calibration.hpp"
-#include "cli/cuda_calibration.hpp"
-#include "cli/mpi_launch.hpp"
 #include "cli/output.hpp"
+#include "cli/tool_info.hpp"
+#include "validate/cpu_calibration.hpp"
+#include "validate/cpu_runtime.hpp"
+#include "validate/cuda_calibration.hpp"
 
 namespace switchsim::cli {
 namespace {
@@ -33,10 +34,10 @@ int run_calibrate_cpu(const CalibrateOptions& o) {
                                     std::to_string(o.ranks));
   require_output_directory(out);
   if (!o.cluster_out.empty()) require_output_directory(o.cluster_out);
-  if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
-  const auto files = cpu_calibration_files(out, o.cluster_out, name, o.ranks);
-  const auto r = calibrate_cpu(ref::cpu::default_plan(o.quick), name, files);
-  if (r) fmt::print("{}", calibration_summary(*r, files));
+  if (auto code = validate::relaunch_cpu_ranks(o.ranks)) return *code;
+  const auto files = validate::cpu_calibration_files(out, o.cluster_out, name, o.ranks);
+  const auto r = validate::calibrate_cpu(ref::cpu::default_plan(o.quick), name, files, write_file_atomically);
+  if (r) fmt::print("{}", validate::calibration_summary(*r, files));
   return 0;
 }
 
@@ -45,12 +46,15 @@ int run_calibrate(const CalibrateOptions& o) {
     throw UsageError("--target must be cpu or cuda, got \"" + o.target + "\"");
   if (!o.out.empty() && o.out.back() == '/') throw UsageError("--out must name a file, got \"" + o.out + "\"");
   if (o.target == "cuda") {
-    CudaCalibrationOptions c;
+    validate::CudaCalibrationOptions c;
     c.out = o.out;
     c.name = o.name;
     c.base = o.base;
     c.quick = o.quick;
-    return run_calibrate_cuda(c);
+    const std::string name = c.name.empty() ? "cuda-calibrated" : c.name;
+    require_output_directory(c.out.empty() ? "traces/measured/" + name + "-device.json" : c.out);
+    fmt::print("{}", validate::calibrate_cuda(c, tool_info(), write_file_atomically));
+    return 0;
   }
   return run_calibrate_cpu(o);
 }

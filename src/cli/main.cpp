@@ -9,8 +9,10 @@
 
 #include "cli/command.hpp"
 #include "config/error.hpp"
-#include "ref/cpu/mpi_session.hpp"
+#include "mpi/launch.hpp"
+#include "mpi/session.hpp"
 #include "units/units.hpp"
+#include "validate/errors.hpp"
 
 int main(int argc, char** argv) {
   using namespace switchsim;
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
   // A rank of a multi-rank MPI run that fails must take its peers down with it (they may be
   // waiting for it in a collective); mpirun then exits with the same code.
   auto fail = [](int code) {
-    ref::cpu::abort_world_if_parallel(code);
+    mpi::abort_world_if_parallel(code);
     return code;
   };
   try {
@@ -72,7 +74,16 @@ int main(int argc, char** argv) {
   } catch (const cli::UsageError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return fail(2);
+  } catch (const validate::RequestError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return fail(2);
+  } catch (const mpi::WorldSizeError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return fail(2);
   } catch (const cli::NoDeviceError& e) {
+    fmt::print(stderr, "no CUDA device: {}\n", e.what());
+    return fail(3);
+  } catch (const validate::NoDeviceError& e) {
     fmt::print(stderr, "no CUDA device: {}\n", e.what());
     return fail(3);
   } catch (const OverflowError& e) {

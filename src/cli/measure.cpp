@@ -9,23 +9,22 @@
 #include <stdexcept>
 
 #include "cli/command.hpp"
-#include "cli/cpu_calibration.hpp"
-#include "cli/cuda_rows.hpp"
-#include "cli/layer_grid.hpp"
-#include "cli/measure_context.hpp"
-#include "cli/measure_rows.hpp"
-#include "cli/mpi_launch.hpp"
+#include "cli/layer_grid_options.hpp"
 #include "cli/output.hpp"
+#include "cli/tool_info.hpp"
+#include "mpi/session.hpp"
 #include "ref/cpu/host_info.hpp"
 #include "ref/cpu/layer_runner.hpp"
-#include "ref/cpu/mpi_session.hpp"
 #include "ref/cpu/switch_layer.hpp"
+#include "validate/cpu_rows.hpp"
+#include "validate/cpu_runtime.hpp"
+#include "validate/cuda_rows.hpp"
 
 namespace switchsim::cli {
 namespace {
 
 struct MeasureOptions {
-  LayerGridOptions layer;  // measure's defaults: LayerGridOptions' own
+  validate::LayerGrid layer;  // measure's defaults: LayerGrid's own
   std::int64_t warmup = 2;
   std::int64_t repeats = 10;
   bool json = false;
@@ -72,19 +71,19 @@ void write_output(const MeasureOptions& o, const nlohmann::json& context, const 
 }
 
 // --target cuda: one process drives spec.ranks GPUs (single-process NCCL); bf16 compute.
-// --check: the kernel checks first (cuda_rows.hpp: cuda_kernel_checks), then every layer also runs
+// --check: the kernel checks first (validate/cuda_rows.hpp: cuda_kernel_checks), then every layer also runs
 // the one-hot einsum path on the same inputs (check_rel_err); a failed check exits 1 after the output.
 int run_measure_cuda(const MeasureOptions& o, const std::vector<ref::LayerSpec>& specs) {
-  require_cuda_device();
-  auto context = cuda_context();
+  validate::require_cuda_device();
+  auto context = validate::cuda_context(tool_info());
   bool passed = true;
   if (o.check) {
-    context["kernel_checks"] = cuda_kernel_checks();
+    context["kernel_checks"] = validate::cuda_kernel_checks();
     passed = context["kernel_checks"].at("passed").get<bool>();
   }
   std::vector<nlohmann::json> rows;
   for (const auto& s : specs) {
-    rows.push_back(measure_cuda_row(cuda_spec(s), o.warmup, o.repeats, o.check));
+    rows.push_back(validate::measure_cuda_row(validate::cuda_spec(s), o.warmup, o.repeats, o.check));
     passed = passed && rows.back().value("check_passed", true);
   }
   write_output(o, context, rows);
@@ -97,23 +96,23 @@ int run_measure(const MeasureOptions& o) {
     throw UsageError("--target must be cpu or cuda, got \"" + o.layer.target + "\"");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0, got " + std::to_string(o.warmup));
   if (o.repeats < 1) throw UsageError("--repeats must be at least 1, got " + std::to_string(o.repeats));
-  const auto specs = layer_spec_grid(o.layer);
-  check_layer_specs(specs, /*any_target=*/true);
+  const auto specs = validate::layer_spec_grid(o.layer);
+  validate::check_layer_specs(specs, /*any_target=*/true);
   if (!o.out.empty()) require_output_directory(o.out);
   if (o.layer.target == "cuda") return run_measure_cuda(o, specs);
-  if (auto code = relaunch_under_mpirun(o.layer.ranks)) return *code;
+  if (auto code = validate::relaunch_cpu_ranks(o.layer.ranks)) return *code;
 
-  ref::cpu::ensure_mpi_initialized();
-  if (ref::cpu::world_size() != o.layer.ranks)
-    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", o.layer.ranks, ref::cpu::world_size()));
-  const bool root = ref::cpu::world_rank() == 0;
-  set_rank_blas_threads(o.layer.ranks);
+  mpi::ensure_mpi_initialized();
+  if (mpi::world_size() != o.layer.ranks)
+    throw UsageError(fmt::format("--ranks {} but the MPI world has {} ranks", o.layer.ranks, mpi::world_size()));
+  const bool root = mpi::world_rank() == 0;
+  validate::set_rank_blas_threads(o.layer.ranks);
 
   // The context is taken before the runs so that "load" says how busy the machine was.
-  auto context = measure_context(o.layer.ranks);
-  const auto schedule = measure_schedule(specs);
+  auto context = validate::measure_context(o.layer.ranks, tool_info());
+  const auto schedule = validate::measure_schedule(specs);
   context["schedule"] = schedule.description;
-  const auto rows = measure_cpu_rows(specs, ref::cpu::RunOptions{o.warmup, o.repeats}, schedule, o.check);
+  const auto rows = validate::measure_cpu_rows(specs, ref::cpu::RunOptions{o.warmup, o.repeats}, schedule, o.check);
   if (!root) return 0;
   context["load_average_after"] = ref::cpu::host_info().load_average;
   write_output(o, context, rows);
@@ -138,7 +137,7 @@ void setup_measure(CLI::App& app, Action& action) {
       "         switchsim measure --target cuda --ranks 1 --experts 8,64 --tokens 8192 --d-model 768 --d-ff 2048\n"
       "         mpirun -np 2 switchsim measure --target cpu --ranks 2 --tokens 256 --d-model 64 --d-ff 128");
   cmd->add_option("--target", o->layer.target, "Where to run: cpu (OpenBLAS + MPI) or cuda (GPUs) (default cpu)");
-  add_layer_grid_options(cmd, o->layer, /*skew_and_aux=*/true);
+  add_layer_grid_options(cmd, o->layer, /*routing=*/true, /*aux=*/true);
   cmd->add_option("--warmup", o->warmup, "Untimed iterations before timing (default 2)");
   cmd->add_option("--repeats", o->repeats, "Timed iterations, forward + backward each (default 10)");
   cmd->add_flag("--check", o->check,

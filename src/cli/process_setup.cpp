@@ -7,7 +7,7 @@
 //    do no BLAS (list, describe, simulate, sweep, collective, report, advise, --version, --help)
 //    get OPENBLAS_NUM_THREADS=1 (no pool, no 128 MB buffer per thread) unless the user set it:
 //    under `ulimit -v` OpenBLAS's threads otherwise retry a failing mmap forever. measure, calibrate, validate and bench keep OpenBLAS's default
-//    (mpi_launch.cpp gives each MPI rank its share of the cores).
+//    (validate/cpu_runtime.cpp gives each MPI rank its share of the cores).
 // 2. An MPI rank (OMPI_COMM_WORLD_RANK set) stops when its parent (mpirun) dies: without it, the
 //    ranks of a killed command run on and write results after the user gave up on them.
 

@@ -15,7 +15,7 @@
 
 #include "cli/comm_factory.hpp"
 #include "cli/command.hpp"
-#include "cli/mpi_launch.hpp"
+#include "cli/tool_info.hpp"
 #include "cli/output.hpp"
 #include "cli/report_writer.hpp"
 #include "cli/scenario_options.hpp"
@@ -23,7 +23,8 @@
 #include "cli/sweep_rows.hpp"
 #include "config/catalog.hpp"
 #include "config/limits.hpp"
-#include "ref/cpu/mpi_session.hpp"
+#include "mpi/launch.hpp"
+#include "mpi/session.hpp"
 #include "report/gnuplot.hpp"
 #include "report/results_writer.hpp"
 #include "sweep/grid.hpp"
@@ -122,7 +123,7 @@ std::vector<std::pair<std::int64_t, nlohmann::json>> gather_rows(
   for (const auto& [index, row] : rows) mine.push_back({{"index", index}, {"row", row}});
   const std::string text = mine.dump();
   const int length = static_cast<int>(text.size());
-  const int rank = ref::cpu::world_rank();
+  const int rank = mpi::world_rank();
   std::vector<int> lengths(static_cast<std::size_t>(ranks));
   MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
   std::vector<int> offsets(static_cast<std::size_t>(ranks), 0);
@@ -168,15 +169,15 @@ std::string sweep_key(const sweep::Grid& grid, const std::string& network, const
 int run_sweep(const SweepOptions& o) {
   const auto catalog = config::Catalog::from_environment();
   const auto grid = build_grid(o);
-  if (!under_mpirun() && o.ranks > 1) {
-    if (auto code = relaunch_under_mpirun(o.ranks)) return *code;
+  if (!mpi::under_mpirun() && o.ranks > 1) {
+    if (auto code = mpi::relaunch_under_mpirun(o.ranks)) return *code;
   }
   const std::filesystem::path dir(o.out);
   int rank = 0, ranks = 1;
-  if (under_mpirun()) {
-    ref::cpu::ensure_mpi_initialized();
-    rank = ref::cpu::world_rank();
-    ranks = ref::cpu::world_size();
+  if (mpi::under_mpirun()) {
+    mpi::ensure_mpi_initialized();
+    rank = mpi::world_rank();
+    ranks = mpi::world_size();
   }
   std::error_code ec;
   if (rank == 0 && !std::filesystem::exists(dir, ec) && !std::filesystem::create_directories(dir, ec))

@@ -132,6 +132,9 @@ std::vector<CpuRunResult> LayerBench::results() const {
       ++first_choice[static_cast<std::size_t>(plan.assignments[static_cast<std::size_t>(t)].expert)];
     MPI_Allreduce(first_choice.data(), out.expert_tokens.data(), static_cast<int>(first_choice.size()), MPI_INT64_T,
                   MPI_SUM, comm_);
+    out.expert_assignments.assign(plan.routed_per_expert.size(), 0);
+    MPI_Allreduce(plan.routed_per_expert.data(), out.expert_assignments.data(),
+                  static_cast<int>(plan.routed_per_expert.size()), MPI_INT64_T, MPI_SUM, comm_);
     std::int64_t dropped = plan.dropped;
     MPI_Allreduce(&dropped, &out.dropped_assignments, 1, MPI_INT64_T, MPI_SUM, comm_);
     double aux = plan.aux_loss, aux_sum = 0;

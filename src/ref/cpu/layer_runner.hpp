@@ -22,6 +22,9 @@ struct RunOptions {
 struct CpuRunResult {
   LayerMeasurement measurement;  // phases: max over ranks per iteration, then median/p10/p90
   std::vector<std::int64_t> expert_tokens;  // tokens whose first choice was each expert, all ranks
+  // Assignments (all top_k choices, before capacity drops) to each expert, all ranks: the load a
+  // model must be given to describe the same layer (validate's skewed configs).
+  std::vector<std::int64_t> expert_assignments;
   std::int64_t dropped_assignments = 0;     // all ranks, last iteration (the inputs do not change)
 };
 

@@ -1,13 +1,12 @@
-#include "cli/cuda_rows.hpp"
+#include "validate/cuda_rows.hpp"
 
 #include <stdexcept>
 #include <string>
 
-#include "cli/command.hpp"
-#include "cli/mpi_launch.hpp"
+#include "validate/errors.hpp"
 #include "ref/cuda/api.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 
 void require_cuda_device() {
   std::string why;
@@ -46,7 +45,7 @@ nlohmann::json measure_cuda_row(const ref::LayerSpec& spec, std::int64_t warmup,
   } catch (const ref::cuda::NoCudaDevice& e) {
     throw NoDeviceError(e.what());
   } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
+    throw RequestError(e.what());
   }
 }
 
@@ -58,13 +57,13 @@ nlohmann::json cuda_kernel_checks() {
   }
 }
 
-nlohmann::json cuda_context() {
+nlohmann::json cuda_context(const ToolInfo& tool) {
   auto ctx = ref::cuda::device_context();
   ctx["tool"] = "switchsim";
-  ctx["tool_version"] = SWITCHSIM_VERSION;
-  ctx["git_sha"] = source_git_sha();
+  ctx["tool_version"] = tool.version;
+  ctx["git_sha"] = tool.git_sha;
   ctx["note"] = "GPU timings (CUDA events per phase); not byte-identical between runs";
   return ctx;
 }
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

@@ -10,8 +10,9 @@
 
 #include "ref/cpu/calibration.hpp"
 #include "ref/cpu/calibrator.hpp"
+#include "validate/tool_info.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 
 struct CpuCalibrationFiles {
   std::filesystem::path device;
@@ -22,24 +23,20 @@ struct CpuCalibrationFiles {
 CpuCalibrationFiles cpu_calibration_files(const std::filesystem::path& device, const std::string& cluster_out,
                                           const std::string& name, std::int64_t ranks);
 
-// BLAS threads of one rank's share of the host: cores / ranks, at least 1.
-std::int64_t rank_blas_threads(std::int64_t ranks);
-// Sets OpenBLAS to that many threads in this process; returns it.
-std::int64_t set_rank_blas_threads(std::int64_t ranks);
-
 // A whole calibration: the one-off point-to-point benchmarks, a warm-up round, then
 // plan.rounds rounds back to back; rank 0 writes both files and gets the result, other ranks
 // nullopt. Collective over MPI_COMM_WORLD.
 std::optional<ref::cpu::CalibrationResult> calibrate_cpu(const ref::cpu::CalibrationPlan& plan, const std::string& name,
-                                                         const CpuCalibrationFiles& files);
+                                                         const CpuCalibrationFiles& files, const WriteFile& write);
 
 // The files from rounds someone else ran (validate interleaves them with the layer's).
 // Collective; rank 0 writes and gets the result.
 std::optional<ref::cpu::CalibrationResult> write_cpu_calibration(const ref::cpu::Calibrator& calibrator,
                                                                  const std::string& name,
-                                                                 const CpuCalibrationFiles& files);
+                                                                 const CpuCalibrationFiles& files,
+                                                                 const WriteFile& write);
 
 // Rank 0's summary table (the text `calibrate` prints).
 std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuCalibrationFiles& files);
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

@@ -1,6 +1,7 @@
 #pragma once
-// Shared by `measure` and `validate`: check layer specs as command-line input, and measure a
-// grid of specs into result rows. Both run on every MPI rank (collective).
+// Shared by `measure` and `validate`: check layer specs as input, and measure a grid of specs
+// with the CPU reference into result rows. The measuring functions run on every MPI rank
+// (collective over MPI_COMM_WORLD).
 
 #include <string>
 #include <vector>
@@ -10,14 +11,15 @@
 #include "ref/cpu/layer_runner.hpp"
 #include "ref/measurement.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 
-// Throws UsageError (exit 2, one line) for the first spec ref::cpu::validate_spec rejects.
+// Throws RequestError (one line) for the first spec ref::cpu::validate_spec rejects.
 // With `any_target` the shape checks apply to a cuda spec as well (target and dtype are then
 // not checked: the caller sets them).
 void check_layer_specs(const std::vector<ref::LayerSpec>& specs, bool any_target = false);
 
-// ref::to_row of the CPU measurement plus expert_tokens, dropped_assignments and warmup.
+// ref::to_row of the CPU measurement plus expert_tokens, expert_assignments, dropped_assignments
+// and warmup.
 nlohmann::json cpu_row(const ref::cpu::CpuRunResult& result, std::int64_t warmup);
 
 // How a grid is measured: every layer alive at once in interleaved rounds (each round one
@@ -36,4 +38,4 @@ std::vector<nlohmann::json> measure_cpu_rows(const std::vector<ref::LayerSpec>& 
                                              const ref::cpu::RunOptions& options, const MeasureSchedule& schedule,
                                              bool check);
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

@@ -1,9 +1,7 @@
 #pragma once
 // The grid of Switch layers that `measure` and `validate` run: lists of experts, capacity
-// factors, tokens, widths, and the scalar choices every layer of the grid shares, with the
-// command-line options that fill them (each help string states its default).
-
-#include <CLI/CLI.hpp>
+// factors, tokens, widths, and the scalar choices every layer of the grid shares.
+// (The command-line options that fill it live in cli/layer_grid_options.hpp.)
 
 #include <cstdint>
 #include <string>
@@ -11,9 +9,9 @@
 
 #include "ref/measurement.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 
-struct LayerGridOptions {
+struct LayerGrid {
   std::string target = "cpu";
   std::int64_t ranks = 2;
   std::vector<std::int64_t> experts{8};
@@ -31,11 +29,6 @@ struct LayerGridOptions {
 };
 
 // experts x capacity factors x tokens x d_model x d_ff, in that nesting order.
-std::vector<ref::LayerSpec> layer_spec_grid(const LayerGridOptions& o);
+std::vector<ref::LayerSpec> layer_spec_grid(const LayerGrid& o);
 
-// --ranks, --experts, --capacity-factor, --tokens, --d-model, --d-ff, --ffn, --top-k, --padding,
-// --seed, --min-capacity; with `skew_and_aux`, --routing and --no-aux-loss too. Defaults are
-// the current values of `o`.
-void add_layer_grid_options(CLI::App* cmd, LayerGridOptions& o, bool skew_and_aux);
-
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

@@ -1,4 +1,4 @@
-#include "cli/layer_grid.hpp"
+#include "cli/layer_grid_options.hpp"
 
 #include "cli/seed_option.hpp"
 
@@ -7,34 +7,7 @@
 
 namespace switchsim::cli {
 
-std::vector<ref::LayerSpec> layer_spec_grid(const LayerGridOptions& o) {
-  std::vector<ref::LayerSpec> specs;
-  for (auto e : o.experts)
-    for (auto cf : o.capacity_factor)
-      for (auto t : o.tokens)
-        for (auto d : o.d_model)
-          for (auto ff : o.d_ff) {
-            ref::LayerSpec s;
-            s.target = o.target;
-            s.ranks = o.ranks;
-            s.experts = e;
-            s.capacity_factor = cf;
-            s.tokens_per_rank = t;
-            s.d_model = d;
-            s.d_ff = ff;
-            s.ffn = o.ffn;
-            s.top_k = o.top_k;
-            s.padding = o.padding;
-            s.routing = o.routing;
-            s.seed = o.seed;
-            s.min_capacity = o.min_capacity;
-            s.aux_loss = o.aux_loss;
-            specs.push_back(s);
-          }
-  return specs;
-}
-
-void add_layer_grid_options(CLI::App* cmd, LayerGridOptions& o, bool skew_and_aux) {
+void add_layer_grid_options(CLI::App* cmd, validate::LayerGrid& o, bool routing, bool aux) {
   cmd->add_option("--ranks", o.ranks,
                   fmt::format("MPI ranks (cpu) or GPUs (cuda); experts are sharded over them (default {})", o.ranks));
   cmd->add_option("--experts", o.experts,
@@ -59,14 +32,14 @@ void add_layer_grid_options(CLI::App* cmd, LayerGridOptions& o, bool skew_and_au
                   fmt::format("capacity (MPI_Alltoall of [E, C, d]) or dropless (MPI_Alltoallv of actual counts) "
                               "(default {})",
                               o.padding));
-  if (skew_and_aux) {
+  if (routing)
     cmd->add_option("--routing", o.routing,
                     fmt::format("Router skew: uniform, zipf:S (logit bias -S ln(e+1)) or hot:F (expert 0 softmax "
                                 "mass F) (default {})",
                                 o.routing));
+  if (aux)
     cmd->add_flag_function("--no-aux-loss", [&o](std::int64_t) { o.aux_loss = false; },
-                  "Leave the load-balancing loss out of the backward pass");
-  }
+                           "Leave the load-balancing loss out of the backward pass");
   cmd->add_option("--seed", o.seed, fmt::format("Seed of inputs, weights and predicted loads (default {})", o.seed))
       ->check(decimal_seed());
   cmd->add_option("--min-capacity", o.min_capacity,

@@ -5,10 +5,13 @@
 // of the reference layer's NCCL exchange, written as a device file (and a cluster file with
 // >= 2 GPUs). Fields it does not measure (fp32/tf32 peaks, tile, kernel overhead) are copied
 // from a shipped base device and say so in "sources". Without a device: NoDeviceError.
+// The caller checks that the output directory exists.
 
 #include <string>
 
-namespace switchsim::cli {
+#include "validate/tool_info.hpp"
+
+namespace switchsim::validate {
 
 struct CudaCalibrationOptions {
   std::string out;   // default traces/measured/NAME-device.json
@@ -17,6 +20,7 @@ struct CudaCalibrationOptions {
   bool quick = false;
 };
 
-int run_calibrate_cuda(const CudaCalibrationOptions& options);
+// Measures, writes the files with `write` and returns the lines to print (one per file written).
+std::string calibrate_cuda(const CudaCalibrationOptions& options, const ToolInfo& tool, const WriteFile& write);
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

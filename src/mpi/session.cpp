@@ -1,10 +1,10 @@
-#include "ref/cpu/mpi_session.hpp"
+#include "mpi/session.hpp"
 
 #include <mpi.h>
 
 #include <cstdlib>
 
-namespace switchsim::ref::cpu {
+namespace switchsim::mpi {
 
 namespace {
 void finalize_at_exit() {
@@ -47,4 +47,4 @@ void abort_world_if_parallel(int code) {
   if (n > 1) MPI_Abort(MPI_COMM_WORLD, code);
 }
 
-}  // namespace switchsim::ref::cpu
+}  // namespace switchsim::mpi

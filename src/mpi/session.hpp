@@ -3,7 +3,7 @@
 // process, MPI_Finalize once at the end. Works both under mpirun and as an Open MPI singleton
 // (a plain process is a 1-rank MPI_COMM_WORLD).
 
-namespace switchsim::ref::cpu {
+namespace switchsim::mpi {
 
 // Initializes MPI if nobody has (thread level FUNNELED) and registers MPI_Finalize with
 // atexit. Safe to call many times.
@@ -19,4 +19,4 @@ int world_size();
 // collective it will never join. Does nothing in a 1-rank world or when MPI is not running.
 void abort_world_if_parallel(int code);
 
-}  // namespace switchsim::ref::cpu
+}  // namespace switchsim::mpi

@@ -1,4 +1,4 @@
-#include "cli/mpi_launch.hpp"
+#include "mpi/launch.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -6,23 +6,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <stdexcept>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "cli/command.hpp"
-#include "cli/cpu_calibration.hpp"
-#include "ref/cpu/blas_core.hpp"
-
-namespace switchsim::cli {
+namespace switchsim::mpi {
 
 bool under_mpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr; }
 
@@ -55,16 +50,6 @@ std::vector<char*> exec_argv(std::vector<std::string>& words) {
   return argv;
 }
 
-// When OpenBLAS fell back to generic kernels on a CPU it did not recognize and the user did not
-// choose a core, the processes switchsim starts ask for the CPU's own (OPENBLAS_CORETYPE is
-// read when the library loads, so only a new process can change it). Returns whether it set it.
-bool request_fast_blas_core() {
-  const auto core = ref::cpu::blas_core();
-  if (!core.requested.empty() || core.suggested.empty()) return false;
-  ::setenv("OPENBLAS_CORETYPE", core.suggested.c_str(), 1);
-  ::setenv(ref::cpu::kBlasCoreDetectedVariable, core.running.c_str(), 1);
-  return true;
-}
 }  // namespace
 
 namespace {
@@ -130,36 +115,29 @@ MpirunReport relay_mpirun_stderr(int fd) {
 }
 }  // namespace
 
-std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
+std::optional<int> relaunch_under_mpirun(std::int64_t ranks, const LaunchEnvironment& environment) {
   if (under_mpirun()) {
     const long world = std::strtol(std::getenv("OMPI_COMM_WORLD_SIZE"), nullptr, 10);
     if (world != ranks)
-      throw UsageError("--ranks " + std::to_string(ranks) + " but mpirun started " + std::to_string(world) +
-                       " ranks (use mpirun -np " + std::to_string(ranks) + ")");
-    const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
-    const auto core = ref::cpu::blas_core();
-    if (rank != nullptr && std::string(rank) == "0" && core.requested.empty() && !core.suggested.empty())
-      std::fprintf(stderr,
-                   "warning: OpenBLAS runs its generic %s kernels on this CPU; export OPENBLAS_CORETYPE=%s for its "
-                   "own (several times faster sgemm; switchsim sets it when it starts mpirun itself)\n",
-                   core.running.c_str(), core.suggested.c_str());
+      throw WorldSizeError("--ranks " + std::to_string(ranks) + " but mpirun started " + std::to_string(world) +
+                           " ranks (use mpirun -np " + std::to_string(ranks) + ")");
     return std::nullopt;
   }
   const auto args = own_arguments();
   if (args.empty()) throw std::runtime_error("cannot read this program's arguments to start it again");
+  for (const auto& v : environment.set) ::setenv(v.name.c_str(), v.value.c_str(), 1);
   if (ranks == 1) {  // a plain process is a 1-rank MPI world (singleton)
-    if (request_fast_blas_core()) {
+    if (!environment.set.empty()) {
       auto same = args;
       auto argv = exec_argv(same);
       std::fflush(stdout);
       std::fflush(stderr);
       const std::string exe = own_executable();
       ::execv(exe.c_str(), argv.data());
-      throw std::runtime_error("cannot start " + exe + " again with OPENBLAS_CORETYPE set");
+      throw std::runtime_error("cannot start " + exe + " again with its environment set");
     }
     return std::nullopt;
   }
-  request_fast_blas_core();
 
   // Not --quiet: mpirun's report of a rank's death ("process rank 1 ... exited on signal 9")
   // is read from its stderr below and turned into one line; its other banners are dropped.
@@ -184,8 +162,7 @@ std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
       ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
       ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
     }
-    // One BLAS thread per core share, so ranks do not fight over the cores.
-    ::setenv("OPENBLAS_NUM_THREADS", std::to_string(rank_blas_threads(ranks)).c_str(), 0);
+    for (const auto& v : environment.defaults) ::setenv(v.name.c_str(), v.value.c_str(), 0);
     ::execvp("mpirun", argv.data());
     std::fprintf(stderr, "error: cannot run mpirun (is Open MPI installed?)\n");
     ::_exit(127);
@@ -208,16 +185,4 @@ std::optional<int> relaunch_under_mpirun(std::int64_t ranks) {
   return code;
 }
 
-std::string source_git_sha() {
-  const std::string command = std::string("git -C '") + SWITCHSIM_SOURCE_DIR + "' rev-parse --short=12 HEAD 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return "unknown";
-  std::array<char, 128> buf{};
-  std::string out;
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) out += buf.data();
-  const int rc = ::pclose(pipe);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return rc == 0 && !out.empty() ? out : "unknown";
-}
-
-}  // namespace switchsim::cli
+}  // namespace switchsim::mpi

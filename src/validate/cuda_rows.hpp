@@ -1,15 +1,16 @@
 #pragma once
 // `--target cuda` of measure, calibrate and validate: the CUDA reference (ref/cuda) behind the
-// CLI's errors. NoCudaDevice becomes NoDeviceError (exit 3, "no CUDA device: ..."); a spec the
-// reference rejects becomes UsageError (exit 2).
+// library's errors. NoCudaDevice becomes NoDeviceError (exit 3 at the CLI); a spec the
+// reference rejects becomes RequestError (exit 2).
 
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
 
 #include "ref/measurement.hpp"
+#include "validate/tool_info.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 
 // Throws NoDeviceError with ref::cuda's reason when no device can be used.
 void require_cuda_device();
@@ -31,6 +32,6 @@ inline constexpr double kCudaCheckTolerance = 2e-2;
 nlohmann::json cuda_kernel_checks();
 
 // ref::cuda::device_context() (GPU, driver, cuBLAS, NCCL versions) plus tool and git sha.
-nlohmann::json cuda_context();
+nlohmann::json cuda_context(const ToolInfo& tool);
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

@@ -1,16 +1,16 @@
-#include "cli/cpu_calibration.hpp"
+#include "validate/cpu_calibration.hpp"
 
-#include <cblas.h>
 #include <fmt/format.h>
 #include <mpi.h>
 
 #include <algorithm>
 #include <thread>
 
-#include "cli/output.hpp"
-#include "ref/cpu/mpi_session.hpp"
+#include "mpi/session.hpp"
+#include "ref/cpu/host_info.hpp"
+#include "validate/cpu_runtime.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 
 CpuCalibrationFiles cpu_calibration_files(const std::filesystem::path& device, const std::string& cluster_out,
                                           const std::string& name, std::int64_t ranks) {
@@ -21,40 +21,30 @@ CpuCalibrationFiles cpu_calibration_files(const std::filesystem::path& device, c
   return f;
 }
 
-std::int64_t rank_blas_threads(std::int64_t ranks) {
-  const auto cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
-  return std::max<std::int64_t>(1, cores / std::max<std::int64_t>(1, ranks));
-}
-
-std::int64_t set_rank_blas_threads(std::int64_t ranks) {
-  const auto threads = rank_blas_threads(ranks);
-  openblas_set_num_threads(static_cast<int>(threads));
-  return threads;
-}
-
 std::optional<ref::cpu::CalibrationResult> write_cpu_calibration(const ref::cpu::Calibrator& calibrator,
                                                                  const std::string& name,
-                                                                 const CpuCalibrationFiles& files) {
+                                                                 const CpuCalibrationFiles& files,
+                                                                 const WriteFile& write) {
   auto r = calibrator.result();
   r.host = ref::cpu::host_info();
   r.threads_per_rank = rank_blas_threads(r.ranks);
-  if (ref::cpu::world_rank() != 0) return std::nullopt;
-  write_file_atomically(files.device, ref::cpu::device_json(r, name).dump(2) + "\n");
+  if (mpi::world_rank() != 0) return std::nullopt;
+  write(files.device, ref::cpu::device_json(r, name).dump(2) + "\n");
   const std::string cluster_name = files.cluster.stem().string();
-  write_file_atomically(files.cluster, ref::cpu::cluster_json(r, cluster_name, name).dump(2) + "\n");
+  write(files.cluster, ref::cpu::cluster_json(r, cluster_name, name).dump(2) + "\n");
   return r;
 }
 
 std::optional<ref::cpu::CalibrationResult> calibrate_cpu(const ref::cpu::CalibrationPlan& plan, const std::string& name,
-                                                         const CpuCalibrationFiles& files) {
-  ref::cpu::ensure_mpi_initialized();
+                                                         const CpuCalibrationFiles& files, const WriteFile& write) {
+  mpi::ensure_mpi_initialized();
   // Every rank computes at once, as in `measure`: the rates are one rank's share of the host.
-  set_rank_blas_threads(ref::cpu::world_size());
+  set_rank_blas_threads(mpi::world_size());
   ref::cpu::Calibrator calibrator(plan, MPI_COMM_WORLD);
   calibrator.run_point_to_point();
   calibrator.run_round(/*record=*/false);
   for (std::int64_t i = 0; i < plan.rounds; ++i) calibrator.run_round();
-  return write_cpu_calibration(calibrator, name, files);
+  return write_cpu_calibration(calibrator, name, files, write);
 }
 
 std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuCalibrationFiles& files) {
@@ -85,4 +75,4 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
   return out;
 }
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

@@ -1,4 +1,4 @@
-#include "cli/cuda_calibration.hpp"
+#include "validate/cuda_calibration.hpp"
 
 #include <fmt/format.h>
 
@@ -6,16 +6,15 @@
 #include <filesystem>
 #include <vector>
 
-#include "cli/command.hpp"
-#include "cli/cuda_rows.hpp"
-#include "cli/output.hpp"
 #include "config/catalog.hpp"
 #include "ref/cuda/api.hpp"
+#include "validate/cuda_rows.hpp"
+#include "validate/errors.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 namespace {
 
-double median(std::vector<double> v) {
+double median_of_fractions(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -40,12 +39,11 @@ double alltoall_busbw_GBps(std::int64_t gpus, bool quick) {
 
 }  // namespace
 
-int run_calibrate_cuda(const CudaCalibrationOptions& o) {
+std::string calibrate_cuda(const CudaCalibrationOptions& o, const ToolInfo& tool, const WriteFile& write) {
   const std::string name = o.name.empty() ? "cuda-calibrated" : o.name;
   const std::filesystem::path out = o.out.empty() ? "traces/measured/" + name + "-device.json" : o.out;
-  require_output_directory(out);
   require_cuda_device();
-  const auto context = cuda_context();
+  const auto context = cuda_context(tool);
   // The base device: the shipped datasheet profile of this GPU (H200 or H100) unless named.
   const auto gpu_name = context.at("gpus").at(0).at("name").get<std::string>();
   const std::string base = o.base.empty() ? (gpu_name.find("H200") != std::string::npos ? "h200-sxm" : "h100-sxm") : o.base;
@@ -73,7 +71,7 @@ int run_calibrate_cuda(const CudaCalibrationOptions& o) {
     if (r.name.rfind("expert_gemm", 0) == 0 && r.reference > 0) expert_fraction.push_back(r.rate / r.reference);
   // The peak is the large square GEMM itself, so its efficiency is 1 by definition; the expert
   // GEMMs (Switch shapes) say how much of it a layer's GEMMs reach.
-  if (!expert_fraction.empty()) device.gemm_efficiency = std::clamp(median(expert_fraction), 0.01, 1.0);
+  if (!expert_fraction.empty()) device.gemm_efficiency = std::clamp(median_of_fractions(expert_fraction), 0.01, 1.0);
   device.gemm_efficiency_band.reset();
   device.memory_efficiency_band.reset();
   device.memory_bandwidth_band.reset();
@@ -92,8 +90,8 @@ int run_calibrate_cuda(const CudaCalibrationOptions& o) {
                   expert_fraction.size());
   auto device_json = config::to_json(device);
   device_json["type"] = "device";
-  write_file_atomically(out, device_json.dump(2) + "\n");
-  fmt::print("calibrated {} ({} SMs): bf16 peak {:.1f} TFLOP/s, expert GEMM efficiency {:.3f}, copy {:.0f} GB/s\n",
+  write(out, device_json.dump(2) + "\n");
+  std::string said = fmt::format("calibrated {} ({} SMs): bf16 peak {:.1f} TFLOP/s, expert GEMM efficiency {:.3f}, copy {:.0f} GB/s\n",
              gpu.at("name").get<std::string>(), device.compute_units, bench.peak_bf16_tflops, device.gemm_efficiency,
              bench.memcpy_gbps);
 
@@ -113,8 +111,8 @@ int run_calibrate_cuda(const CudaCalibrationOptions& o) {
          {{"topology", fmt::format("{}: NCCL all-to-all bus bandwidth of the reference Switch layer over {} GPUs "
                                    "({:.1f} GB/s); link latency 1 us is an assumption",
                                    by, n, busbw)}}}};
-    write_file_atomically(cluster_out, cluster.dump(2) + "\n");
-    fmt::print("  all-to-all over {} GPUs: bus bandwidth {:.1f} GB/s; wrote {}\n", n, busbw, cluster_out.string());
+    write(cluster_out, cluster.dump(2) + "\n");
+    said += fmt::format("  all-to-all over {} GPUs: bus bandwidth {:.1f} GB/s; wrote {}\n", n, busbw, cluster_out.string());
   } else {
     // One GPU: a one-device cluster, so that `validate --target cuda` predicts on this device;
     // its all-to-all is a device-to-device copy (memory_bandwidth_GBps), the link is unused.
@@ -131,11 +129,11 @@ int run_calibrate_cuda(const CudaCalibrationOptions& o) {
                                    "the reference copies the rank's own block on the device); the link figures "
                                    "(NVLink 450 GB/s per direction, 0.5 us) are datasheet values, unused",
                                    by)}}}};
-    write_file_atomically(cluster_out, cluster.dump(2) + "\n");
-    fmt::print("  one GPU: no all-to-all bandwidth measured (needs >= 2 GPUs); wrote {}\n", cluster_out.string());
+    write(cluster_out, cluster.dump(2) + "\n");
+    said += fmt::format("  one GPU: no all-to-all bandwidth measured (needs >= 2 GPUs); wrote {}\n", cluster_out.string());
   }
-  fmt::print("  wrote {}\n", out.string());
-  return 0;
+  said += fmt::format("  wrote {}\n", out.string());
+  return said;
 }
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

@@ -1,15 +1,15 @@
-#include "cli/measure_rows.hpp"
+#include "validate/cpu_rows.hpp"
 
 #include <fmt/format.h>
 #include <mpi.h>
 
 #include <stdexcept>
 
-#include "cli/command.hpp"
+#include "validate/errors.hpp"
 #include "ref/cpu/host_info.hpp"
 #include "ref/cpu/switch_layer.hpp"
 
-namespace switchsim::cli {
+namespace switchsim::validate {
 
 void check_layer_specs(const std::vector<ref::LayerSpec>& specs, bool any_target) {
   for (auto s : specs) {
@@ -21,7 +21,7 @@ void check_layer_specs(const std::vector<ref::LayerSpec>& specs, bool any_target
     try {
       ref::cpu::validate_spec(s);
     } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
+      throw RequestError(e.what());
     }
   }
 }
@@ -29,6 +29,7 @@ void check_layer_specs(const std::vector<ref::LayerSpec>& specs, bool any_target
 nlohmann::json cpu_row(const ref::cpu::CpuRunResult& result, std::int64_t warmup) {
   auto row = ref::to_row(result.measurement);
   row["expert_tokens"] = result.expert_tokens;
+  row["expert_assignments"] = result.expert_assignments;
   row["dropped_assignments"] = result.dropped_assignments;
   row["warmup"] = warmup;
   return row;
@@ -77,4 +78,4 @@ std::vector<nlohmann::json> measure_cpu_rows(const std::vector<ref::LayerSpec>& 
   return rows;
 }
 
-}  // namespace switchsim::cli
+}  // namespace switchsim::validate

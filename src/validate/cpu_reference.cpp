@@ -1,0 +1,194 @@
+#include "validate/cpu_reference.hpp"
+
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <optional>
+#include <thread>
+
+#include "model/layer_prediction.hpp"
+#include "mpi/session.hpp"
+#include "ref/cpu/calibrator.hpp"
+#include "ref/cpu/host_info.hpp"
+#include "ref/cpu/layer_runner.hpp"
+#include "validate/cpu_calibration.hpp"
+#include "validate/cpu_rows.hpp"
+#include "validate/cpu_runtime.hpp"
+#include "validate/errors.hpp"
+#include "validate/machine_state.hpp"
+#include "validate/prediction.hpp"
+#include "validate/profile.hpp"
+
+namespace switchsim::validate {
+namespace {
+
+// What a calibration for `specs` must measure besides the base grid: every GEMM shape the layer
+// model asks about, every all-to-all message size, and streaming arrays the size of a typical
+// [tokens, d_model] activation; and which shapes each config's prediction uses, so that they are
+// sampled right before that config runs.
+struct ValidationCalibration {
+  ref::cpu::CalibrationPlan plan;
+  std::vector<std::vector<std::size_t>> shapes_of_config;  // indices into plan.gemm
+  std::vector<std::size_t> other_shapes;                   // the base grid's, used by no config
+};
+
+// Without `oracle` the plan is calibrate's fixed grid alone (nothing depends on the configs):
+// every shape is sampled once a round, and predictions interpolate between the grid points.
+ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, bool quick, std::int64_t rounds,
+                                      bool oracle) {
+  ValidationCalibration c;
+  c.plan = ref::cpu::default_plan(quick);
+  c.plan.rounds = rounds;
+  if (!oracle) {
+    c.shapes_of_config.assign(specs.size(), {});
+    for (std::size_t i = 0; i < c.plan.gemm.size(); ++i) c.other_shapes.push_back(i);
+    return c;
+  }
+  std::vector<std::int64_t> sizes, activations;
+  for (const auto& s : specs) {
+    const auto scenario = scenario_of(s);
+    std::vector<ref::cpu::GemmDims> shapes;
+    for (const auto& g : model::layer_gemm_shapes(scenario, ref::cpu::kCpuGemmTile)) shapes.push_back({g.m, g.n, g.k});
+    c.shapes_of_config.push_back(ref::cpu::add_gemm_shapes(c.plan, shapes));
+    const auto work = model::plan_layer(scenario);
+    const std::int64_t peer_bytes =
+        work.alltoall.op == model::CommOp::alltoall
+            ? work.alltoall.bytes_per_rank.count() / s.ranks
+            : s.tokens_per_rank * s.top_k * s.d_model * static_cast<std::int64_t>(sizeof(float)) / s.ranks;
+    sizes.push_back(std::max<std::int64_t>(1, peer_bytes));
+    activations.push_back(s.tokens_per_rank * s.d_model * static_cast<std::int64_t>(sizeof(float)));
+  }
+  ref::cpu::add_alltoall_sizes(c.plan, sizes);
+  std::nth_element(activations.begin(), activations.begin() + static_cast<std::ptrdiff_t>(activations.size() / 2),
+                   activations.end());
+  c.plan.stream_bytes = std::max<std::int64_t>(64 << 10, activations[activations.size() / 2]);
+  std::vector<bool> used(c.plan.gemm.size(), false);
+  for (const auto& indices : c.shapes_of_config)
+    for (const auto i : indices) used[i] = true;
+  for (std::size_t i = 0; i < used.size(); ++i)
+    if (!used[i]) c.other_shapes.push_back(i);
+  return c;
+}
+
+// Load before (the context's) and after the run, and the drift of the calibration's rounds
+// (shapes sampled once a round only: an oracle's shared shapes are sampled more often).
+validate::MachineState machine_state(const nlohmann::json& context, const ref::cpu::Calibrator* calibrator,
+                                     std::int64_t ranks) {
+  validate::MachineState m;
+  m.load_before = validate::one_minute_load(context.value("load_average_1_5_15min", std::string()));
+  m.load_after = validate::one_minute_load(context.value("load_average_after", std::string()));
+  m.cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
+  m.own_threads = ranks * rank_blas_threads(ranks);
+  if (calibrator != nullptr) {
+    const auto rounds = calibrator->result().rounds;
+    std::vector<std::vector<double>> once_a_round;
+    for (const auto& samples : calibrator->gemm_samples())
+      if (static_cast<std::int64_t>(samples.size()) == rounds) once_a_round.push_back(samples);
+    if (!once_a_round.empty()) m.drift = validate::round_drift(validate::round_speed_index(once_a_round));
+  }
+  return m;
+}
+
+}  // namespace
+
+CpuReference::CpuReference(CpuReferenceOptions options, ToolInfo tool, WriteFile write)
+    : o_(std::move(options)), tool_(std::move(tool)), write_(std::move(write)) {}
+
+ReferenceRun CpuReference::run(const Experiment& e) {
+  const auto& specs = e.specs;
+  if (specs.empty()) throw RequestError("no layers to measure");
+  const std::int64_t ranks = specs.front().ranks;
+  mpi::ensure_mpi_initialized();
+  if (mpi::world_size() != ranks)
+    throw RequestError(fmt::format("--ranks {} but the MPI world has {} ranks", ranks, mpi::world_size()));
+  const bool root = mpi::world_rank() == 0;
+  const auto& device = o_.device;
+  const std::string calibration = o_.quick_calibration ? "quick" : "full";
+  // --oracle calibrates into its own files next to the profile (NAME-oracle.json), so the saved
+  // fixed-grid profile stays what `calibrate` wrote.
+  const auto saved = cpu_calibration_files(device, o_.cluster, profile_name(device), ranks);
+  const auto oracle_device = device.parent_path() / (profile_name(device) + "-oracle.json");
+  const auto files = o_.oracle ? cpu_calibration_files(oracle_device, "", profile_name(oracle_device), ranks) : saved;
+
+  // Rank 0 decides whether to calibrate; every rank takes part in the calibration.
+  std::string reason;
+  if (root) {
+    if (o_.oracle) {
+      reason = "--oracle: each config's own GEMM shapes";
+    } else if (o_.recalibrate) {
+      reason = "--recalibrate";
+    } else if (!std::filesystem::exists(files.device)) {
+      reason = "no profile at " + files.device.string();
+    } else if (!std::filesystem::exists(files.cluster)) {
+      reason = "no cluster file " + files.cluster.string();
+    } else if (const auto age = profile_age_hours(files.device); age && *age > o_.max_age_h) {
+      reason = fmt::format("profile calibrated {:.1f} h ago (more than {} h)", *age, o_.max_age_h);
+    }
+  }
+  int calibrate = reason.empty() ? 0 : 1;
+  MPI_Bcast(&calibrate, 1, MPI_INT, 0, MPI_COMM_WORLD);
+
+  set_rank_blas_threads(ranks);
+  auto context = measure_context(ranks, tool_);  // before the runs: "load" says how busy it was
+  // The calibration alternates with the measurement: each config's GEMM shapes are sampled right
+  // before each of its timed iterations, the rest once a round. On a machine whose speed drifts
+  // over seconds, a calibration taken before the measurement describes another machine.
+  std::optional<ValidationCalibration> plan;
+  std::optional<ref::cpu::Calibrator> calibrator;
+  if (calibrate) {
+    plan = calibration_for(specs, o_.quick_calibration, e.repeats, o_.oracle);
+    calibrator.emplace(plan->plan, MPI_COMM_WORLD);
+    calibrator->run_point_to_point();
+    calibrator->run_round(/*record=*/false);
+  }
+  ref::cpu::LayerBench bench(specs, MPI_COMM_WORLD);
+  for (std::int64_t i = 0; i < e.warmup; ++i) bench.run_round(false);
+  for (std::int64_t r = 0; r < e.repeats; ++r) {
+    if (calibrator) {
+      calibrator->run_gemm_shapes(plan->other_shapes);
+      calibrator->run_memory_and_network();
+    }
+    for (std::size_t i = 0; i < bench.size(); ++i) {
+      if (calibrator) calibrator->run_gemm_shapes(plan->shapes_of_config[i]);
+      bench.run_one(i, true);
+    }
+  }
+  ReferenceRun run;
+  run.root = root;
+  if (calibrator) {
+    write_cpu_calibration(*calibrator, profile_name(files.device), files, write_);
+    const auto& measured = calibrator->plan();
+    run.profile_line = fmt::format(
+        "profile {} calibrated now ({} calibration: {} GEMM shapes, {} all-to-all sizes, {}-byte streaming arrays, "
+        "{} rounds interleaved with the measurement, {}; {})",
+        files.device.string(), calibration, measured.gemm.size(), measured.alltoall_bytes.size(),
+        measured.stream_bytes, e.repeats,
+        o_.oracle ? "ORACLE: each config's own shapes sampled next to its runs"
+                  : "the fixed grid only, predictions interpolate between its points",
+        reason);
+  } else if (root) {
+    run.profile_line = fmt::format("profile {} (calibrated {:.1f} h ago, reused)", files.device.string(),
+                                   profile_age_hours(files.device).value_or(0));
+  }
+  for (const auto& r : bench.results()) run.rows.push_back(cpu_row(r, e.warmup));
+  if (!root) return run;
+  run.specs = specs;
+  context["schedule"] = fmt::format("{} configs in interleaved rounds{}", specs.size(),
+                                    calibrator ? ", alternating with the calibration's" : "");
+  const auto after = ref::cpu::host_info();
+  context["load_average_after"] = after.load_average;
+  context["date_utc_after"] = after.date_utc;
+  context["profile_file"] = files.device.string();  // read back by the offline held-out test
+  context["machine"] = validate::to_json(machine_state(context, calibrator ? &*calibrator : nullptr, ranks));
+  run.context = std::move(context);
+  run.cluster = load_profile(files.device, files.cluster);
+  if (o_.oracle && std::filesystem::exists(saved.device) && std::filesystem::exists(saved.cluster)) {
+    run.saved_profile = load_profile(saved.device, saved.cluster);
+    run.saved_profile_note = "profile_step_time_s, profile_err_step_time: the saved profile " + saved.device.string() +
+                             " (no per-config calibration)";
+  }
+  return run;
+}
+
+}  // namespace switchsim::validate

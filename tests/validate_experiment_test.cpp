@@ -1,0 +1,119 @@
+// The validation experiment's library pieces without a reference run: the held-out grid file,
+// a skewed row predicted from the load the reference measured, and the summary's spreads.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "config/error.hpp"
+#include "model/layer_prediction.hpp"
+#include "ref/cpu/calibrator.hpp"
+#include "validate/errors.hpp"
+#include "validate/grid_file.hpp"
+#include "validate/prediction.hpp"
+#include "validate/result.hpp"
+
+using namespace switchsim;
+using switchsim::test::source_path;
+
+TEST_CASE("the shipped held-out grid has 40+ layers spanning the issue's ranges, none of its widths on the calibration grid") {
+  const auto path = source_path(validate::kHeldOutGrid);
+  const auto grid = validate::parse_grid_file(nlohmann::json::parse(std::ifstream(path)), path, "cpu");
+  REQUIRE(grid.specs.size() >= 40);
+  std::set<std::int64_t> experts, top_k;
+  std::set<double> cf;
+  std::set<std::string> padding, routing;
+  std::set<std::int64_t> tokens;
+  // calibrate's fixed grid (full and quick): the n and k its GEMMs are timed at.
+  std::set<std::int64_t> calibrated;
+  for (bool quick : {false, true})
+    for (const auto& g : ref::cpu::default_plan(quick).gemm) {
+      calibrated.insert(g.n);
+      calibrated.insert(g.k);
+    }
+  for (const auto& s : grid.specs) {
+    CHECK(s.ranks == 2);
+    CHECK(s.experts % s.ranks == 0);
+    CHECK_FALSE(calibrated.contains(s.d_model));
+    CHECK_FALSE(calibrated.contains(s.d_ff));
+    experts.insert(s.experts);
+    top_k.insert(s.top_k);
+    cf.insert(s.capacity_factor);
+    padding.insert(s.padding);
+    routing.insert(s.routing.substr(0, s.routing.find(':')));
+    tokens.insert(s.tokens_per_rank);
+  }
+  CHECK(*experts.begin() == 2);
+  CHECK(*experts.rbegin() == 64);
+  CHECK(*cf.begin() == 0.5);
+  CHECK(*cf.rbegin() == 2.0);
+  CHECK(tokens.size() >= 3);
+  CHECK(top_k == std::set<std::int64_t>{1, 2});
+  CHECK(padding == std::set<std::string>{"capacity", "dropless"});
+  CHECK(routing == std::set<std::string>{"hot", "uniform", "zipf"});
+}
+
+TEST_CASE("a grid file's unknown field or bad routing is one error naming the file and the config") {
+  const auto doc = nlohmann::json::parse(R"({"name": "g", "ranks": 2, "configs": [
+      {"experts": 4, "capacity_factor": 1, "tokens_per_rank": 64, "d_model": 16, "d_ff": 32},
+      {"experts": 4, "capacity_factor": 1, "tokens_per_rank": 64, "d_model": 16, "d_ff": 32, "expert": 3}]})");
+  CHECK_THROWS_WITH(validate::parse_grid_file(doc, "g.json", "cpu"),
+                    Catch::Contains("g.json") && Catch::Contains("/configs/1/expert"));
+  auto skew = doc;
+  skew["configs"].erase(1);
+  skew["configs"][0]["routing"] = "zipf:oops";
+  CHECK_THROWS_AS(validate::parse_grid_file(skew, "g.json", "cpu"), config::ConfigError);
+}
+
+TEST_CASE("a skewed row is predicted from the per-expert load the reference measured") {
+  ref::LayerSpec s;
+  s.ranks = 2;
+  s.experts = 4;
+  s.tokens_per_rank = 8;
+  s.d_model = 16;
+  s.d_ff = 32;
+  s.padding = "dropless";
+  s.routing = "hot:0.5";
+  // All ranks together: 16 assignments, 12 of them to expert 0.
+  nlohmann::json row{{"expert_assignments", {12, 2, 1, 1}}};
+  const auto scenario = validate::scenario_of_row(s, row);
+  REQUIRE(scenario.routing.kind == model::RoutingSpec::Kind::trace);
+  // Each rank's 8 tokens get the measured shares: 12/2 = 6, 1, and the two halves' one left-over
+  // assignment to the lower expert (largest remainders): 6, 1, 1, 0. Rank 0 hosts experts 0 and
+  // 1 and receives both ranks' rows for them: 2 x 6 = 12 and 2 x 1 = 2, 14 in all.
+  const auto work = model::plan_layer(scenario);
+  CHECK(work.rows_per_local_expert == std::vector<std::int64_t>{12, 2});
+  CHECK(work.received_rows == 14);
+
+  // Without measured counts a skew is refused rather than replaced by the model's own reading.
+  CHECK_THROWS_AS(validate::scenario_of_row(s, nlohmann::json::object()), validate::RequestError);
+  // Uniform routing keeps the model's own sampling.
+  s.routing = "uniform";
+  CHECK(validate::scenario_of_row(s, row).routing.kind == model::RoutingSpec::Kind::uniform);
+}
+
+TEST_CASE("the summary's measured spread is the median over configs of (p90 - p10) / median, per phase") {
+  std::vector<nlohmann::json> rows;
+  // Three configs whose step spreads are 0.1, 0.3 and 0.2 (median 0.2); expert_ffn's 0.5, 0.1, 0.2.
+  const double step_spread[] = {0.1, 0.3, 0.2}, ffn_spread[] = {0.5, 0.1, 0.2};
+  for (int i = 0; i < 3; ++i) {
+    nlohmann::json r{{"experts", 4}, {"capacity_factor", 1.0}, {"tokens_per_rank", 64}, {"err_step_time", 0.01 * i}};
+    for (std::string name : {"step", "expert_ffn"}) {
+      const double spread = name == "step" ? step_spread[i] : ffn_spread[i];
+      r["measured_" + name + "_time_s"] = 2.0;
+      r["measured_" + name + "_time_s_p10"] = 1.0;
+      r["measured_" + name + "_time_s_p90"] = 1.0 + 2.0 * spread;
+      r["err_" + name] = 0.0;
+    }
+    rows.push_back(r);
+  }
+  const auto summary = validate::summarize(rows);
+  CHECK(summary["measured_spread_step"].get<double>() == Approx(0.2));
+  CHECK(summary["measured_spread_phase"]["expert_ffn"].get<double>() == Approx(0.2));
+  CHECK_FALSE(summary["measured_spread_phase"].contains("router"));  // no p10/p90 given
+}
