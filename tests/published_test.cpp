@@ -15,12 +15,14 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
+#include <variant>
 
 #include "cli_runner.hpp"
-#include "config/error.hpp"
-#include "config/catalog.hpp"
-#include "config/json_file.hpp"
 #include "comm/flow_comm.hpp"
+#include "config/catalog.hpp"
+#include "config/error.hpp"
+#include "config/json_file.hpp"
 #include "model/scenario.hpp"
 #include "model/simulate.hpp"
 #include "report/document.hpp"
@@ -108,6 +110,9 @@ TEST_CASE("a published table with a bad row exits 2 naming the file and the fiel
       {"metric", [](nlohmann::json& j) { j["rows"][12]["predict"]["metric"] = "examples_per_s"; }, "/rows/12/predict/metric"},
       {"typo", [](nlohmann::json& j) { j["rows"][3]["predict"]["capacity_facter"] = 1; }, "/rows/3/predict/capacity_facter"},
       {"ranks", [](nlohmann::json& j) { j["rows"][13]["predict"]["ranks"] = 64; }, "/rows/13/predict"},
+      {"remat", [](nlohmann::json& j) { j["rows"][18]["predict"]["remat"] = "half"; }, "/rows/18/predict/remat"},
+      {"assume", [](nlohmann::json& j) { j["rows"][18]["assumptions"] = ""; }, "/rows/18/assumptions"},
+      {"nomodel", [](nlohmann::json& j) { j["rows"][18]["predict"]["model"] = "models/none.json"; }, "/rows/18/predict"},
   };
   for (const auto& c : cases) {
     auto j = shipped();

@@ -179,6 +179,9 @@ PublishedPrediction predict_row(const PublishedRow& row, const config::Catalog& 
     }
   } catch (const std::invalid_argument& e) {
     throw config::ConfigError(file, "/rows/" + std::to_string(index) + "/predict", e.what());
+  } catch (const config::ConfigError& e) {
+    // A model or cluster file the row names (missing, or bad): say which row asked for it.
+    throw config::ConfigError(file, "/rows/" + std::to_string(index) + "/predict", e.what());
   }
   p.err = p.predicted / row.measured - 1.0;
   return p;

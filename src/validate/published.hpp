@@ -73,7 +73,8 @@ model::Scenario resolved_scenario(const model::Scenario& scenario, const config:
                                   const std::string& file);
 
 // Throws config::ConfigError (file + pointer of the row's predict object) when the simulator
-// refuses a row's configuration (unknown cluster or model, more ranks than devices, ...).
+// refuses a row's configuration (unknown cluster or model, more ranks than devices, ...) or
+// cannot read a model or cluster file the row names (that file's own error in the message).
 PublishedPrediction predict_row(const PublishedRow& row, const config::Catalog& catalog, const std::string& file,
                                 std::size_t index);
 
