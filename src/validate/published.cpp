@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <set>
 #include <stdexcept>
@@ -53,6 +54,13 @@ model::Scenario parse_simulate(config::ObjectReader& p) {
   if (auto v = p.optional_string("router_dtype")) s.router_dtype = *v;
   s.padding = p.choice_or("padding", {"capacity", "dropless"}, s.padding);
   s.layout = p.string_or("layout", s.layout);
+  // The implementation choices a GPU training run states (Megatron / DeepSpeed scripts):
+  // sequence length, activation checkpointing, optimizer, gradient accumulation, dispatch.
+  if (auto v = p.optional_positive_int("seq_len")) s.seq_len = *v;
+  s.remat = p.choice_or("remat", {"none", "attention", "full"}, s.remat);
+  s.optimizer = p.choice_or("optimizer", {"adafactor", "adam"}, s.optimizer);
+  s.microbatches = p.positive_int_or("microbatches", s.microbatches);
+  if (p.has("dispatch")) s.dispatch = p.choice("dispatch", {"einsum", "scatter", "grouped"});
   return s;
 }
 
@@ -70,6 +78,7 @@ PublishedRow parse_row(config::ObjectReader& r, std::set<std::string>& ids) {
   row.metric = r.choice("metric", {"busbw_GBps", "examples_per_s"});
   row.measured = r.positive_number("measured");
   row.read = non_empty(r, "read");
+  if (r.has("assumptions")) row.assumptions = non_empty(r, "assumptions");
   auto p = r.object("predict");
   const auto kind = p.choice("kind", {"collective", "simulate"});
   const auto metric = p.choice("metric", {"busbw_GBps", "examples_per_s"});
@@ -99,6 +108,22 @@ double collective_busbw_GBps(const CollectivePredict& c, const config::Catalog& 
   const auto time = net::collective_time(topo, spec);
   const double algbw = static_cast<double>(c.size_bytes) / time.seconds();
   return algbw * net::bus_factor(spec.op, c.ranks) / 1e9;
+}
+
+// The catalog's own rule for "a path, not a name" (config/catalog.cpp).
+bool names_a_path(const std::string& name) { return name.find('/') != std::string::npos || name.ends_with(".json"); }
+
+std::string beside_table(const std::string& name, const config::Catalog& catalog, const std::string& file) {
+  namespace fs = std::filesystem;
+  if (!names_a_path(name) || fs::path(name).is_absolute()) return name;
+  const auto dir = fs::path(file).parent_path();
+  const auto beside = dir / name;
+  std::error_code ec;
+  if (!fs::exists(beside, ec) && dir.is_relative()) {
+    const auto shipped = catalog.data_dir() / dir / name;
+    if (fs::exists(shipped, ec)) return shipped.string();
+  }
+  return beside.string();
 }
 
 double simulated_examples_per_s(const model::Scenario& s, const config::Catalog& catalog) {
@@ -132,15 +157,30 @@ PublishedTable read_published_table(const std::filesystem::path& file) {
   return parse_published_table(config::load_json_file(file), file.string());
 }
 
+model::Scenario resolved_scenario(const model::Scenario& scenario, const config::Catalog& catalog,
+                                  const std::string& file) {
+  auto s = scenario;
+  s.model = beside_table(s.model, catalog, file);
+  s.cluster = beside_table(s.cluster, catalog, file);
+  return s;
+}
+
 PublishedPrediction predict_row(const PublishedRow& row, const config::Catalog& catalog, const std::string& file,
                                 std::size_t index) {
   PublishedPrediction p;
   try {
-    if (const auto* c = std::get_if<CollectivePredict>(&row.predict))
-      p.predicted = collective_busbw_GBps(*c, catalog);
-    else
-      p.predicted = simulated_examples_per_s(std::get<model::Scenario>(row.predict), catalog);
+    if (const auto* c = std::get_if<CollectivePredict>(&row.predict)) {
+      auto resolved = *c;
+      resolved.cluster = beside_table(c->cluster, catalog, file);
+      p.predicted = collective_busbw_GBps(resolved, catalog);
+    } else {
+      p.predicted =
+          simulated_examples_per_s(resolved_scenario(std::get<model::Scenario>(row.predict), catalog, file), catalog);
+    }
   } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(file, "/rows/" + std::to_string(index) + "/predict", e.what());
+  } catch (const config::ConfigError& e) {
+    // A model or cluster file the row names (missing, or bad): say which row asked for it.
     throw config::ConfigError(file, "/rows/" + std::to_string(index) + "/predict", e.what());
   }
   p.err = p.predicted / row.measured - 1.0;
@@ -176,6 +216,7 @@ nlohmann::json to_json(const PublishedTable& table, const std::vector<PublishedP
                        {"predicted", predictions[i].predicted},
                        {"err", predictions[i].err},
                        {"read", r.read}});
+    if (!r.assumptions.empty()) results.back()["assumptions"] = r.assumptions;
   }
   return {{"context",
            {{"published_file", table.file},

@@ -6,7 +6,9 @@
 //     (nccl-tests conventions: (n-1)/n for all-to-all, 2(n-1)/n for all-reduce), exactly what
 //     `switchsim collective` prints;
 //   kind "simulate": model::simulate_step on the flow network (as `switchsim simulate`);
-//     examples_per_s = sequences per step / step time.
+//     examples_per_s = sequences per step / step time. A model or cluster named by a relative
+//     path (with a '/' or a .json suffix) is read beside the table file, so a table can carry
+//     the shapes of models the catalog does not ship (traces/published/models/).
 // err = predicted / measured - 1 (report/validation_errors.hpp); over the table the median and
 // the worst |err|, and how many independent documents the rows come from.
 
@@ -42,6 +44,9 @@ struct PublishedRow {
   std::string metric;  // "busbw_GBps" (collective) or "examples_per_s" (simulate)
   double measured = 0;
   std::string read;  // how the number was read from the source
+  // What the prediction assumes that the source does not state (batch, layout, cluster, ...);
+  // empty when the source states the whole configuration.
+  std::string assumptions;
   std::variant<CollectivePredict, model::Scenario> predict;
 };
 
@@ -61,8 +66,15 @@ struct PublishedPrediction {
   double err = 0;        // predicted / measured - 1
 };
 
+// A simulate row's scenario with its model and cluster paths resolved beside the table `file`
+// (for the shipped table, whose `file` is relative to the data directory, under the catalog's
+// data directory when nothing is found beside the working directory's copy of that path).
+model::Scenario resolved_scenario(const model::Scenario& scenario, const config::Catalog& catalog,
+                                  const std::string& file);
+
 // Throws config::ConfigError (file + pointer of the row's predict object) when the simulator
-// refuses a row's configuration (unknown cluster or model, more ranks than devices, ...).
+// refuses a row's configuration (unknown cluster or model, more ranks than devices, ...) or
+// cannot read a model or cluster file the row names (that file's own error in the message).
 PublishedPrediction predict_row(const PublishedRow& row, const config::Catalog& catalog, const std::string& file,
                                 std::size_t index);
 
@@ -77,7 +89,7 @@ struct PublishedSummary {
 PublishedSummary summarize(const PublishedTable& table, const std::vector<PublishedPrediction>& predictions);
 
 // {"context": {...}, "summary": {...}, "results": [{id, document, where, hardware, what,
-// configuration, metric, measured, predicted, err, read}]}: what `report --published` reads.
+// configuration, metric, measured, predicted, err, read, assumptions?}]}: what `report --published` reads.
 nlohmann::json to_json(const PublishedTable& table, const std::vector<PublishedPrediction>& predictions,
                        const PublishedSummary& summary);
 // A fixed-width text table and the summary lines.
