@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -25,6 +26,7 @@
 #include "config/json_file.hpp"
 #include "model/comm_model.hpp"
 #include "model/simulate.hpp"
+#include "sweep/dense_baseline.hpp"
 
 using namespace switchsim;
 
@@ -473,4 +475,78 @@ TEST_CASE("with one microbatch, switch-base fits one DGX H100 only by rematerial
   CHECK(pick.memory_used_bytes <= 0.9 * 80.0 * 1024 * 1024 * 1024);
   for (const auto& c : candidates)
     if (c.remat == "none") CHECK(c.rejected_kind == "out of memory");
+}
+
+TEST_CASE("a cached dense baseline equals simulating its dense point afresh, and points differing in remat or microbatches get their own") {
+  // Sparse points that share everything the old key held (model, cluster, batch, tp) but differ
+  // in what the dense point also depends on: remat, microbatches, dispatch.
+  std::vector<std::pair<model::Scenario, model::StepInputs>> points;
+  for (const std::string remat : {"none", "full"})
+    for (std::int64_t microbatches : {1, 2})
+      for (const std::string dispatch : {"scatter", "einsum"}) {
+        model::Scenario s;
+        s.model = "switch-base-128";
+        s.cluster = "dgx-h100-8";
+        s.experts = 8;
+        s.top_k = 1;
+        s.batch_tokens = 8 * 512 * 4;
+        s.microbatches = microbatches;
+        s.layout = "dp=8,tp=1,ep=8";
+        s.remat = remat;
+        s.dispatch = dispatch;
+        points.emplace_back(s, model::make_inputs(s, catalog()));
+      }
+  const auto cat = catalog();
+  auto comm = nvlink(points.front().second.cluster);
+  auto fresh = [&](const model::StepInputs& in, const model::Scenario& s) {
+    const auto dense = sweep::dense_baseline_scenario(in, s);
+    REQUIRE(dense);
+    CHECK(dense->model == "t5-base");
+    return model::simulate_step(model::make_inputs(*dense, cat), *comm).step_time.seconds();
+  };
+  sweep::DenseBaselines cache(cat);
+  std::map<std::string, double> by_options;
+  // Twice over, the second time in reverse order: every answer comes from the cache then.
+  for (int round = 0; round < 2; ++round)
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      const auto& [s, in] = points[round == 0 ? k : points.size() - 1 - k];
+      const auto cached = cache.step_time_s(in, s, *comm);
+      REQUIRE(cached);
+      CHECK(*cached == fresh(in, s));
+      by_options[s.remat + "/" + std::to_string(s.microbatches) + "/" + *s.dispatch] = *cached;
+    }
+  // Full remat recomputes the forward pass: a longer dense step than none, at any microbatches.
+  for (const std::string mb : {"1", "2"}) CHECK(by_options["full/" + mb + "/scatter"] > by_options["none/" + mb + "/scatter"]);
+  CHECK(by_options["none/1/scatter"] != by_options["none/2/scatter"]);
+  // A model without a dense baseline has none.
+  model::Scenario dense_model;
+  dense_model.model = "t5-base";
+  dense_model.cluster = "dgx-h100-8";
+  dense_model.batch_tokens = 8 * 512 * 4;
+  CHECK_FALSE(cache.step_time_s(model::make_inputs(dense_model, cat), dense_model, *comm));
+}
+
+TEST_CASE("advise's dense baselines, reused across points and threads, equal each point's dense point simulated afresh") {
+  advise::SearchSpec spec;
+  spec.model = "switch-base-128";
+  spec.cluster = "dgx-h100-8";
+  spec.experts = {8, 16};
+  spec.capacity_factors = {1.0, 2.0};
+  spec.top_ks = {1};
+  spec.tensor_parallel = {1, 2};
+  spec.batch_tokens = {8 * 512 * 4};
+  spec.remat = {"none", "full"};
+  const auto cat = catalog();
+  const auto candidates = advise::search(spec, advise::Limits{}, nullptr, cat, nvlink, 2, {});
+  auto comm = nvlink(cat.cluster("dgx-h100-8"));
+  std::size_t checked = 0;
+  for (const auto& c : candidates) {
+    if (!c.simulated) continue;
+    const auto dense = sweep::dense_baseline_scenario(advise::inputs_of(c, cat), c.scenario);
+    REQUIRE(dense);
+    REQUIRE(c.dense_step_time_s);
+    CHECK(*c.dense_step_time_s == model::simulate_step(model::make_inputs(*dense, cat), *comm).step_time.seconds());
+    ++checked;
+  }
+  CHECK(checked >= 8);
 }

@@ -3,16 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <stdexcept>
-#include <thread>
 #include <variant>
 
 #include "advise/memory_bound.hpp"
 #include "model/model_stats.hpp"
 #include "model/simulate.hpp"
+#include "sweep/dense_baseline.hpp"
 #include "advise/text_units.hpp"
 
 namespace switchsim::advise {
@@ -162,48 +160,27 @@ void mark_invalid(Candidate& c, const std::string& why) {
 }
 
 // Per-thread state: collective models per cluster and dense-baseline step times (reused by
-// every point of the same batch, microbatches and tp).
+// every point whose dense point is the same: sweep/dense_baseline.hpp).
 class Worker {
  public:
-  Worker(const config::Catalog& catalog, const sweep::CommFactory& make_comm) : catalog_(catalog), make_comm_(make_comm) {}
+  Worker(const config::Catalog& catalog, const sweep::CommFactory& make_comm)
+      : comms_(make_comm), baselines_(catalog) {}
 
-  model::StepResult simulate(const model::StepInputs& in) { return model::simulate_step(in, comm_for(in.cluster)); }
+  model::StepResult simulate(const model::StepInputs& in) { return model::simulate_step(in, comms_.for_cluster(in.cluster)); }
 
+  // The dense baseline's step time; none when the model names none or its point is invalid
+  // (the dense model's batch may not split where the sparse one's does).
   std::optional<double> dense_baseline(const model::StepInputs& in, const model::Scenario& s) {
-    if (!in.model.dense_baseline) return std::nullopt;
-    model::Scenario dense = s;
-    dense.model = *in.model.dense_baseline;
-    dense.experts.reset();
-    dense.top_k.reset();
-    dense.capacity_factor.reset();
-    dense.routing = "uniform";
-    dense.padding = "capacity";
-    dense.layout = "tp=" + std::to_string(in.layout.tp);
-    const std::string key = fmt::format("{}|{}|{}|{}|{}", dense.model, dense.cluster, dense.batch_tokens, dense.layout,
-                                        dense.microbatches);
-    if (auto it = baselines_.find(key); it != baselines_.end()) return it->second;
-    std::optional<double> t;
     try {
-      const auto inputs = model::make_inputs(dense, catalog_);
-      t = model::simulate_step(inputs, comm_for(inputs.cluster)).step_time.seconds();
+      return baselines_.step_time_s(in, s, comms_.for_cluster(in.cluster));
     } catch (const std::invalid_argument&) {
-      // The dense model's batch may not split where the sparse one's does: no baseline then.
+      return std::nullopt;
     }
-    baselines_.emplace(key, t);
-    return t;
   }
 
  private:
-  model::CommModel& comm_for(const config::ClusterConfig& cluster) {
-    auto& slot = comms_[cluster.name];
-    if (!slot) slot = make_comm_(cluster);
-    return *slot;
-  }
-
-  const config::Catalog& catalog_;
-  const sweep::CommFactory& make_comm_;
-  std::map<std::string, std::unique_ptr<model::CommModel>> comms_;
-  std::map<std::string, std::optional<double>> baselines_;
+  sweep::CommModels comms_;
+  sweep::DenseBaselines baselines_;
 };
 
 struct Pending {
@@ -215,40 +192,22 @@ struct Pending {
 void simulate_pending(std::vector<Candidate>& candidates, const std::vector<Pending>& pending, const Limits& limits,
                       const SampleEfficiency* efficiency, const config::Catalog& catalog,
                       const sweep::CommFactory& make_comm, int threads, const sweep::ProgressFn& progress) {
-  std::atomic<std::size_t> next{0};
-  std::mutex progress_mutex;
   std::int64_t done = 0;
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto work = [&] {
-    Worker worker(catalog, make_comm);
-    for (std::size_t i = next++; i < pending.size(); i = next++) {
+  auto make_worker = [&]() -> sweep::ItemFn {
+    auto worker = std::make_shared<Worker>(catalog, make_comm);
+    return [&, worker](std::size_t i) {
       auto& c = candidates[pending[i].candidate];
       try {
-        const auto result = worker.simulate(pending[i].inputs);
-        judge(c, pending[i].inputs, result, worker.dense_baseline(pending[i].inputs, c.scenario), limits, efficiency);
+        const auto result = worker->simulate(pending[i].inputs);
+        judge(c, pending[i].inputs, result, worker->dense_baseline(pending[i].inputs, c.scenario), limits, efficiency);
       } catch (const std::invalid_argument& e) {
         mark_invalid(c, e.what());
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = pending.size();
-        return;
       }
-      if (progress) {
-        std::lock_guard lock(progress_mutex);
-        progress(++done, static_cast<std::int64_t>(pending.size()));
-      }
-    }
+    };
   };
-  const int count = std::max(1, threads);
-  if (count == 1) {
-    work();
-  } else {
-    std::vector<std::jthread> pool;
-    for (int t = 0; t < count; ++t) pool.emplace_back(work);
-  }
-  if (failure) std::rethrow_exception(failure);
+  sweep::ItemFn after_each;
+  if (progress) after_each = [&](std::size_t) { progress(++done, static_cast<std::int64_t>(pending.size())); };
+  sweep::parallel_for(pending.size(), threads, make_worker, after_each);
 }
 
 // The values of one searched option axis; {""} when it is not searched.

@@ -29,32 +29,53 @@ std::optional<model::MemoryBreakdown> memory_of(const model::StepInputs& in) {
 
 bool is_power_of_two(std::int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 
+// The last valid change a lever tried, for "even ... does not fit".
+struct LastTried {
+  std::optional<model::MemoryBreakdown> memory;
+  std::string what;
+};
+
+enum class Tried { invalid, too_big, fits };
+
+// Tries one change of a lever: its memory (none when the changed inputs make no valid point),
+// kept in `last`; when it fits, `c` takes it.
+Tried try_change(Change& c, LastTried& last, const model::StepInputs& changed, std::string what, double allowed) {
+  const auto memory = memory_of(changed);
+  if (!memory) return Tried::invalid;
+  last = {memory, std::move(what)};
+  if (total(*memory) > allowed) return Tried::too_big;
+  c.what = last.what;
+  c.memory = *memory;
+  c.fits = true;
+  return Tried::fits;
+}
+
+// A lever's answer when none of its changes fit: the last valid one tried (`even`), or why
+// there was none (`none`).
+Change none_fits(Change c, const LastTried& last, std::string even, std::string none) {
+  if (last.memory) {
+    c.what = std::move(even);
+    c.memory = *last.memory;
+  } else {
+    c.what = std::move(none);
+  }
+  return c;
+}
+
 Change microbatches(const model::StepInputs& in, double allowed) {
   Change c{"microbatches", "", {}, false};
-  std::optional<model::MemoryBreakdown> last;
+  LastTried last;
   std::int64_t last_m = in.microbatches;
   for (auto m : microbatch_ladder(in)) {
     if (m <= in.microbatches) continue;
     auto changed = in;
     changed.microbatches = m;
-    const auto memory = memory_of(changed);
-    if (!memory) continue;
-    last = memory;
-    last_m = m;
-    if (total(*memory) <= allowed) {
-      c.what = fmt::format("{} microbatches (from {})", m, in.microbatches);
-      c.memory = *memory;
-      c.fits = true;
-      return c;
-    }
+    const auto tried = try_change(c, last, changed, fmt::format("{} microbatches (from {})", m, in.microbatches), allowed);
+    if (tried == Tried::fits) return c;
+    if (tried == Tried::too_big) last_m = m;
   }
-  if (last) {
-    c.what = fmt::format("even {} microbatches (one sequence a device each) do not fit", last_m);
-    c.memory = *last;
-  } else {
-    c.what = fmt::format("no more microbatches: {} already leaves one sequence a device each", in.microbatches);
-  }
-  return c;
+  return none_fits(c, last, fmt::format("even {} microbatches (one sequence a device each) do not fit", last_m),
+                   fmt::format("no more microbatches: {} already leaves one sequence a device each", in.microbatches));
 }
 
 Change remat(const Candidate& p, const config::Catalog& catalog, const std::vector<std::string>& policies, double allowed) {
@@ -106,23 +127,14 @@ Change fewer_experts_per_device(const model::StepInputs& in, double allowed) {
     return c;
   }
   const std::int64_t experts = *in.model.experts;
-  std::optional<model::MemoryBreakdown> last;
-  std::string last_what;
+  LastTried last;
   // First a larger expert-parallel degree (same model), then fewer experts (a smaller model).
   for (std::int64_t ep = in.layout.ep * 2; ep <= in.layout.dp && experts % ep == 0; ep *= 2) {
     auto changed = in;
     changed.layout.ep = ep;
     if (in.layout.dp % ep != 0) break;
-    const auto memory = memory_of(changed);
-    if (!memory) continue;
-    last = memory;
-    last_what = fmt::format("ep={} ({} experts a device instead of {})", ep, experts / ep, experts / in.layout.ep);
-    if (total(*memory) <= allowed) {
-      c.what = last_what;
-      c.memory = *memory;
-      c.fits = true;
-      return c;
-    }
+    const auto what = fmt::format("ep={} ({} experts a device instead of {})", ep, experts / ep, experts / in.layout.ep);
+    if (try_change(c, last, changed, what, allowed) == Tried::fits) return c;
   }
   std::int64_t ep = in.layout.ep;
   while (ep * 2 <= in.layout.dp && experts % (ep * 2) == 0 && in.layout.dp % (ep * 2) == 0) ep *= 2;
@@ -131,31 +143,16 @@ Change fewer_experts_per_device(const model::StepInputs& in, double allowed) {
     changed.model.experts = e;
     changed.model.top_k = std::min(in.model.top_k, e);
     changed.layout.ep = std::min(ep, e);
-    const auto memory = memory_of(changed);
-    if (!memory) continue;
-    last = memory;
-    last_what = fmt::format("{} experts over ep={} ({} a device instead of {}; a smaller model)", e, changed.layout.ep,
-                            e / changed.layout.ep, experts / in.layout.ep);
-    if (total(*memory) <= allowed) {
-      c.what = last_what;
-      c.memory = *memory;
-      c.fits = true;
-      return c;
-    }
+    const auto what = fmt::format("{} experts over ep={} ({} a device instead of {}; a smaller model)", e,
+                                  changed.layout.ep, e / changed.layout.ep, experts / in.layout.ep);
+    if (try_change(c, last, changed, what, allowed) == Tried::fits) return c;
   }
-  if (last) {
-    c.what = "even " + last_what + " does not fit";
-    c.memory = *last;
-  } else {
-    c.what = "already one expert a device";
-  }
-  return c;
+  return none_fits(c, last, "even " + last.what + " does not fit", "already one expert a device");
 }
 
 Change more_devices(const model::StepInputs& in, double allowed) {
   Change c{"more devices", "", {}, false};
-  std::optional<model::MemoryBreakdown> last;
-  std::string last_what;
+  LastTried last;
   for (std::int64_t f = 2; f <= kMaxDeviceFactor; f *= 2) {
     auto changed = in;
     changed.cluster.devices = in.cluster.devices * f;
@@ -167,25 +164,13 @@ Change more_devices(const model::StepInputs& in, double allowed) {
         ep *= 2;
       changed.layout.ep = ep;
     }
-    const auto memory = memory_of(changed);
-    if (!memory) break;  // the batch no longer splits over the devices
-    last = memory;
-    last_what = fmt::format("{} devices of this kind (from {}), dp={},tp={},ep={}", changed.cluster.devices,
-                            in.cluster.devices, changed.layout.dp, changed.layout.tp, changed.layout.ep);
-    if (total(*memory) <= allowed) {
-      c.what = last_what;
-      c.memory = *memory;
-      c.fits = true;
-      return c;
-    }
+    const auto what = fmt::format("{} devices of this kind (from {}), dp={},tp={},ep={}", changed.cluster.devices,
+                                  in.cluster.devices, changed.layout.dp, changed.layout.tp, changed.layout.ep);
+    const auto tried = try_change(c, last, changed, what, allowed);
+    if (tried == Tried::fits) return c;
+    if (tried == Tried::invalid) break;  // the batch no longer splits over the devices
   }
-  if (last) {
-    c.what = "even " + last_what + " do not fit";
-    c.memory = *last;
-  } else {
-    c.what = "the batch does not split over more devices";
-  }
-  return c;
+  return none_fits(c, last, "even " + last.what + " do not fit", "the batch does not split over more devices");
 }
 
 }  // namespace

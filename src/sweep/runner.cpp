@@ -1,21 +1,30 @@
 #include "sweep/runner.hpp"
 
 #include <atomic>
-#include <map>
 #include <mutex>
 #include <system_error>
 #include <thread>
 
 #include "config/error.hpp"
 #include "model/simulate.hpp"
+#include "sweep/dense_baseline.hpp"
 
 namespace switchsim::sweep {
+
+model::CommModel& CommModels::for_cluster(const config::ClusterConfig& cluster) {
+  auto& slot = comms_[cluster.name];
+  if (!slot) slot = make_comm_(cluster);
+  return *slot;
+}
+
 namespace {
 
-// Per-thread state: collective models per cluster and dense-baseline step times.
+// Per-thread state: collective models per cluster and dense-baseline step times (a point
+// whose dense baseline is invalid is invalid too).
 class Worker {
  public:
-  Worker(const config::Catalog& catalog, const CommFactory& make_comm) : catalog_(catalog), make_comm_(make_comm) {}
+  Worker(const config::Catalog& catalog, const CommFactory& make_comm)
+      : catalog_(catalog), comms_(make_comm), baselines_(catalog) {}
 
   PointOutcome run(const Grid& grid, std::int64_t index) {
     PointOutcome out;
@@ -23,8 +32,9 @@ class Worker {
     out.scenario = grid.point(index);
     try {
       out.inputs = model::make_inputs(out.scenario, catalog_);
-      out.result = model::simulate_step(*out.inputs, comm_for(out.inputs->cluster));
-      out.dense_baseline_step_time_s = dense_baseline(*out.inputs, out.scenario);
+      auto& comm = comms_.for_cluster(out.inputs->cluster);
+      out.result = model::simulate_step(*out.inputs, comm);
+      out.dense_baseline_step_time_s = baselines_.step_time_s(*out.inputs, out.scenario, comm);
     } catch (const std::invalid_argument& e) {
       out.invalid_reason = e.what();
       out.result.reset();
@@ -37,82 +47,44 @@ class Worker {
   }
 
  private:
-  model::CommModel& comm_for(const config::ClusterConfig& cluster) {
-    auto& slot = comms_[cluster.name];
-    if (!slot) slot = make_comm_(cluster);
-    return *slot;
-  }
-
-  // The dense model of equal FLOPs per token (the model's dense_baseline), same cluster,
-  // batch and model-parallel degree.
-  std::optional<double> dense_baseline(const model::StepInputs& in, const model::Scenario& s) {
-    if (!in.model.dense_baseline) return std::nullopt;
-    model::Scenario dense = s;
-    dense.model = *in.model.dense_baseline;
-    dense.experts.reset();
-    dense.top_k.reset();
-    dense.capacity_factor.reset();
-    dense.routing = "uniform";
-    dense.padding = "capacity";
-    dense.layout = "tp=" + std::to_string(in.layout.tp);
-    const std::string key = dense.model + "|" + dense.cluster + "|" + std::to_string(dense.batch_tokens) + "|" +
-                            dense.layout + "|" + std::to_string(dense.seq_len.value_or(0));
-    if (auto it = baselines_.find(key); it != baselines_.end()) return it->second;
-    const auto inputs = model::make_inputs(dense, catalog_);
-    const double t = model::simulate_step(inputs, comm_for(inputs.cluster)).step_time.seconds();
-    baselines_.emplace(key, t);
-    return t;
-  }
-
   const config::Catalog& catalog_;
-  const CommFactory& make_comm_;
-  std::map<std::string, std::unique_ptr<model::CommModel>> comms_;
-  std::map<std::string, double> baselines_;
+  CommModels comms_;
+  DenseBaselines baselines_;
 };
 
 }  // namespace
 
-std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::int64_t>& indices,
-                                     const config::Catalog& catalog, const CommFactory& make_comm, int threads,
-                                     const ProgressFn& progress, const PointFn& on_point) {
-  std::vector<PointOutcome> outcomes(indices.size());
+void parallel_for(std::size_t count, int threads, const std::function<ItemFn()>& make_worker, const ItemFn& after_each) {
   std::atomic<std::size_t> next{0};
-  std::mutex progress_mutex;
-  std::int64_t done = 0;
+  std::mutex after_mutex;
   std::exception_ptr failure;
   std::mutex failure_mutex;
+  auto fail = [&] {
+    std::lock_guard lock(failure_mutex);
+    if (!failure) failure = std::current_exception();
+    next = count;  // stop handing out work
+  };
   auto work = [&] {
-    Worker worker(catalog, make_comm);
-    for (std::size_t i = next++; i < indices.size(); i = next++) {
-      try {
-        outcomes[i] = worker.run(grid, indices[i]);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = indices.size();  // stop handing out work
-        return;
-      }
-      if (progress || on_point) {
-        std::lock_guard lock(progress_mutex);
-        try {
-          if (on_point) on_point(outcomes[i]);
-        } catch (...) {
-          std::lock_guard failure_lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-          next = indices.size();
-          return;
+    try {
+      const ItemFn item = make_worker();
+      for (std::size_t i = next++; i < count; i = next++) {
+        item(i);
+        if (after_each) {
+          std::lock_guard lock(after_mutex);
+          after_each(i);
         }
-        if (progress) progress(++done, static_cast<std::int64_t>(indices.size()));
       }
+    } catch (...) {
+      fail();
     }
   };
-  const int count = std::max(1, threads);
-  if (count == 1) {
+  const int wanted = std::max(1, threads);
+  if (wanted == 1) {
     work();
   } else {
     std::vector<std::jthread> pool;
     try {
-      for (int t = 0; t < count; ++t) pool.emplace_back(work);
+      for (int t = 0; t < wanted; ++t) pool.emplace_back(work);
     } catch (const std::system_error&) {
       // The system gave fewer threads than asked (ulimit -u, memory): those running finish the
       // work; with none at all, this thread does it.
@@ -120,6 +92,24 @@ std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::in
     }
   }
   if (failure) std::rethrow_exception(failure);
+}
+
+std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::int64_t>& indices,
+                                     const config::Catalog& catalog, const CommFactory& make_comm, int threads,
+                                     const ProgressFn& progress, const PointFn& on_point) {
+  std::vector<PointOutcome> outcomes(indices.size());
+  std::int64_t done = 0;
+  auto make_worker = [&]() -> ItemFn {
+    auto worker = std::make_shared<Worker>(catalog, make_comm);
+    return [&, worker](std::size_t i) { outcomes[i] = worker->run(grid, indices[i]); };
+  };
+  ItemFn after_each;
+  if (progress || on_point)
+    after_each = [&](std::size_t i) {
+      if (on_point) on_point(outcomes[i]);
+      if (progress) progress(++done, static_cast<std::int64_t>(indices.size()));
+    };
+  parallel_for(indices.size(), threads, make_worker, after_each);
   return outcomes;
 }
 

@@ -3,6 +3,7 @@
 // point), so results are identical whatever the thread count; they come back in index order.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,12 +29,32 @@ struct PointOutcome {
 
 // Makes the collective-timing model for a cluster; called once per worker thread and cluster.
 using CommFactory = std::function<std::unique_ptr<model::CommModel>(const config::ClusterConfig&)>;
+// Collective models per cluster, each made on first use; one per worker thread (a CommModel
+// need not be thread-safe).
+class CommModels {
+ public:
+  explicit CommModels(const CommFactory& make_comm) : make_comm_(make_comm) {}
+  model::CommModel& for_cluster(const config::ClusterConfig& cluster);
+
+ private:
+  const CommFactory& make_comm_;
+  std::map<std::string, std::unique_ptr<model::CommModel>> comms_;
+};
+
 // Called after each finished point with (points done, points total), from any worker thread
 // but never concurrently.
 using ProgressFn = std::function<void(std::int64_t, std::int64_t)>;
 // Called with each finished point as it finishes (before `progress`), under the same lock:
 // the sweep journals it there.
 using PointFn = std::function<void(const PointOutcome&)>;
+
+// Runs items 0..count-1 on `threads` worker threads (fewer when the system gives fewer; this
+// thread alone when it gives none). Each thread calls `make_worker` once for its own state
+// and the function it runs on each item it takes; `after_each(i)`, when given, runs after item
+// i under a lock (never concurrently: progress, journals). The first exception from either
+// stops the handing out of items and is rethrown once every thread has stopped.
+using ItemFn = std::function<void(std::size_t)>;
+void parallel_for(std::size_t count, int threads, const std::function<ItemFn()>& make_worker, const ItemFn& after_each);
 
 // Simulates grid points `indices` with `threads` workers. Bad files are config::ConfigError
 // (the whole sweep stops); a point whose values do not fit together becomes an invalid outcome.
