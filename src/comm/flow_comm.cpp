@@ -8,6 +8,7 @@
 
 #include "net/collective.hpp"
 #include "net/concurrent.hpp"
+#include "net/shared_network.hpp"
 
 namespace switchsim::comm {
 namespace {
@@ -31,6 +32,23 @@ std::string cache_key(const model::CommRequest& r) {
     for (const auto& b : row) key += fmt::format("{},", b.count());
   return key;
 }
+
+// One step's shared network (net/shared_network.hpp); its solves go to the FlowComm's count.
+class FlowSession final : public model::CommSession {
+ public:
+  FlowSession(const topology::Topology& topo, engine::EventQueue& queue, std::uint64_t& solves)
+      : shared_(topo, queue), solves_(solves) {}
+  FlowSession(const FlowSession&) = delete;
+  FlowSession& operator=(const FlowSession&) = delete;
+  ~FlowSession() override { solves_ += shared_.network().solves(); }
+  engine::ExternalStart task(const model::CommRequest& request) override {
+    return shared_.collective_task(collective_specs(request));
+  }
+
+ private:
+  net::SharedNetwork shared_;
+  std::uint64_t& solves_;
+};
 
 }  // namespace
 
@@ -58,6 +76,10 @@ Picoseconds FlowComm::time(const model::CommRequest& request) { return run(reque
 
 std::map<std::string, double> FlowComm::link_class_peaks(const model::CommRequest& request) {
   return run(request).class_peaks;
+}
+
+std::unique_ptr<model::CommSession> FlowComm::open_session(engine::EventQueue& queue) {
+  return std::make_unique<FlowSession>(topology_, queue, solves_);
 }
 
 const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ class FlowComm final : public model::CommModel {
   Picoseconds time(const model::CommRequest& request) override;
   std::string name() const override { return "flow"; }
   std::map<std::string, double> link_class_peaks(const model::CommRequest& request) override;
+  // Co-simulation: one net::SharedNetwork on the step's queue; each communication task runs
+  // collective_specs(request) on it. Its max-min solves are added to solves() when it closes.
+  std::unique_ptr<model::CommSession> open_session(engine::EventQueue& queue) override;
   // Max-min solves so far (cache hits cost none), for benchmarks.
   std::uint64_t solves() const { return solves_; }
   // The cluster's topology, for a net::SharedNetwork in a co-simulated step.

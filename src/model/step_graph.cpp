@@ -67,83 +67,75 @@ std::vector<std::vector<std::int32_t>> model_groups(const ParallelLayout& l) {
 // communication stream, forward then backward per microbatch, gradient buckets per layer.
 class StepBuilder {
  public:
-  StepBuilder(const StepInputs& in, CommModel& comm, const PhaseCosts& costs)
-      : in_(in), comm_(comm), costs_(costs) {
+  StepBuilder(CommModel& comm, const CommWiring& wiring) : comm_(comm), session_(wiring.session) {
     compute_ = graph_.add_resource("compute");
     network_ = graph_.add_resource("comm");
+    gradient_network_ = wiring.gradient_stream ? graph_.add_resource("grad_comm") : network_;
   }
 
   engine::TaskId compute(const std::string& name, const std::string& category, Picoseconds duration) {
     return chain(graph_.add_task(name, category, compute_, duration));
   }
   engine::TaskId communicate(const std::string& name, const std::string& category, const CommRequest& request) {
-    const auto id = chain(graph_.add_task(name, category, network_, time_of(request)));
-    remember(id, request);
-    return id;
+    return chain(comm_task(name, category, network_, request));
   }
-  // A task on the comm stream that does not hold up the compute chain (overlapped).
+  // A gradient all-reduce: on the gradient stream, not holding up the compute chain (overlapped).
   engine::TaskId communicate_aside(const std::string& name, const std::string& category, const CommRequest& request,
                                    engine::TaskId after) {
-    const auto id = graph_.add_task(name, category, network_, time_of(request));
-    remember(id, request);
+    const auto id = comm_task(name, category, gradient_network_, request);
     graph_.add_dependency(after, id);
     aside_.push_back(id);
     return id;
   }
   engine::TaskId last() const { return *last_; }
-  // Link classes each communication task loaded, and how much (only when tracing).
-  const std::map<engine::TaskId, std::map<std::string, double>>& link_peaks() const { return link_peaks_; }
   void record_links(bool on) { record_links_ = on; }
 
-  // "auto" picks the fastest algorithm for this request, as NCCL's tuner does per size and scale.
-  Picoseconds time_of(const CommRequest& request) {
-    if (request.algorithm != "auto") return comm_.time(request);
-    std::optional<Picoseconds> best;
+  const std::vector<engine::TaskId>& aside() const { return aside_; }
+  engine::TaskGraph& graph() { return graph_; }
+  StepGraph finish() && { return StepGraph{std::move(graph_), std::move(link_peaks_), {}, std::move(comm_tasks_)}; }
+
+ private:
+  // "auto" picks the fastest algorithm for this request, each candidate timed alone, as
+  // NCCL's tuner picks per size and scale without knowing the other traffic.
+  std::pair<CommRequest, Picoseconds> resolve(const CommRequest& request) {
+    if (request.algorithm != "auto") return {request, comm_.time(request)};
+    std::optional<std::pair<CommRequest, Picoseconds>> best;
     for (const char* algorithm : auto_candidates(request.op)) {
       CommRequest candidate = request;
       candidate.algorithm = algorithm;
       const Picoseconds t = comm_.time(candidate);
-      if (!best || t < *best) best = t;
+      if (!best || t < best->second) best.emplace(std::move(candidate), t);
     }
-    return *best;
+    return std::move(*best);
   }
-  const std::vector<engine::TaskId>& aside() const { return aside_; }
-  engine::TaskGraph& graph() { return graph_; }
-  StepGraph finish() && { return StepGraph{std::move(graph_), std::move(link_peaks_), {}}; }
-
- private:
+  engine::TaskId comm_task(const std::string& name, const std::string& category, engine::ResourceId stream,
+                           const CommRequest& request) {
+    auto [chosen, duration] = resolve(request);
+    const auto id = session_ ? graph_.add_external(name, category, stream, session_->task(chosen))
+                             : graph_.add_task(name, category, stream, duration);
+    comm_tasks_.push_back(id);
+    if (record_links_) {
+      // The trace shows the links of the chosen algorithm, timed alone.
+      auto peaks = comm_.link_class_peaks(chosen);
+      if (!peaks.empty()) link_peaks_.emplace(id, std::move(peaks));
+    }
+    return id;
+  }
   engine::TaskId chain(engine::TaskId id) {
     if (last_) graph_.add_dependency(*last_, id);
     last_ = id;
     return id;
   }
 
-  const StepInputs& in_;
   CommModel& comm_;
-  const PhaseCosts& costs_;
+  CommSession* session_;
   engine::TaskGraph graph_;
   engine::ResourceId compute_{};
   engine::ResourceId network_{};
-  void remember(engine::TaskId id, const CommRequest& request) {
-    if (!record_links_) return;
-    CommRequest chosen = request;
-    if (chosen.algorithm == "auto") {
-      // The trace shows the links of the algorithm auto picked.
-      for (const char* algorithm : auto_candidates(request.op)) {
-        CommRequest candidate = request;
-        candidate.algorithm = algorithm;
-        if (comm_.time(candidate) == graph_.task(id).duration) {
-          chosen = candidate;
-          break;
-        }
-      }
-    }
-    auto peaks = comm_.link_class_peaks(chosen);
-    if (!peaks.empty()) link_peaks_.emplace(id, std::move(peaks));
-  }
-
+  engine::ResourceId gradient_network_{};
   std::optional<engine::TaskId> last_;
   std::vector<engine::TaskId> aside_;
+  std::vector<engine::TaskId> comm_tasks_;
   bool record_links_ = false;
   std::map<engine::TaskId, std::map<std::string, double>> link_peaks_;
 };
@@ -151,7 +143,7 @@ class StepBuilder {
 }  // namespace
 
 StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const PhaseCosts& costs, CommModel& comm,
-                           const MemoryBreakdown& memory, bool record_trace) {
+                           const MemoryBreakdown& memory, bool record_trace, const CommWiring& wiring) {
   const auto& m = in.model;
   const ModelStats stats = compute_stats(m);
   const std::int64_t b = dtype_bytes(m.compute_dtype);
@@ -193,7 +185,7 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
     return r;
   };
 
-  StepBuilder builder(in, comm, costs);
+  StepBuilder builder(comm, wiring);
   builder.record_links(record_trace);
   const std::int64_t T_enc = plan.shape.encoder_tokens;
   const std::int64_t T_dec = plan.shape.decoder_tokens;
