@@ -188,7 +188,7 @@ config::ClusterConfig crossbar_cluster() {
 model::CommRequest alltoall_request(std::vector<std::int32_t> group, Bytes s) {
   model::CommRequest r;
   r.op = model::CommOp::alltoall;
-  r.algorithm = "direct";
+  r.algorithm = model::CommAlgorithm::direct;
   r.groups = {std::move(group)};
   r.bytes_per_rank = s;
   return r;
@@ -303,4 +303,35 @@ TEST_CASE("a step whose gradient all-reduce overlaps the backward all-to-alls is
   const auto shared = step_time(inputs, flow, true);
   CHECK(shared > alone);
   CHECK(model::simulate_step(inputs, flow).step_time == shared);
+}
+
+TEST_CASE("every workload algorithm becomes the network algorithm of the same name, and names round-trip") {
+  for (const auto a : {model::CommAlgorithm::direct, model::CommAlgorithm::pairwise, model::CommAlgorithm::hierarchical,
+                       model::CommAlgorithm::ring, model::CommAlgorithm::tree}) {
+    auto r = alltoall_request({0, 1, 2, 3}, Bytes(1'000));
+    r.algorithm = a;
+    const auto specs = comm::collective_specs(r);
+    REQUIRE(specs.size() == 1);
+    CHECK(net::to_string(specs[0].algorithm) == model::comm_algorithm_name(a));
+    CHECK(model::parse_comm_algorithm(model::comm_algorithm_name(a)) == a);
+  }
+  CHECK_FALSE(model::parse_comm_algorithm("auto"));
+  CHECK_FALSE(model::parse_comm_algorithm("Ring"));
+}
+
+TEST_CASE("an algorithm name is parsed once at the edge: a wrong one is refused naming the option") {
+  model::Scenario s;
+  s.model = "switch-base-8";
+  s.cluster = "dgx-h100-8";
+  s.batch_tokens = 1 << 16;
+  s.alltoall_algorithm = "ring";  // an all-reduce algorithm
+  CHECK_THROWS_WITH(model::make_inputs(s, catalog()),
+                    "--alltoall-algo must be direct, pairwise, hierarchical or auto, got 'ring'");
+  s.alltoall_algorithm = "auto";
+  s.allreduce_algorithm = "rnig";
+  CHECK_THROWS_WITH(model::make_inputs(s, catalog()), "--allreduce-algo must be ring, tree, hierarchical or auto, got 'rnig'");
+  s.allreduce_algorithm = "tree";
+  const auto in = model::make_inputs(s, catalog());
+  CHECK_FALSE(in.alltoall_algorithm.has_value());  // auto
+  CHECK(in.allreduce_algorithm == model::CommAlgorithm::tree);
 }

@@ -12,6 +12,7 @@
 
 #include "engine/event_queue.hpp"
 #include "engine/task_graph.hpp"
+#include "model/comm_algorithm.hpp"
 #include "units/units.hpp"
 
 namespace switchsim::model {
@@ -21,7 +22,7 @@ std::string comm_op_name(CommOp op);
 
 struct CommRequest {
   CommOp op = CommOp::alltoall;
-  std::string algorithm = "direct";  // direct, pairwise, hierarchical, ring, tree
+  CommAlgorithm algorithm = CommAlgorithm::direct;
   std::vector<std::vector<std::int32_t>> groups;  // device ids, in rank order; all groups run concurrently
   Bytes bytes_per_rank;                           // sent (all-to-all) or held (all-reduce) by each rank
   // alltoallv only: bytes from rank i to rank j of a group, the same pattern in every group.
