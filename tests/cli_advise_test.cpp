@@ -130,8 +130,11 @@ TEST_CASE("on a 4:1 oversubscribed fat tree (flow network) the all-to-all share 
   CHECK(fb["alltoall_share_frac"].get<double>() > fa["alltoall_share_frac"].get<double>());
   const auto& ta = a["recommendations"][2]["point"];
   const auto& tb = b["recommendations"][2]["point"];
-  // Non-blocking: 128 experts win; 4:1: the spine makes 128 experts' all-to-all too dear, 64 win.
-  CHECK(tb["experts"].get<int>() < ta["experts"].get<int>());
+  // 4:1: the spine makes many experts' all-to-all dearer, so never more experts than
+  // non-blocking. (Before the step co-simulated its collectives, the non-blocking tree picked
+  // 128; with the gradient all-reduce on its own stream sharing links with the all-to-alls,
+  // docs/modelling.md "Co-simulation", both pick 64.)
+  CHECK(tb["experts"].get<int>() <= ta["experts"].get<int>());
   CHECK(tb["estimated_time_to_quality_s"].get<double>() > ta["estimated_time_to_quality_s"].get<double>());
 }
 

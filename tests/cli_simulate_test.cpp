@@ -115,6 +115,8 @@ TEST_CASE("the trace has a track per device stream and per link class the collec
     if (e["name"] == "thread_name") tracks.push_back(e["args"]["name"]);
   CHECK(std::find(tracks.begin(), tracks.end(), "device0/compute") != tracks.end());
   CHECK(std::find(tracks.begin(), tracks.end(), "device0/comm") != tracks.end());
+  // The flow network gives the gradient all-reduces their own stream (docs/modelling.md).
+  CHECK(std::find(tracks.begin(), tracks.end(), "device0/grad_comm") != tracks.end());
   // On one NVSwitch node every collective crosses NVLink, at full load for an all-to-all.
   CHECK(std::find(tracks.begin(), tracks.end(), "links/nvlink") != tracks.end());
   std::remove(path.c_str());

@@ -7,7 +7,19 @@
 #include <numeric>
 #include <random>
 
+#include <algorithm>
+
+#include "comm/closed_form.hpp"
+#include "comm/flow_comm.hpp"
+#include "compute/kernel_model.hpp"
+#include "config/catalog.hpp"
 #include "engine/executor.hpp"
+#include "model/memory.hpp"
+#include "model/phase_costs.hpp"
+#include "model/scenario.hpp"
+#include "model/simulate.hpp"
+#include "model/step_graph.hpp"
+#include "model/step_plan.hpp"
 #include "net/collective.hpp"
 #include "net/maxmin.hpp"
 #include "net/network.hpp"
@@ -162,4 +174,164 @@ TEST_CASE("a collective alone as an external task takes what collective_time giv
     INFO(net::to_string(op) << " " << net::to_string(a));
     CHECK((end - Picoseconds(10'000'000)).seconds() == Approx(alone.seconds()).epsilon(1e-9));
   }
+}
+
+namespace {
+// The crossbar above as a cluster, for the model-level comm interface.
+config::ClusterConfig crossbar_cluster() {
+  config::ClusterConfig c;
+  c.name = "crossbar";
+  c.devices = 4;
+  c.topology = config::NvSwitchSpec{4, config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)}};
+  return c;
+}
+model::CommRequest alltoall_request(std::vector<std::int32_t> group, Bytes s) {
+  model::CommRequest r;
+  r.op = model::CommOp::alltoall;
+  r.algorithm = model::CommAlgorithm::direct;
+  r.groups = {std::move(group)};
+  r.bytes_per_rank = s;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("through the comm model's session, two all-to-alls of different sizes sharing a GPU end at the hand-computed times") {
+  // Crossbar of 4 at 100 GB/s, 1 us a link. A over {0, 1} with S = 200 MB (100 MB a flow), B
+  // over {0, 2} with 100 MB (50 MB a flow). 0's uplink carries 0->1 and 0->2, its downlink
+  // 1->0 and 2->0, so all four flows get 50 GB/s until B's drain at 50 MB / 50 GB/s = 1 ms
+  // (B ends at 1 ms + 2 us); A's flows then have 50 MB left at 100 GB/s: 0.5 ms more, A ends
+  // at 1.5 ms + 2 us. Alone A would take 1 ms + 2 us: the shared network made it 1.5x slower.
+  comm::FlowComm flow(crossbar_cluster());
+  engine::EventQueue q;
+  auto session = flow.open_session(q);
+  REQUIRE(session);
+  engine::TaskGraph g;
+  const auto stream_a = g.add_resource("a");
+  const auto stream_b = g.add_resource("b");
+  const auto a = g.add_external("A", "comm", stream_a, session->task(alltoall_request({0, 1}, Bytes(200'000'000))));
+  const auto b = g.add_external("B", "comm", stream_b, session->task(alltoall_request({0, 2}, Bytes(100'000'000))));
+  engine::Executor ex(g, q);
+  ex.run();
+  CHECK(std::abs(ex.finish_time(b).count() - (1'000'000'000 + 2'000'000)) <= 2);
+  CHECK(std::abs(ex.finish_time(a).count() - (1'500'000'000 + 2'000'000)) <= 2);
+  CHECK(std::abs(flow.time(alltoall_request({0, 1}, Bytes(200'000'000))).count() - (1'000'000'000 + 2'000'000)) <= 2);
+}
+
+TEST_CASE("the closed-form comm model has no shared network: a step keeps fixed-duration collectives") {
+  comm::ClosedFormComm closed(BytesPerSecond(100e9), Picoseconds(1'000'000));
+  engine::EventQueue q;
+  CHECK(closed.open_session(q) == nullptr);
+}
+
+namespace {
+const config::Catalog& catalog() {
+  static const config::Catalog c(SWITCHSIM_SOURCE_DIR);
+  return c;
+}
+// The step's graph run on a fresh queue: with `co_simulate`, every collective is an external
+// task on one shared network (the fast path of simulate_step bypassed); otherwise each has
+// the fixed duration of the collective timed alone.
+Picoseconds step_time(const model::StepInputs& in, comm::FlowComm& flow, bool co_simulate, bool* overlapped = nullptr) {
+  const auto plan = model::plan_step(in);
+  const compute::KernelModel kernels(in.cluster.device);
+  const model::PhaseCosts costs(kernels, in.model, in.layout.tp);
+  const auto memory = model::memory_per_device(in, model::memory_shape(in, plan));
+  engine::EventQueue q;
+  auto session = flow.open_session(q);
+  model::CommWiring wiring;
+  wiring.gradient_stream = true;
+  if (co_simulate) wiring.session = session.get();
+  const auto step = model::build_step_graph(in, plan, costs, flow, memory, false, wiring);
+  engine::Recorder recorder;
+  engine::Executor ex(step.graph, q, &recorder);
+  const auto makespan = ex.run();
+  if (overlapped) {
+    // Whether some two communication tasks ran at the same time.
+    std::vector<std::pair<std::int64_t, std::int64_t>> spans;
+    for (const auto& r : recorder.records())
+      if (std::find(step.comm_tasks.begin(), step.comm_tasks.end(), r.task) != step.comm_tasks.end())
+        spans.emplace_back(r.start.count(), r.end.count());
+    std::sort(spans.begin(), spans.end());
+    *overlapped = false;
+    for (std::size_t i = 1; i < spans.size(); ++i)
+      if (spans[i].first < spans[i - 1].second) *overlapped = true;
+  }
+  return makespan;
+}
+}  // namespace
+
+TEST_CASE("a co-simulated step whose collectives never overlap takes the time of its collectives timed alone") {
+  // Gradient all-reduces after the whole backward pass (not overlapped): every collective
+  // runs alone on the shared network, so each takes its time alone, and the step too.
+  model::Scenario s;
+  s.model = "switch-base-8";
+  s.cluster = "dgx-h100-8";
+  s.batch_tokens = 1 << 16;
+  s.overlap = false;
+  for (const std::string allreduce : {"ring", "tree", "auto"}) {
+    INFO(allreduce);
+    s.allreduce_algorithm = allreduce;
+    const auto inputs = model::make_inputs(s, catalog());
+    comm::FlowComm flow(inputs.cluster, {}, net::ConcurrentOptions{true, false});
+    bool overlapped = true;
+    const auto alone = step_time(inputs, flow, false, &overlapped);
+    REQUIRE_FALSE(overlapped);
+    const auto shared = step_time(inputs, flow, true);
+    CHECK(shared.seconds() == Approx(alone.seconds()).epsilon(1e-9));
+    // simulate_step takes the fast path here and gives the same time.
+    CHECK(model::simulate_step(inputs, flow).step_time == alone);
+  }
+}
+
+TEST_CASE("a step whose gradient all-reduce overlaps the backward all-to-alls is co-simulated, and contention can only slow it") {
+  // dp = 8 on one NVSwitch node: the per-layer gradient all-reduce (its own stream) runs while
+  // the next layer's backward all-to-alls cross the same NVLinks. One bottleneck per GPU link:
+  // sharing it cannot finish any collective earlier than alone, so the co-simulated step is at
+  // least the step with every collective taking its time alone on its stream; here it is
+  // strictly longer, since the overlapped all-to-alls hold up the compute chain.
+  model::Scenario s;
+  s.model = "switch-base-8";
+  s.cluster = "dgx-h100-8";
+  s.batch_tokens = 1 << 16;
+  s.overlap = true;
+  s.allreduce_algorithm = "ring";
+  const auto inputs = model::make_inputs(s, catalog());
+  comm::FlowComm flow(inputs.cluster, {}, net::ConcurrentOptions{true, false});
+  bool overlapped = false;
+  const auto alone = step_time(inputs, flow, false, &overlapped);
+  REQUIRE(overlapped);
+  const auto shared = step_time(inputs, flow, true);
+  CHECK(shared > alone);
+  CHECK(model::simulate_step(inputs, flow).step_time == shared);
+}
+
+TEST_CASE("every workload algorithm becomes the network algorithm of the same name, and names round-trip") {
+  for (const auto a : {model::CommAlgorithm::direct, model::CommAlgorithm::pairwise, model::CommAlgorithm::hierarchical,
+                       model::CommAlgorithm::ring, model::CommAlgorithm::tree}) {
+    auto r = alltoall_request({0, 1, 2, 3}, Bytes(1'000));
+    r.algorithm = a;
+    const auto specs = comm::collective_specs(r);
+    REQUIRE(specs.size() == 1);
+    CHECK(net::to_string(specs[0].algorithm) == model::comm_algorithm_name(a));
+    CHECK(model::parse_comm_algorithm(model::comm_algorithm_name(a)) == a);
+  }
+  CHECK_FALSE(model::parse_comm_algorithm("auto"));
+  CHECK_FALSE(model::parse_comm_algorithm("Ring"));
+}
+
+TEST_CASE("an algorithm name is parsed once at the edge: a wrong one is refused naming the option") {
+  model::Scenario s;
+  s.model = "switch-base-8";
+  s.cluster = "dgx-h100-8";
+  s.batch_tokens = 1 << 16;
+  s.alltoall_algorithm = "ring";  // an all-reduce algorithm
+  CHECK_THROWS_WITH(model::make_inputs(s, catalog()),
+                    "--alltoall-algo must be direct, pairwise, hierarchical or auto, got 'ring'");
+  s.alltoall_algorithm = "auto";
+  s.allreduce_algorithm = "rnig";
+  CHECK_THROWS_WITH(model::make_inputs(s, catalog()), "--allreduce-algo must be ring, tree, hierarchical or auto, got 'rnig'");
+  s.allreduce_algorithm = "tree";
+  const auto in = model::make_inputs(s, catalog());
+  CHECK_FALSE(in.alltoall_algorithm.has_value());  // auto
+  CHECK(in.allreduce_algorithm == model::CommAlgorithm::tree);
 }

@@ -192,12 +192,12 @@ TEST_CASE("the closed-form tree all-reduce takes 2 S/B + 2 ceil(log2 n) alpha") 
   comm::ClosedFormComm comm(BytesPerSecond(1e12), Picoseconds(1'000'000));
   CommRequest r;
   r.op = CommOp::allreduce;
-  r.algorithm = "tree";
+  r.algorithm = CommAlgorithm::tree;
   r.bytes_per_rank = Bytes(1'000'000);
   r.groups = {std::vector<std::int32_t>(1000)};
   // 2 MB at 1 TB/s = 2,000,000 ps; ceil(log2 1000) = 10 -> 20 latencies.
   CHECK(comm.time(r).count() == 2'000'000 + 20'000'000);
-  r.algorithm = "ring";
+  r.algorithm = CommAlgorithm::ring;
   // 2 * 999/1000 MB = 1,998,000 ps + 1998 latencies.
   CHECK(comm.time(r).count() == 1'998'000 + 1'998'000'000LL);
 }

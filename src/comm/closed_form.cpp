@@ -4,7 +4,6 @@
 #include <stdexcept>
 #include <variant>
 
-#include "net/collective.hpp"
 
 namespace switchsim::comm {
 
@@ -12,14 +11,12 @@ Picoseconds ClosedFormComm::time(const model::CommRequest& r) {
   if (r.groups.empty()) return Picoseconds(0);
   const auto n = static_cast<std::int64_t>(r.groups.front().size());
   if (n <= 1) return Picoseconds(0);
-  const auto algorithm = net::parse_algorithm(r.algorithm);
-  if (!algorithm) throw std::invalid_argument("closed-form network: unknown algorithm '" + r.algorithm + "'");
   // (n-1)/n of S, rounded up to whole bytes.
   const Bytes share = Bytes::from_double(r.bytes_per_rank.as_double() * static_cast<double>(n - 1) /
                                          static_cast<double>(n));
   switch (r.op) {
     case model::CommOp::alltoall:
-      if (*algorithm == net::Algorithm::pairwise) return share / bandwidth_ + latency_ * (n - 1);
+      if (r.algorithm == model::CommAlgorithm::pairwise) return share / bandwidth_ + latency_ * (n - 1);
       return share / bandwidth_ + latency_;
     case model::CommOp::alltoallv: {
       Bytes worst(0);
@@ -35,7 +32,7 @@ Picoseconds ClosedFormComm::time(const model::CommRequest& r) {
       return worst / bandwidth_ + latency_;
     }
     case model::CommOp::allreduce:
-      if (*algorithm == net::Algorithm::tree) {
+      if (r.algorithm == model::CommAlgorithm::tree) {
         // Pipelined binary tree: reduce up and broadcast down, each at full bandwidth,
         // 2 * ceil(log2 n) message latencies.
         std::int64_t depth = 0;

@@ -13,9 +13,7 @@
 //   all-reduce tree        2 * S/B + 2 ceil(log2 n) * alpha (pipelined binary tree)
 //   other algorithms       as the ring (hierarchical needs the node size this model lacks)
 //   all-gather, reduce-scatter ring   (n-1)/n * S/B + (n-1) * alpha
-// Groups never contend with each other here; that is what the flow-level model adds. The
-// algorithm is read as net::Algorithm, the flow model's enum (an unknown name throws
-// std::invalid_argument).
+// Groups never contend with each other here; that is what the flow-level model adds.
 
 #include <memory>
 

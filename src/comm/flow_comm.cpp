@@ -8,9 +8,23 @@
 
 #include "net/collective.hpp"
 #include "net/concurrent.hpp"
+#include "net/shared_network.hpp"
 
 namespace switchsim::comm {
 namespace {
+
+// The workload's names for the network's (model/ cannot see net/); one case per value, so a
+// new algorithm on either side breaks the build here (-Wswitch) until it is mapped.
+net::Algorithm to_net(model::CommAlgorithm algorithm) {
+  switch (algorithm) {
+    case model::CommAlgorithm::direct: return net::Algorithm::direct;
+    case model::CommAlgorithm::pairwise: return net::Algorithm::pairwise;
+    case model::CommAlgorithm::hierarchical: return net::Algorithm::hierarchical;
+    case model::CommAlgorithm::ring: return net::Algorithm::ring;
+    case model::CommAlgorithm::tree: return net::Algorithm::tree;
+  }
+  throw std::logic_error("unknown algorithm");
+}
 
 net::CollectiveOp to_net(model::CommOp op) {
   switch (op) {
@@ -24,7 +38,7 @@ net::CollectiveOp to_net(model::CommOp op) {
 }
 
 std::string cache_key(const model::CommRequest& r) {
-  std::string key = fmt::format("{}|{}|{}|", model::comm_op_name(r.op), r.algorithm, r.bytes_per_rank.count());
+  std::string key = fmt::format("{}|{}|{}|", model::comm_op_name(r.op), model::comm_algorithm_name(r.algorithm), r.bytes_per_rank.count());
   for (const auto& g : r.groups) key += fmt::format("{}/", fmt::join(g, ","));
   key += "|";
   for (const auto& row : r.matrix)
@@ -32,17 +46,37 @@ std::string cache_key(const model::CommRequest& r) {
   return key;
 }
 
+// One step's shared network (net/shared_network.hpp); its solves go to the FlowComm's count.
+class FlowSession final : public model::CommSession {
+ public:
+  FlowSession(const topology::Topology& topo, engine::EventQueue& queue, std::uint64_t& solves, std::uint64_t& used)
+      : shared_(topo, queue), solves_(solves), used_(used) {}
+  FlowSession(const FlowSession&) = delete;
+  FlowSession& operator=(const FlowSession&) = delete;
+  ~FlowSession() override {
+    solves_ += shared_.network().solves();
+    if (shared_.started() > 0) ++used_;
+  }
+  engine::ExternalStart task(const model::CommRequest& request) override {
+    return shared_.collective_task(collective_specs(request));
+  }
+
+ private:
+  net::SharedNetwork shared_;
+  std::uint64_t& solves_;
+  std::uint64_t& used_;
+};
+
 }  // namespace
 
 std::vector<net::CollectiveSpec> collective_specs(const model::CommRequest& request) {
-  const auto algorithm = net::parse_algorithm(request.algorithm);
-  if (!algorithm) throw std::invalid_argument("flow network: unknown algorithm '" + request.algorithm + "'");
+  const net::Algorithm algorithm = to_net(request.algorithm);
   std::vector<net::CollectiveSpec> specs;
   specs.reserve(request.groups.size());
   for (const auto& group : request.groups) {
     net::CollectiveSpec spec;
     spec.op = to_net(request.op);
-    spec.algorithm = *algorithm;
+    spec.algorithm = algorithm;
     spec.ranks = group;
     spec.bytes_per_rank = request.bytes_per_rank;
     spec.matrix = request.matrix;
@@ -58,6 +92,10 @@ Picoseconds FlowComm::time(const model::CommRequest& request) { return run(reque
 
 std::map<std::string, double> FlowComm::link_class_peaks(const model::CommRequest& request) {
   return run(request).class_peaks;
+}
+
+std::unique_ptr<model::CommSession> FlowComm::open_session(engine::EventQueue& queue) {
+  return std::make_unique<FlowSession>(topology_, queue, solves_, co_simulated_steps_);
 }
 
 const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {

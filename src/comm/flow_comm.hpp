@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,9 @@
 namespace switchsim::comm {
 
 // The network collectives of a request, one per group (what FlowComm times, and what a
-// net::SharedNetwork's collective_task runs in a co-simulated step). Throws
-// std::invalid_argument for an algorithm the network does not know.
+// net::SharedNetwork's collective_task runs in a co-simulated step). The algorithm maps one
+// to one (model::CommAlgorithm -> net::Algorithm); an op it does not implement throws
+// std::invalid_argument when the collective's rounds are built.
 std::vector<net::CollectiveSpec> collective_specs(const model::CommRequest& request);
 
 class FlowComm final : public model::CommModel {
@@ -29,8 +31,13 @@ class FlowComm final : public model::CommModel {
   Picoseconds time(const model::CommRequest& request) override;
   std::string name() const override { return "flow"; }
   std::map<std::string, double> link_class_peaks(const model::CommRequest& request) override;
-  // Max-min solves so far (cache hits cost none), for benchmarks.
+  // Co-simulation: one net::SharedNetwork on the step's queue; each communication task runs
+  // collective_specs(request) on it. Its max-min solves are added to solves() when it closes.
+  std::unique_ptr<model::CommSession> open_session(engine::EventQueue& queue) override;
+  // Max-min solves so far (cache hits cost none; co-simulated steps' included), for benchmarks.
   std::uint64_t solves() const { return solves_; }
+  // Sessions (steps) that ran at least one collective on their shared network.
+  std::uint64_t co_simulated_steps() const { return co_simulated_steps_; }
   // The cluster's topology, for a net::SharedNetwork in a co-simulated step.
   const topology::Topology& topology() const { return topology_; }
 
@@ -44,6 +51,7 @@ class FlowComm final : public model::CommModel {
   const Outcome& run(const model::CommRequest& request);
   std::map<std::string, Outcome> cache_;
   std::uint64_t solves_ = 0;
+  std::uint64_t co_simulated_steps_ = 0;
 };
 
 }  // namespace switchsim::comm

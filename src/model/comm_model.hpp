@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/event_queue.hpp"
+#include "engine/task_graph.hpp"
+#include "model/comm_algorithm.hpp"
 #include "units/units.hpp"
 
 namespace switchsim::model {
@@ -19,11 +22,22 @@ std::string comm_op_name(CommOp op);
 
 struct CommRequest {
   CommOp op = CommOp::alltoall;
-  std::string algorithm = "direct";  // direct, pairwise, hierarchical, ring, tree
+  CommAlgorithm algorithm = CommAlgorithm::direct;
   std::vector<std::vector<std::int32_t>> groups;  // device ids, in rank order; all groups run concurrently
   Bytes bytes_per_rank;                           // sent (all-to-all) or held (all-reduce) by each rank
   // alltoallv only: bytes from rank i to rank j of a group, the same pattern in every group.
   std::vector<std::vector<Bytes>> matrix;
+};
+
+// Co-simulation (SimGrid's design): one shared network per step on the step's event queue.
+// Each communication task becomes an external task that the network ends, so collectives
+// that overlap in time share links. Opened per step by CommModel::open_session.
+class CommSession {
+ public:
+  virtual ~CommSession() = default;
+  // The start of an external task that runs `request` (its algorithm resolved, never "auto")
+  // on the session's network from the moment the executor starts it.
+  virtual engine::ExternalStart task(const CommRequest& request) = 0;
 };
 
 class CommModel {
@@ -34,6 +48,9 @@ class CommModel {
   // Peak utilization (load / bandwidth) per link class (nvlink, nic, leaf-spine, ...) while
   // `request` runs, for traces; empty when the model does not see links.
   virtual std::map<std::string, double> link_class_peaks(const CommRequest& /*request*/) { return {}; }
+  // A co-simulation session on `queue` (the step's), or none when the model times each
+  // collective alone (closed forms): then the step keeps fixed-duration communication tasks.
+  virtual std::unique_ptr<CommSession> open_session(engine::EventQueue& /*queue*/) { return nullptr; }
 };
 
 // The implementations live in comm/: comm::FlowComm (the flow-level network) and

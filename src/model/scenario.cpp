@@ -1,8 +1,12 @@
 #include "model/scenario.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <stdexcept>
+#include <vector>
 
 #include "model/dispatch_cost.hpp"
 #include "model/precision.hpp"
@@ -25,6 +29,18 @@ T option(const std::string& name, const std::string& value, Parse parse) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(name + ": " + e.what());
   }
+}
+
+// "auto" (absent: the fastest of `allowed` per request) or one of `allowed`, by name.
+std::optional<CommAlgorithm> algorithm_choice(const std::string& option_name, const std::string& value,
+                                              std::initializer_list<CommAlgorithm> allowed) {
+  if (value == "auto") return std::nullopt;
+  const auto algorithm = parse_comm_algorithm(value);
+  if (algorithm && std::find(allowed.begin(), allowed.end(), *algorithm) != allowed.end()) return algorithm;
+  std::vector<std::string> names;
+  for (auto a : allowed) names.push_back(comm_algorithm_name(a));
+  throw std::invalid_argument(
+      fmt::format("{} must be {} or auto, got '{}'", option_name, fmt::join(names, ", "), value));
 }
 
 // --dispatch, --group-size, --remat, --matmul-precision.
@@ -112,8 +128,10 @@ StepInputs make_inputs(const Scenario& s, const config::Catalog& catalog) {
                                 ", got " + std::to_string(s.microbatches));
   in.microbatches = s.microbatches;
   in.overlap_grad_allreduce = s.overlap;
-  in.alltoall_algorithm = s.alltoall_algorithm;
-  in.allreduce_algorithm = s.allreduce_algorithm;
+  in.alltoall_algorithm = algorithm_choice("--alltoall-algo", s.alltoall_algorithm,
+                                           {CommAlgorithm::direct, CommAlgorithm::pairwise, CommAlgorithm::hierarchical});
+  in.allreduce_algorithm = algorithm_choice("--allreduce-algo", s.allreduce_algorithm,
+                                            {CommAlgorithm::ring, CommAlgorithm::tree, CommAlgorithm::hierarchical});
   apply_step_options(s, in);
   token_shape(in);  // validates the batch split
   return in;

@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "compute/kernel_model.hpp"
 #include "engine/executor.hpp"
 #include "model/model_stats.hpp"
@@ -12,17 +18,37 @@
 namespace switchsim::model {
 namespace {
 
+// Whether two communication tasks ran at the same time (intervals of positive overlap).
+bool comm_overlaps(const StepGraph& step, const engine::Recorder& recorder) {
+  std::vector<bool> is_comm(step.graph.task_count(), false);
+  for (auto id : step.comm_tasks) is_comm[id] = true;
+  std::vector<std::pair<Picoseconds, Picoseconds>> spans;
+  for (const auto& rec : recorder.records())
+    if (is_comm[rec.task]) spans.emplace_back(rec.start, rec.end);
+  std::sort(spans.begin(), spans.end());
+  std::optional<Picoseconds> busy_until;
+  for (const auto& [start, end] : spans) {
+    if (busy_until && start < *busy_until) return true;
+    if (!busy_until || end > *busy_until) busy_until = end;
+  }
+  return false;
+}
+
 // Third stage: run the graph on the engine; the step time, busy time per phase, the trace.
-void run_step(const StepGraph& step, bool record_trace, StepResult& result) {
-  engine::EventQueue queue;
-  engine::Recorder recorder;
+void run_step(const StepGraph& step, engine::EventQueue& queue, engine::Recorder& recorder, StepResult& result) {
   engine::Executor executor(step.graph, queue, &recorder);
   result.step_time = executor.run();
+}
+
+void step_records(const StepGraph& step, const engine::Recorder& recorder, bool record_trace, StepResult& result) {
   result.tasks = static_cast<std::int64_t>(step.graph.task_count());
-  for (auto id : step.recompute_tasks) result.recompute_time += step.graph.task(id).duration;
+  std::vector<bool> is_recompute(step.graph.task_count(), false);
+  for (auto id : step.recompute_tasks) is_recompute[id] = true;
 
   Picoseconds busy{0};
   for (const auto& rec : recorder.records()) {
+    // How long a task ran (a co-simulated collective has no duration of its own).
+    if (is_recompute[rec.task]) result.recompute_time += rec.end - rec.start;
     const auto& task = step.graph.task(rec.task);
     const Picoseconds duration = rec.end - rec.start;
     result.phase_time[task.category] += duration;
@@ -85,8 +111,31 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
   const PhaseCosts costs(kernels, in.model, in.layout.tp);
   StepResult result;
   result.memory = memory_per_device(in, memory_shape(in, plan));
-  const StepGraph step = build_step_graph(in, plan, costs, comm, result.memory, record_trace);
-  run_step(step, record_trace, result);
+  // Co-simulation (docs/modelling.md, "Co-simulation"): when the comm model has a shared network, the
+  // gradient all-reduces get their own stream and every collective runs on one network per
+  // step. Fast path, exact: run the step first with each collective timed alone (the
+  // repeated-round shortcut); if no two communication tasks overlapped, each one ran alone
+  // on an idle network, which is what the shared network would have given it, task by task
+  // in time order, so that schedule is the co-simulated one. Otherwise co-simulate.
+  engine::EventQueue queue;
+  std::unique_ptr<CommSession> session = comm.open_session(queue);
+  CommWiring wiring;
+  wiring.gradient_stream = session != nullptr;
+  StepGraph step = build_step_graph(in, plan, costs, comm, result.memory, record_trace, wiring);
+  engine::Recorder recorder;
+  if (!session) {
+    run_step(step, queue, recorder, result);
+  } else {
+    engine::EventQueue alone_queue;
+    run_step(step, alone_queue, recorder, result);
+    if (comm_overlaps(step, recorder)) {
+      wiring.session = session.get();
+      step = build_step_graph(in, plan, costs, comm, result.memory, record_trace, wiring);
+      recorder = engine::Recorder{};
+      run_step(step, queue, recorder, result);
+    }
+  }
+  step_records(step, recorder, record_trace, result);
   step_metrics(in, plan, result);
   return result;
 }

@@ -13,12 +13,12 @@
 namespace switchsim::model {
 namespace {
 
-std::vector<const char*> auto_candidates(CommOp op) {
+std::vector<CommAlgorithm> auto_candidates(CommOp op) {
   switch (op) {
-    case CommOp::allreduce: return {"ring", "tree", "hierarchical"};
+    case CommOp::allreduce: return {CommAlgorithm::ring, CommAlgorithm::tree, CommAlgorithm::hierarchical};
     case CommOp::alltoall:
-    case CommOp::alltoallv: return {"direct", "hierarchical"};
-    default: return {"ring"};
+    case CommOp::alltoallv: return {CommAlgorithm::direct, CommAlgorithm::hierarchical};
+    default: return {CommAlgorithm::ring};
   }
 }
 
@@ -67,83 +67,81 @@ std::vector<std::vector<std::int32_t>> model_groups(const ParallelLayout& l) {
 // communication stream, forward then backward per microbatch, gradient buckets per layer.
 class StepBuilder {
  public:
-  StepBuilder(const StepInputs& in, CommModel& comm, const PhaseCosts& costs)
-      : in_(in), comm_(comm), costs_(costs) {
+  StepBuilder(CommModel& comm, const CommWiring& wiring) : comm_(comm), session_(wiring.session) {
     compute_ = graph_.add_resource("compute");
     network_ = graph_.add_resource("comm");
+    gradient_network_ = wiring.gradient_stream ? graph_.add_resource("grad_comm") : network_;
   }
 
   engine::TaskId compute(const std::string& name, const std::string& category, Picoseconds duration) {
     return chain(graph_.add_task(name, category, compute_, duration));
   }
-  engine::TaskId communicate(const std::string& name, const std::string& category, const CommRequest& request) {
-    const auto id = chain(graph_.add_task(name, category, network_, time_of(request)));
-    remember(id, request);
-    return id;
+  // `algorithm` absent: "auto", the fastest candidate for this request.
+  engine::TaskId communicate(const std::string& name, const std::string& category, const CommRequest& request,
+                             std::optional<CommAlgorithm> algorithm) {
+    return chain(comm_task(name, category, network_, request, algorithm));
   }
-  // A task on the comm stream that does not hold up the compute chain (overlapped).
+  // A gradient all-reduce: on the gradient stream, not holding up the compute chain (overlapped).
   engine::TaskId communicate_aside(const std::string& name, const std::string& category, const CommRequest& request,
-                                   engine::TaskId after) {
-    const auto id = graph_.add_task(name, category, network_, time_of(request));
-    remember(id, request);
+                                   std::optional<CommAlgorithm> algorithm, engine::TaskId after) {
+    const auto id = comm_task(name, category, gradient_network_, request, algorithm);
     graph_.add_dependency(after, id);
     aside_.push_back(id);
     return id;
   }
   engine::TaskId last() const { return *last_; }
-  // Link classes each communication task loaded, and how much (only when tracing).
-  const std::map<engine::TaskId, std::map<std::string, double>>& link_peaks() const { return link_peaks_; }
   void record_links(bool on) { record_links_ = on; }
 
-  // "auto" picks the fastest algorithm for this request, as NCCL's tuner does per size and scale.
-  Picoseconds time_of(const CommRequest& request) {
-    if (request.algorithm != "auto") return comm_.time(request);
-    std::optional<Picoseconds> best;
-    for (const char* algorithm : auto_candidates(request.op)) {
+  const std::vector<engine::TaskId>& aside() const { return aside_; }
+  engine::TaskGraph& graph() { return graph_; }
+  StepGraph finish() && { return StepGraph{std::move(graph_), std::move(link_peaks_), {}, std::move(comm_tasks_)}; }
+
+ private:
+  // "auto" picks the fastest algorithm for this request, each candidate timed alone, as
+  // NCCL's tuner picks per size and scale without knowing the other traffic.
+  std::pair<CommRequest, Picoseconds> resolve(CommRequest request, std::optional<CommAlgorithm> choice) {
+    if (choice) {
+      request.algorithm = *choice;
+      const Picoseconds t = comm_.time(request);
+      return {std::move(request), t};
+    }
+    std::optional<std::pair<CommRequest, Picoseconds>> best;
+    for (const CommAlgorithm algorithm : auto_candidates(request.op)) {
       CommRequest candidate = request;
       candidate.algorithm = algorithm;
       const Picoseconds t = comm_.time(candidate);
-      if (!best || t < *best) best = t;
+      if (!best || t < best->second) best.emplace(std::move(candidate), t);
     }
-    return *best;
+    return std::move(*best);
   }
-  const std::vector<engine::TaskId>& aside() const { return aside_; }
-  engine::TaskGraph& graph() { return graph_; }
-  StepGraph finish() && { return StepGraph{std::move(graph_), std::move(link_peaks_), {}}; }
-
- private:
+  engine::TaskId comm_task(const std::string& name, const std::string& category, engine::ResourceId stream,
+                           const CommRequest& request, std::optional<CommAlgorithm> algorithm) {
+    auto [chosen, duration] = resolve(request, algorithm);
+    const auto id = session_ ? graph_.add_external(name, category, stream, session_->task(chosen))
+                             : graph_.add_task(name, category, stream, duration);
+    comm_tasks_.push_back(id);
+    if (record_links_) {
+      // The trace shows the links of the chosen algorithm, timed alone.
+      auto peaks = comm_.link_class_peaks(chosen);
+      if (!peaks.empty()) link_peaks_.emplace(id, std::move(peaks));
+    }
+    return id;
+  }
   engine::TaskId chain(engine::TaskId id) {
     if (last_) graph_.add_dependency(*last_, id);
     last_ = id;
     return id;
   }
 
-  const StepInputs& in_;
   CommModel& comm_;
-  const PhaseCosts& costs_;
+  CommSession* session_;
   engine::TaskGraph graph_;
   engine::ResourceId compute_{};
   engine::ResourceId network_{};
-  void remember(engine::TaskId id, const CommRequest& request) {
-    if (!record_links_) return;
-    CommRequest chosen = request;
-    if (chosen.algorithm == "auto") {
-      // The trace shows the links of the algorithm auto picked.
-      for (const char* algorithm : auto_candidates(request.op)) {
-        CommRequest candidate = request;
-        candidate.algorithm = algorithm;
-        if (comm_.time(candidate) == graph_.task(id).duration) {
-          chosen = candidate;
-          break;
-        }
-      }
-    }
-    auto peaks = comm_.link_class_peaks(chosen);
-    if (!peaks.empty()) link_peaks_.emplace(id, std::move(peaks));
-  }
-
+  engine::ResourceId gradient_network_{};
   std::optional<engine::TaskId> last_;
   std::vector<engine::TaskId> aside_;
+  std::vector<engine::TaskId> comm_tasks_;
   bool record_links_ = false;
   std::map<engine::TaskId, std::map<std::string, double>> link_peaks_;
 };
@@ -151,7 +149,7 @@ class StepBuilder {
 }  // namespace
 
 StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const PhaseCosts& costs, CommModel& comm,
-                           const MemoryBreakdown& memory, bool record_trace) {
+                           const MemoryBreakdown& memory, bool record_trace, const CommWiring& wiring) {
   const auto& m = in.model;
   const ModelStats stats = compute_stats(m);
   const std::int64_t b = dtype_bytes(m.compute_dtype);
@@ -173,13 +171,11 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
       r.op = CommOp::alltoall;
       r.bytes_per_rank = load.alltoall_bytes_per_rank;
     }
-    r.algorithm = in.alltoall_algorithm;
     return r;
   };
   auto mp_allreduce = [&](std::int64_t rows) {
     CommRequest r;
     r.op = CommOp::allreduce;
-    r.algorithm = in.allreduce_algorithm;
     r.groups = mgroups;
     r.bytes_per_rank = Bytes(size_product("model-parallel all-reduce bytes", {rows, d, b}));
     return r;
@@ -187,13 +183,14 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
   auto grad_allreduce = [&](std::int64_t params, const std::vector<std::vector<std::int32_t>>& groups) {
     CommRequest r;
     r.op = CommOp::allreduce;
-    r.algorithm = in.allreduce_algorithm;
     r.groups = groups;
     r.bytes_per_rank = Bytes(params) * 4;  // fp32 gradients
     return r;
   };
 
-  StepBuilder builder(in, comm, costs);
+  StepBuilder builder(comm, wiring);
+  const std::optional<CommAlgorithm> a2a = in.alltoall_algorithm;
+  const std::optional<CommAlgorithm> ar = in.allreduce_algorithm;
   builder.record_links(record_trace);
   const std::int64_t T_enc = plan.shape.encoder_tokens;
   const std::int64_t T_dec = plan.shape.decoder_tokens;
@@ -223,23 +220,23 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
       return;
     }
     recompute_tasks.push_back(builder.compute(name + ".attn", "attention", attn.forward));
-    if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".attn.allreduce", "mp_allreduce", mp_allreduce(tokens)));
+    if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".attn.allreduce", "mp_allreduce", mp_allreduce(tokens), ar));
     if (!layer.sparse) {
       recompute_tasks.push_back(
           builder.compute(name + ".ffn", "dense_ffn", (layer.decoder ? dec_ffn : enc_ffn).forward));
-      if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".ffn.allreduce", "mp_allreduce", mp_allreduce(tokens)));
+      if (tp > 1) recompute_tasks.push_back(builder.communicate(name + ".ffn.allreduce", "mp_allreduce", mp_allreduce(tokens), ar));
       return;
     }
     const auto& load = layer.decoder ? *plan.decoder : *plan.encoder;
     const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
     recompute_tasks.push_back(builder.compute(name + ".router", "router", sc.router.forward));
     recompute_tasks.push_back(builder.compute(name + ".dispatch", "dispatch", sc.dispatch.forward));
-    recompute_tasks.push_back(builder.communicate(name + ".a2a_dispatch", "alltoall_dispatch", alltoall(load)));
+    recompute_tasks.push_back(builder.communicate(name + ".a2a_dispatch", "alltoall_dispatch", alltoall(load), a2a));
     recompute_tasks.push_back(builder.compute(name + ".experts", "expert_ffn", sc.experts.forward));
     if (tp > 1)
       recompute_tasks.push_back(
-          builder.communicate(name + ".experts.allreduce", "mp_allreduce", mp_allreduce(load.received_rows)));
-    recompute_tasks.push_back(builder.communicate(name + ".a2a_combine", "alltoall_combine", alltoall(load)));
+          builder.communicate(name + ".experts.allreduce", "mp_allreduce", mp_allreduce(load.received_rows), ar));
+    recompute_tasks.push_back(builder.communicate(name + ".a2a_combine", "alltoall_combine", alltoall(load), a2a));
     recompute_tasks.push_back(builder.compute(name + ".combine", "combine", sc.combine.forward));
   };
 
@@ -253,25 +250,25 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
       const std::int64_t tokens = layer.decoder ? T_dec : T_enc;
       const auto& attn = layer.decoder ? dec_attention : enc_attention;
       builder.compute(layer.name + ".attn.fwd" + suffix, "attention", attn.forward);
-      if (tp > 1) builder.communicate(layer.name + ".attn.allreduce" + suffix, "mp_allreduce", mp_allreduce(tokens));
+      if (tp > 1) builder.communicate(layer.name + ".attn.allreduce" + suffix, "mp_allreduce", mp_allreduce(tokens), ar);
       if (layer.sparse) {
         const auto& load = layer.decoder ? *plan.decoder : *plan.encoder;
         const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
         builder.compute(layer.name + ".router.fwd" + suffix, "router", sc.router.forward);
         builder.compute(layer.name + ".dispatch.fwd" + suffix, "dispatch", sc.dispatch.forward);
-        builder.communicate(layer.name + ".a2a_dispatch.fwd" + suffix, "alltoall_dispatch", alltoall(load));
+        builder.communicate(layer.name + ".a2a_dispatch.fwd" + suffix, "alltoall_dispatch", alltoall(load), a2a);
         builder.compute(layer.name + ".experts.fwd" + suffix, "expert_ffn", sc.experts.forward);
         if (tp > 1)
           builder.communicate(layer.name + ".experts.allreduce" + suffix, "mp_allreduce",
-                              mp_allreduce(load.received_rows));
-        builder.communicate(layer.name + ".a2a_combine.fwd" + suffix, "alltoall_combine", alltoall(load));
+                              mp_allreduce(load.received_rows), ar);
+        builder.communicate(layer.name + ".a2a_combine.fwd" + suffix, "alltoall_combine", alltoall(load), a2a);
         builder.compute(layer.name + ".combine.fwd" + suffix, "combine", sc.combine.forward);
       } else {
         const auto& ffn = layer.decoder ? dec_ffn : enc_ffn;
         builder.compute(layer.name + ".ffn.fwd" + suffix, "dense_ffn", ffn.forward);
       }
       if (tp > 1 && !layer.sparse)
-        builder.communicate(layer.name + ".ffn.allreduce" + suffix, "mp_allreduce", mp_allreduce(tokens));
+        builder.communicate(layer.name + ".ffn.allreduce" + suffix, "mp_allreduce", mp_allreduce(tokens), ar);
     }
     builder.compute("lm_head_loss.fwd" + suffix, "embedding", lm_head.forward);
     // Backward, layers in reverse.
@@ -284,24 +281,24 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
         const auto& load = layer.decoder ? *plan.decoder : *plan.encoder;
         const auto& sc = layer.decoder ? *dec_switch : *enc_switch;
         builder.compute(layer.name + ".combine.bwd" + suffix, "combine", sc.combine.backward);
-        builder.communicate(layer.name + ".a2a_combine.bwd" + suffix, "alltoall_combine", alltoall(load));
+        builder.communicate(layer.name + ".a2a_combine.bwd" + suffix, "alltoall_combine", alltoall(load), a2a);
         builder.compute(layer.name + ".experts.bwd" + suffix, "expert_ffn", sc.experts.backward);
         if (tp > 1)
           builder.communicate(layer.name + ".experts.allreduce.bwd" + suffix, "mp_allreduce",
-                              mp_allreduce(load.received_rows));
-        builder.communicate(layer.name + ".a2a_dispatch.bwd" + suffix, "alltoall_dispatch", alltoall(load));
+                              mp_allreduce(load.received_rows), ar);
+        builder.communicate(layer.name + ".a2a_dispatch.bwd" + suffix, "alltoall_dispatch", alltoall(load), a2a);
         builder.compute(layer.name + ".dispatch.bwd" + suffix, "dispatch", sc.dispatch.backward);
         builder.compute(layer.name + ".router.bwd" + suffix, "router", sc.router.backward);
       } else {
         const auto& ffn = layer.decoder ? dec_ffn : enc_ffn;
         if (tp > 1)
-          builder.communicate(layer.name + ".ffn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens));
+          builder.communicate(layer.name + ".ffn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens), ar);
         builder.compute(layer.name + ".ffn.bwd" + suffix, "dense_ffn", ffn.backward);
       }
       const auto& attn = layer.decoder ? dec_attention : enc_attention;
       if (in.remat == Remat::attention) recompute(layer, suffix);
       if (tp > 1)
-        builder.communicate(layer.name + ".attn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens));
+        builder.communicate(layer.name + ".attn.allreduce.bwd" + suffix, "mp_allreduce", mp_allreduce(tokens), ar);
       last_backward_of_layer[li] = builder.compute(layer.name + ".attn.bwd" + suffix, "attention", attn.backward);
     }
     last_embedding_backward = builder.compute("embed.bwd" + suffix, "embedding", embedding.backward);
@@ -316,14 +313,14 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
     const engine::TaskId after = in.overlap_grad_allreduce ? last_backward_of_layer[li] : builder.last();
     if (in.layout.dp > 1)
       builder.communicate_aside(layer.name + ".grad_allreduce", "allreduce",
-                                grad_allreduce(layer.dense_params / tp, dgroups), after);
+                                grad_allreduce(layer.dense_params / tp, dgroups), ar, after);
     if (layer.sparse && replicas)
       builder.communicate_aside(layer.name + ".expert_grad_allreduce", "allreduce",
-                                grad_allreduce(size_product("expert gradients", {layer.expert_params, local_experts}) / tp, rgroups), after);
+                                grad_allreduce(size_product("expert gradients", {layer.expert_params, local_experts}) / tp, rgroups), ar, after);
   }
   if (in.layout.dp > 1)
     builder.communicate_aside("embedding.grad_allreduce", "allreduce",
-                              grad_allreduce(stats.params_embedding / tp, dgroups), *last_embedding_backward);
+                              grad_allreduce(stats.params_embedding / tp, dgroups), ar, *last_embedding_backward);
 
   // The optimizer step after the last backward and every gradient all-reduce.
   const auto optimizer =

@@ -22,10 +22,24 @@ struct StepGraph {
   std::map<engine::TaskId, std::map<std::string, double>> link_peaks;
   // The rematerialization tasks (their durations add up to StepResult::recompute_time).
   std::vector<engine::TaskId> recompute_tasks;
+  // Every communication task, in creation order.
+  std::vector<engine::TaskId> comm_tasks;
 };
 
-// Collective times come from `comm` ("auto" algorithms: the fastest candidate per request).
+// How the communication tasks are wired (simulate.cpp decides; docs/modelling.md, "Co-simulation").
+struct CommWiring {
+  // The gradient all-reduces on their own serial stream ("grad_comm"), as DDP's reducer runs
+  // them on its process group's NCCL stream, beside the "comm" stream of the all-to-alls and
+  // model-parallel all-reduces. false: one "comm" stream for every collective.
+  bool gradient_stream = false;
+  // Co-simulation: each communication task is an external task this session's shared network
+  // ends. nullptr: a fixed duration from the CommModel, the collective timed alone.
+  CommSession* session = nullptr;
+};
+
+// Collective times come from `comm` ("auto" algorithms: the fastest candidate per request,
+// each timed alone; with a session the chosen algorithm then runs on the shared network).
 StepGraph build_step_graph(const StepInputs& inputs, const StepPlan& plan, const PhaseCosts& costs, CommModel& comm,
-                           const MemoryBreakdown& memory, bool record_trace);
+                           const MemoryBreakdown& memory, bool record_trace, const CommWiring& wiring = {});
 
 }  // namespace switchsim::model

@@ -7,6 +7,7 @@
 
 #include "config/cluster_config.hpp"
 #include "config/model_config.hpp"
+#include "model/comm_algorithm.hpp"
 #include "model/layout.hpp"
 #include "model/routing.hpp"
 #include "model/step_options.hpp"
@@ -30,8 +31,10 @@ struct StepInputs {
   // Data-parallel gradient all-reduce overlaps the backward pass (bucketed per layer), as
   // DDP and XLA do; all-to-alls never overlap the expert FFN that needs their data.
   bool overlap_grad_allreduce = true;
-  std::string alltoall_algorithm = "direct";
-  std::string allreduce_algorithm = "auto";  // auto: the fastest of ring, tree, hierarchical per request
+  // Absent: "auto", the fastest candidate per request (all-to-all: direct, hierarchical;
+  // all-reduce: ring, tree, hierarchical), each timed alone, as NCCL's tuner picks.
+  std::optional<CommAlgorithm> alltoall_algorithm = CommAlgorithm::direct;
+  std::optional<CommAlgorithm> allreduce_algorithm;
   std::int64_t step = 0;  // which step of a run: the trace step used, and the sampling seed
   // How tokens reach the experts (dispatch_cost.hpp); grouped implies Padding::dropless and
   // einsum Padding::capacity. group_size is S of the einsum's [G, S, E, C] masks.
