@@ -9,6 +9,7 @@
 
 #include "advise/memory_bound.hpp"
 #include "model/model_stats.hpp"
+#include "model/sampled_counts.hpp"
 #include "model/simulate.hpp"
 #include "sweep/dense_baseline.hpp"
 #include "advise/text_units.hpp"
@@ -166,7 +167,11 @@ class Worker {
   Worker(const config::Catalog& catalog, const sweep::CommFactory& make_comm)
       : comms_(make_comm), baselines_(catalog) {}
 
-  model::StepResult simulate(const model::StepInputs& in) { return model::simulate_step(in, comms_.for_cluster(in.cluster)); }
+  model::StepResult simulate(const model::StepInputs& in) {
+    model::StepInputs with_cache = in;
+    with_cache.sampled_counts = &sampled_counts_;
+    return model::simulate_step(with_cache, comms_.for_cluster(in.cluster));
+  }
 
   // The dense baseline's step time; none when the model names none or its point is invalid
   // (the dense model's batch may not split where the sparse one's does).
@@ -181,6 +186,8 @@ class Worker {
  private:
   sweep::CommModels comms_;
   sweep::DenseBaselines baselines_;
+  // Points differing only in capacity factor, remat, dispatch or optimizer draw the same loads.
+  model::SampledCountsCache sampled_counts_;
 };
 
 struct Pending {

@@ -30,6 +30,7 @@ SwitchPlan plan_stack(const StepInputs& in, std::int64_t tokens, std::mt19937_64
   p.routing = &in.routing;
   p.step = in.step;
   if (in.dispatch == Dispatch::einsum) p.capacity = device_capacity(in, tokens);
+  p.cache = in.sampled_counts;
   return plan_switch_layer(p, rng);
 }
 

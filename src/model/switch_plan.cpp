@@ -35,19 +35,40 @@ SwitchPlan plan_switch_layer(const SwitchPlanInputs& in, std::mt19937_64& rng) {
   // Traces: the step's counts as given for every group (no resampling), its P_i if recorded.
   std::vector<std::int64_t> traced_counts;
   const std::vector<double>* router_prob = nullptr;
-  std::vector<double> shares;
   if (traced) {
     traced_counts = trace_counts(*routing.trace, in.step, s.tokens);
     const auto& step = routing.trace->steps[static_cast<std::size_t>(in.step)];
     if (!step.router_prob.empty()) router_prob = &step.router_prob;
-  } else {
-    shares = expert_shares(routing, experts, in.step, rng);
   }
   if (router_prob) plan.aux_loss_sum = 0.0;
 
+  // Sampled routing: every group's counts drawn up front (or the same draws reused from the
+  // cache, with the generator left where drawing them would leave it: sampled_counts.hpp).
+  std::vector<std::vector<std::int64_t>> drawn;
+  if (!traced) {
+    const SampledCountsRequest request{.routing_kind = static_cast<int>(routing.kind),
+                                       .skew_kind = static_cast<int>(routing.skew.kind),
+                                       .skew_parameter = routing.skew.parameter,
+                                       .experts = experts,
+                                       .step = in.step,
+                                       .assignments_per_group = assignments_per_group,
+                                       .groups = in.groups};
+    const SampledCounts* reused = in.cache ? in.cache->find(request, rng) : nullptr;
+    if (reused) {
+      drawn = reused->per_group;
+      rng = reused->rng_after;
+    } else {
+      const std::mt19937_64 rng_before = rng;
+      const std::vector<double> shares = expert_shares(routing, experts, in.step, rng);
+      drawn.reserve(static_cast<std::size_t>(in.groups));
+      for (std::int64_t g = 0; g < in.groups; ++g) drawn.push_back(sample_counts(shares, assignments_per_group, rng));
+      if (in.cache) in.cache->insert(request, rng_before, SampledCounts{drawn, rng});
+    }
+  }
+
   std::vector<std::vector<std::int64_t>> member_counts;
   for (std::int64_t g = 0; g < in.groups; ++g) {
-    auto counts = traced ? traced_counts : sample_counts(shares, assignments_per_group, rng);
+    auto counts = traced ? traced_counts : std::move(drawn[static_cast<std::size_t>(g)]);
     const auto summary = summarize_load(counts, plan.capacity);
     const std::int64_t dropped = in.padding == Padding::capacity ? summary.dropped : 0;
     plan.assignments = size_sum("assignments", {plan.assignments, summary.assignments});

@@ -13,6 +13,7 @@
 
 #include "moe/layer_shape.hpp"
 #include "model/routing.hpp"
+#include "model/sampled_counts.hpp"
 #include "model/step_inputs.hpp"
 #include "units/units.hpp"
 
@@ -31,6 +32,8 @@ struct SwitchPlanInputs {
   // C when the dispatch fixes it otherwise (einsum: G groups of C each, dispatch_cost.hpp);
   // unset: expert_capacity of T.
   std::optional<std::int64_t> capacity;
+  // Reuse of sampled counts across calls (exact: sampled_counts.hpp); none: draw every time.
+  SampledCountsCache* cache = nullptr;
 };
 
 struct SwitchPlan {

@@ -63,7 +63,7 @@ std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
         // Several groups: the shortcut needs every group to end the round together, which
         // holds when every flow is delivered at the same instant.
         if (schedules.size() == 1 || timing.simultaneous) {
-          result.time = result.time + Picoseconds(detail::checked_mul(timing.duration.count(), first[j].count, "collective time"));
+          result.time = result.time + timing.duration * first[j].count;
           for (std::size_t l = 0; l < timing.peak_utilization.size(); ++l)
             result.peak_utilization[l] = std::max(result.peak_utilization[l], timing.peak_utilization[l]);
           result.solves += timing.solves;
@@ -82,7 +82,7 @@ std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
       if (!e || *e != *ended.front()) return std::nullopt;
     if (network.active_flows() != 0) throw std::logic_error("flows left after every round was delivered");
     const Picoseconds round = *ended.front() - start;
-    result.time = result.time + Picoseconds(detail::checked_mul(round.count(), first[j].count, "collective time"));
+    result.time = result.time + round * first[j].count;
   }
   for (std::size_t l = 0; l < result.peak_utilization.size(); ++l)
     result.peak_utilization[l] = std::max(result.peak_utilization[l], network.peak_utilization()[l]);

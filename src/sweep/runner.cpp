@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "config/error.hpp"
+#include "model/sampled_counts.hpp"
 #include "model/simulate.hpp"
 #include "sweep/dense_baseline.hpp"
 
@@ -33,7 +34,9 @@ class Worker {
     try {
       out.inputs = model::make_inputs(out.scenario, catalog_);
       auto& comm = comms_.for_cluster(out.inputs->cluster);
-      out.result = model::simulate_step(*out.inputs, comm);
+      model::StepInputs with_cache = *out.inputs;  // out.inputs outlives this worker: no cache pointer in it
+      with_cache.sampled_counts = &sampled_counts_;
+      out.result = model::simulate_step(with_cache, comm);
       out.dense_baseline_step_time_s = baselines_.step_time_s(*out.inputs, out.scenario, comm);
     } catch (const std::invalid_argument& e) {
       out.invalid_reason = e.what();
@@ -50,6 +53,8 @@ class Worker {
   const config::Catalog& catalog_;
   CommModels comms_;
   DenseBaselines baselines_;
+  // Points differing only in capacity factor, remat, dispatch or optimizer draw the same loads.
+  model::SampledCountsCache sampled_counts_;
 };
 
 }  // namespace

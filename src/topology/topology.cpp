@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "config/error.hpp"
+#include "units/checked.hpp"
 
 namespace switchsim::topology {
 
@@ -123,7 +124,7 @@ void Topology::build_symmetry(const std::vector<SymmetryGenerator>& generators) 
         throw std::logic_error("topology builder: a symmetry maps a link onto a different one");
       link_map[l] = it->second;
     }
-    s.group_order = detail::checked_mul(s.group_order, g.order, "symmetry group order");
+    s.group_order = size_product("symmetry group order", {s.group_order, g.order});
     s.generator_order.push_back(g.order);
     s.endpoint_maps.push_back(std::move(endpoint_map));
     s.link_maps.push_back(std::move(link_map));

@@ -7,10 +7,12 @@
 #include <cuda_runtime_api.h>
 #include <nccl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace switchsim::ref::cuda {
 
@@ -38,6 +40,16 @@ class DeviceBuffer {
   std::unique_ptr<void, Free> ptr_;
   std::int64_t bytes_ = 0;
 };
+
+// A new buffer on `device` holding `host` (at least one element's bytes, so an empty vector
+// still gets a valid pointer), copied in `stream`'s order. From pageable memory the copy has
+// read `host` when this returns, so the vector may go.
+template <typename T>
+DeviceBuffer upload(const std::vector<T>& host, int device, cudaStream_t stream) {
+  DeviceBuffer b(device, static_cast<std::int64_t>(std::max<std::size_t>(1, host.size()) * sizeof(T)));
+  check_cuda(cudaMemcpyAsync(b.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream), "H2D");
+  return b;
+}
 
 class Stream {
  public:

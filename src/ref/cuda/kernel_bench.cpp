@@ -58,14 +58,6 @@ DeviceBuffer filled_bf16(std::int64_t elements, cudaStream_t stream, std::uint64
   return b;
 }
 
-template <typename T>
-DeviceBuffer upload(const std::vector<T>& v, cudaStream_t stream) {
-  DeviceBuffer b(kDevice, static_cast<std::int64_t>(v.size() * sizeof(T)));
-  check_cuda(cudaMemcpyAsync(b.get(), v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice, stream), "H2D");
-  check_cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
-  return b;
-}
-
 void nccl_alltoall(KernelBench& out, int devices, bool quick) {
   if (devices < 2) {
     out.rows.push_back({"nccl_alltoall", 0, 0, "busGBps", 0, 0, "needs >= 2 GPUs in this process; skipped"});
@@ -177,9 +169,10 @@ KernelBench run_kernel_bench(bool quick) {
     std::int64_t kept = 0;
     for (const auto x : slots.token_slot) kept += x >= 0;
     std::vector<float> gate(static_cast<std::size_t>(T), 0.5f);
-    auto slot_assignment = upload(slots.slot_assignment, s);
-    auto token_slot = upload(slots.token_slot, s);
-    auto gates = upload(gate, s);
+    auto slot_assignment = upload(slots.slot_assignment, kDevice, s);
+    auto token_slot = upload(slots.token_slot, kDevice, s);
+    auto gates = upload(gate, kDevice, s);
+    check_cuda(cudaStreamSynchronize(s), "cudaStreamSynchronize");  // no copy inside the timed kernels
     for (const std::int64_t d : quick ? std::vector<std::int64_t>{1024} : std::vector<std::int64_t>{1024, 4096}) {
       auto x = filled_bf16(T * d, s, 7);
       auto rows = filled_bf16(E * C * d, s, 8);

@@ -24,13 +24,6 @@ namespace switchsim::ref::cuda {
 namespace {
 
 template <typename T>
-DeviceBuffer upload(const std::vector<T>& host, cudaStream_t s) {
-  DeviceBuffer b(0, static_cast<std::int64_t>(std::max<std::size_t>(1, host.size()) * sizeof(T)));
-  check_cuda(cudaMemcpyAsync(b.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, s), "check H2D");
-  return b;
-}
-
-template <typename T>
 std::vector<T> download(const DeviceBuffer& b, std::size_t n, cudaStream_t s) {
   std::vector<T> host(n);
   check_cuda(cudaMemcpyAsync(host.data(), b.get(), n * sizeof(T), cudaMemcpyDeviceToHost, s), "check D2H");
@@ -75,8 +68,8 @@ nlohmann::json check_make_slots(cudaStream_t s) {
   const auto p = positions_naive(r.expert_index, E);
   const std::int64_t C = moe::expert_capacity({.tokens = T, .experts = E, .top_k = k, .capacity_factor = 1.0, .min_capacity = 4});
   const auto want = capacity_slots(r.expert_index, p.position, T, E, C);
-  auto idx = upload(r.expert_index, s);
-  auto pos = upload(p.position, s);
+  auto idx = upload(r.expert_index, 0, s);
+  auto pos = upload(p.position, 0, s);
   DeviceBuffer offsets(0, 4 * (E + 1));
   DeviceBuffer token_slot(0, 4 * T * k);
   DeviceBuffer slot_assignment(0, 4 * E * C);
@@ -101,8 +94,8 @@ nlohmann::json check_dense(cudaStream_t s) {
   const std::int64_t C = moe::expert_capacity({.tokens = T, .experts = E, .top_k = k, .capacity_factor = 1.25, .min_capacity = 4});
   const std::int64_t S = E * C;
   const auto slots = capacity_slots(r.expert_index, p.position, T, E, C);
-  auto ts = upload(slots.token_slot, s);
-  auto gate = upload(r.gate, s);
+  auto ts = upload(slots.token_slot, 0, s);
+  auto gate = upload(r.gate, 0, s);
   DeviceBuffer dense(0, 2 * T * S);
   DeviceBuffer d_gate(0, 4 * T * k);
   check_cuda(cudaMemsetAsync(dense.get(), 0, static_cast<std::size_t>(2 * T * S), s), "memset");
@@ -130,7 +123,7 @@ nlohmann::json check_nonfinite(cudaStream_t s) {
   for (std::int64_t t = 0; t < T; t += 7) logits[static_cast<std::size_t>(t * E + t % E)] = std::numeric_limits<float>::quiet_NaN();
   for (std::int64_t t = 3; t < T; t += 11) logits[static_cast<std::size_t>(t * E)] = std::numeric_limits<float>::infinity();
   const auto want = softmax_topk_warp(logits, T, E, k);
-  auto dl = upload(logits, s);
+  auto dl = upload(logits, 0, s);
   DeviceBuffer probs(0, 4 * T * E), idx(0, 4 * T * k), gate(0, 4 * T * k), count(0, 4);
   check_cuda(cudaMemsetAsync(count.get(), 0, 4, s), "memset");
   kernels::softmax_topk(static_cast<float*>(dl.get()), static_cast<float*>(probs.get()),
@@ -180,7 +173,7 @@ nlohmann::json check_scan_many_experts(cudaStream_t s) {
   for (std::size_t a = 0; a < idx.size(); ++a) idx[a] = static_cast<std::int32_t>(counter_hash(6, 1, a) % E);
   const auto want = positions_naive(idx, E);
   const auto l = scan_launch(A, E, 1024);
-  auto didx = upload(idx, s);
+  auto didx = upload(idx, 0, s);
   DeviceBuffer chunk_counts(0, 4 * l.chunks * E), counts(0, 4 * E), pos(0, 4 * A);
   kernels::expert_positions(static_cast<std::int32_t*>(didx.get()), static_cast<std::int32_t*>(chunk_counts.get()),
                             static_cast<std::int32_t*>(counts.get()), static_cast<std::int32_t*>(pos.get()), A, E, 1024, s);
@@ -201,9 +194,9 @@ nlohmann::json check_aux_backward(cudaStream_t s) {
   std::vector<float> d_gate(static_cast<std::size_t>(T * k));
   for (std::size_t i = 0; i < d_gate.size(); ++i) d_gate[i] = counter_uniform(4, 9, i);
   const auto want = router_logit_grad(r.probs, r.expert_index, d_gate, T, E, k, kAuxAlpha);
-  auto probs = upload(r.probs, s);
-  auto idx = upload(r.expert_index, s);
-  auto dg = upload(d_gate, s);
+  auto probs = upload(r.probs, 0, s);
+  auto idx = upload(r.expert_index, 0, s);
+  auto dg = upload(d_gate, 0, s);
   DeviceBuffer first(0, 4 * E), dl(0, 4 * T * E);
   kernels::softmax_topk_backward(static_cast<float*>(probs.get()), static_cast<std::int32_t*>(idx.get()),
                                  static_cast<float*>(dg.get()), static_cast<std::int32_t*>(first.get()),
