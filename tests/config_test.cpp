@@ -1,5 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "config/catalog.hpp"
 #include "config/device_band.hpp"
 #include "config/error.hpp"
@@ -107,6 +113,33 @@ TEST_CASE("duplicate keys are refused at any depth, but equal keys in sibling ob
 TEST_CASE("a name that does not exist says how to find the right one") {
   const Catalog catalog(SWITCHSIM_SOURCE_DIR);
   CHECK_THAT(error_of([&] { catalog.model("switch-base-7"); }), Catch::Contains("switchsim list models"));
+}
+
+TEST_CASE("a remembering catalog reads a file once, shared by its copies; a plain one rereads it") {
+  namespace fs = std::filesystem;
+  const auto dir = fs::temp_directory_path() / ("switchsim_catalog_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "models");
+  const auto shipped = fs::path(SWITCHSIM_SOURCE_DIR) / "models" / "switch-base-8.json";
+  std::ifstream in(shipped);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto write = [&](const std::string& content) { std::ofstream(dir / "models" / "m.json") << content; };
+  write(text);
+  const Catalog plain(dir);
+  const Catalog remembering = plain.remembering();
+  const Catalog copy = remembering;  // shares what `remembering` read
+  CHECK(remembering.model("m").d_model == 768);
+  std::string wider = text;
+  const std::string narrow_field = "\"d_model\": 768";
+  const auto at = wider.find(narrow_field);
+  REQUIRE(at != std::string::npos);
+  wider.replace(at, narrow_field.size(), "\"d_model\": 1024");
+  write(wider);
+  CHECK(plain.model("m").d_model == 1024);
+  CHECK(remembering.model("m").d_model == 768);
+  CHECK(copy.model("m").d_model == 768);
+  CHECK(plain.remembering().model("m").d_model == 1024);  // a new remembering catalog reads afresh
+  fs::remove_all(dir);
 }
 
 TEST_CASE("a calibrated device carries a GEMM efficiency table and lo/hi spreads that round-trip") {

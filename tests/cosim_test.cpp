@@ -217,6 +217,34 @@ TEST_CASE("through the comm model's session, two all-to-alls of different sizes 
   CHECK(std::abs(flow.time(alltoall_request({0, 1}, Bytes(200'000'000))).count() - (1'000'000'000 + 2'000'000)) <= 2);
 }
 
+TEST_CASE("the flow model's cache tells requests apart by every field, and a repeated request costs no solve") {
+  // Crossbar of 4, 100 GB/s a link, 1 us a link. Direct all-to-all over {0, 1}, S = 200 MB:
+  // 100 MB a flow at 100 GB/s = 1 ms, + 2 us of latency. Over {0, 1, 2} with the same S: each
+  // rank sends S/3 to each of 2 peers over one 100 GB/s uplink = 2 x 66.7 MB / 100 GB/s.
+  comm::FlowComm flow(crossbar_cluster());
+  const auto pair = alltoall_request({0, 1}, Bytes(200'000'000));
+  const auto two = flow.time(pair);
+  CHECK(std::abs(two.count() - (1'000'000'000 + 2'000'000)) <= 2);
+  const auto solves = flow.solves();
+  CHECK(flow.time(pair) == two);
+  CHECK(flow.solves() == solves);  // answered from the cache
+  const auto three = flow.time(alltoall_request({0, 1, 2}, Bytes(200'000'000)));
+  CHECK(std::abs(three.count() - (2 * 66'666'667 * 10 + 2'000'000)) <= 20);
+  auto bigger = pair;
+  bigger.bytes_per_rank = Bytes(400'000'000);
+  CHECK(std::abs(flow.time(bigger).count() - (2'000'000'000 + 2'000'000)) <= 2);
+  // alltoallv: only the matrix differs between these two; 0 -> 1 carries 100 MB, then 300 MB.
+  model::CommRequest v;
+  v.op = model::CommOp::alltoallv;
+  v.algorithm = model::CommAlgorithm::direct;
+  v.groups = {{0, 1}};
+  v.matrix = {{Bytes(0), Bytes(100'000'000)}, {Bytes(0), Bytes(0)}};
+  auto heavier = v;
+  heavier.matrix[0][1] = Bytes(300'000'000);
+  CHECK(std::abs(flow.time(v).count() - (1'000'000'000 + 2'000'000)) <= 2);
+  CHECK(std::abs(flow.time(heavier).count() - (3'000'000'000 + 2'000'000)) <= 2);
+}
+
 TEST_CASE("the closed-form comm model has no shared network: a step keeps fixed-duration collectives") {
   comm::ClosedFormComm closed(BytesPerSecond(100e9), Picoseconds(1'000'000));
   engine::EventQueue q;

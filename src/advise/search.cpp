@@ -168,9 +168,7 @@ class Worker {
       : comms_(make_comm), baselines_(catalog) {}
 
   model::StepResult simulate(const model::StepInputs& in) {
-    model::StepInputs with_cache = in;
-    with_cache.sampled_counts = &sampled_counts_;
-    return model::simulate_step(with_cache, comms_.for_cluster(in.cluster));
+    return model::simulate_step(in, comms_.for_cluster(in.cluster), false, &sampled_counts_);
   }
 
   // The dense baseline's step time; none when the model names none or its point is invalid
@@ -225,8 +223,9 @@ std::vector<std::string> axis_or_default(const std::vector<std::string>& values)
 }  // namespace
 
 std::vector<Candidate> search(const SearchSpec& spec, const Limits& limits, const SampleEfficiency* efficiency,
-                              const config::Catalog& catalog, const sweep::CommFactory& make_comm, int threads,
+                              const config::Catalog& files, const sweep::CommFactory& make_comm, int threads,
                               const sweep::ProgressFn& progress) {
+  const config::Catalog catalog = files.remembering();  // one read of the model and cluster, not one per point
   const auto cluster = catalog.cluster(spec.cluster);
   const std::int64_t node = devices_per_node(cluster);
   bool any_layout = false;

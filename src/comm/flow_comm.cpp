@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 #include <optional>
 
 #include "net/collective.hpp"
@@ -35,15 +33,6 @@ net::CollectiveOp to_net(model::CommOp op) {
     case model::CommOp::reducescatter: return net::CollectiveOp::reducescatter;
   }
   throw std::logic_error("unknown collective");
-}
-
-std::string cache_key(const model::CommRequest& r) {
-  std::string key = fmt::format("{}|{}|{}|", model::comm_op_name(r.op), model::comm_algorithm_name(r.algorithm), r.bytes_per_rank.count());
-  for (const auto& g : r.groups) key += fmt::format("{}/", fmt::join(g, ","));
-  key += "|";
-  for (const auto& row : r.matrix)
-    for (const auto& b : row) key += fmt::format("{},", b.count());
-  return key;
 }
 
 // One step's shared network (net/shared_network.hpp); its solves go to the FlowComm's count.
@@ -99,8 +88,7 @@ std::unique_ptr<model::CommSession> FlowComm::open_session(engine::EventQueue& q
 }
 
 const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {
-  const auto key = cache_key(request);
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  if (auto it = cache_.find(request); it != cache_.end()) return it->second;
   const auto specs = collective_specs(request);
   const auto result = net::concurrent_collectives_time(topology_, specs, options_);
   solves_ += result.solves;
@@ -112,7 +100,7 @@ const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {
     auto& slot = outcome.class_peaks[name];
     slot = std::max(slot, peak);
   }
-  return cache_.emplace(key, std::move(outcome)).first->second;
+  return cache_.emplace(request, std::move(outcome)).first->second;
 }
 
 }  // namespace switchsim::comm

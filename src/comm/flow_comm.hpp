@@ -49,7 +49,9 @@ class FlowComm final : public model::CommModel {
     std::map<std::string, double> class_peaks;
   };
   const Outcome& run(const model::CommRequest& request);
-  std::map<std::string, Outcome> cache_;
+  // Keyed by the whole request (compared field by field, no copy on a lookup): a string key
+  // formatted from 1,024-device group lists cost more than the steps that asked for it.
+  std::map<model::CommRequest, Outcome> cache_;
   std::uint64_t solves_ = 0;
   std::uint64_t co_simulated_steps_ = 0;
 };

@@ -5,6 +5,9 @@
 // built from, else the current directory.
 
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,11 @@ class Catalog {
  public:
   explicit Catalog(std::filesystem::path data_dir);
   static Catalog from_environment();
+  // This catalog, reading each model and cluster file once: later calls return the first
+  // parse (thread-safe, shared by copies). For a search that builds thousands of points from
+  // the same few files, where reading and parsing them per point was a tenth of its time.
+  // A file changed during the search is not seen again.
+  Catalog remembering() const;
 
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::filesystem::path model_path(const std::string& name_or_path) const;
@@ -36,6 +44,12 @@ class Catalog {
  private:
   std::filesystem::path resolve(const std::string& name_or_path, const char* folder) const;
   std::filesystem::path data_dir_;
+  struct Remembered {
+    std::mutex mutex;
+    std::map<std::string, ModelConfig> models;
+    std::map<std::string, ClusterConfig> clusters;
+  };
+  std::shared_ptr<Remembered> remembered_;  // none: read every time
 };
 
 }  // namespace switchsim::config

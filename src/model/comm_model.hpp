@@ -27,6 +27,9 @@ struct CommRequest {
   Bytes bytes_per_rank;                           // sent (all-to-all) or held (all-reduce) by each rank
   // alltoallv only: bytes from rank i to rank j of a group, the same pattern in every group.
   std::vector<std::vector<Bytes>> matrix;
+  // Field by field (lexicographic): requests key the comm models' caches exactly.
+  friend auto operator<=>(const CommRequest&, const CommRequest&) = default;
+  friend bool operator==(const CommRequest&, const CommRequest&) = default;
 };
 
 // Co-simulation (SimGrid's design): one shared network per step on the step's event queue.

@@ -105,8 +105,9 @@ void step_metrics(const StepInputs& in, const StepPlan& plan, StepResult& result
 
 }  // namespace
 
-StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trace) {
-  const StepPlan plan = plan_step(in);
+StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trace,
+                         SampledCountsCache* sampled_counts) {
+  const StepPlan plan = plan_step(in, sampled_counts);
   const compute::KernelModel kernels(in.cluster.device);
   const PhaseCosts costs(kernels, in.model, in.layout.tp);
   StepResult result;

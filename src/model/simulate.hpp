@@ -18,7 +18,11 @@
 
 namespace switchsim::model {
 
+class SampledCountsCache;  // sampled_counts.hpp
+
 // Throws std::invalid_argument for inconsistent inputs (layout, batch split, capacity).
-StepResult simulate_step(const StepInputs& inputs, CommModel& comm, bool record_trace = false);
+// `sampled_counts`: a search's reuse of sampled routing loads across points (plan_step).
+StepResult simulate_step(const StepInputs& inputs, CommModel& comm, bool record_trace = false,
+                         SampledCountsCache* sampled_counts = nullptr);
 
 }  // namespace switchsim::model

@@ -107,24 +107,39 @@ class StepBuilder {
     }
     std::optional<std::pair<CommRequest, Picoseconds>> best;
     for (const CommAlgorithm algorithm : auto_candidates(request.op)) {
-      CommRequest candidate = request;
-      candidate.algorithm = algorithm;
-      const Picoseconds t = comm_.time(candidate);
-      if (!best || t < best->second) best.emplace(std::move(candidate), t);
+      request.algorithm = algorithm;
+      const Picoseconds t = comm_.time(request);
+      if (!best || t < best->second) best.emplace(request, t);
     }
     return std::move(*best);
   }
+  // What a request's tasks share: the chosen algorithm's duration, its co-simulated start and
+  // link peaks. The same collective recurs per layer, microbatch, direction and recompute;
+  // resolving (and copying 1,024-device group lists) per task was most of an advise search.
+  struct Resolved {
+    Picoseconds duration;
+    std::optional<engine::ExternalStart> start;
+    std::map<std::string, double> peaks;
+  };
+  const Resolved& resolved(const CommRequest& request, std::optional<CommAlgorithm> algorithm) {
+    const auto key = std::make_pair(&request, algorithm);
+    if (auto it = resolved_.find(key); it != resolved_.end()) return it->second;
+    auto [chosen, duration] = resolve(request, algorithm);
+    Resolved r{duration, std::nullopt, {}};
+    if (session_) r.start = session_->task(chosen);
+    // The trace shows the links of the chosen algorithm, timed alone.
+    if (record_links_) r.peaks = comm_.link_class_peaks(chosen);
+    return resolved_.emplace(key, std::move(r)).first->second;
+  }
+  // `request` must outlive the builder: it is resolved once, by address (build_step_graph keeps
+  // each distinct request in a node-stable map).
   engine::TaskId comm_task(const std::string& name, const std::string& category, engine::ResourceId stream,
                            const CommRequest& request, std::optional<CommAlgorithm> algorithm) {
-    auto [chosen, duration] = resolve(request, algorithm);
-    const auto id = session_ ? graph_.add_external(name, category, stream, session_->task(chosen))
-                             : graph_.add_task(name, category, stream, duration);
+    const Resolved& r = resolved(request, algorithm);
+    const auto id = r.start ? graph_.add_external(name, category, stream, *r.start)
+                            : graph_.add_task(name, category, stream, r.duration);
     comm_tasks_.push_back(id);
-    if (record_links_) {
-      // The trace shows the links of the chosen algorithm, timed alone.
-      auto peaks = comm_.link_class_peaks(chosen);
-      if (!peaks.empty()) link_peaks_.emplace(id, std::move(peaks));
-    }
+    if (!r.peaks.empty()) link_peaks_.emplace(id, r.peaks);
     return id;
   }
   engine::TaskId chain(engine::TaskId id) {
@@ -144,6 +159,7 @@ class StepBuilder {
   std::vector<engine::TaskId> comm_tasks_;
   bool record_links_ = false;
   std::map<engine::TaskId, std::map<std::string, double>> link_peaks_;
+  std::map<std::pair<const CommRequest*, std::optional<CommAlgorithm>>, Resolved> resolved_;
 };
 
 }  // namespace
@@ -161,8 +177,12 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
   const auto rgroups = replica_groups(in.layout);
   const auto mgroups = model_groups(in.layout);
 
-  auto alltoall = [&](const SwitchPlan& load) {
-    CommRequest r;
+  // Each distinct request is built once (node-stable maps: the builder resolves by address).
+  std::map<const SwitchPlan*, CommRequest> alltoall_requests;
+  auto alltoall = [&](const SwitchPlan& load) -> const CommRequest& {
+    auto [it, fresh] = alltoall_requests.try_emplace(&load);
+    CommRequest& r = it->second;
+    if (!fresh) return r;
     r.groups = egroups;
     if (in.padding == Padding::dropless) {
       r.op = CommOp::alltoallv;
@@ -173,15 +193,23 @@ StepGraph build_step_graph(const StepInputs& in, const StepPlan& plan, const Pha
     }
     return r;
   };
-  auto mp_allreduce = [&](std::int64_t rows) {
-    CommRequest r;
+  std::map<std::int64_t, CommRequest> mp_allreduce_requests;  // by rows
+  auto mp_allreduce = [&](std::int64_t rows) -> const CommRequest& {
+    auto [it, fresh] = mp_allreduce_requests.try_emplace(rows);
+    CommRequest& r = it->second;
+    if (!fresh) return r;
     r.op = CommOp::allreduce;
     r.groups = mgroups;
     r.bytes_per_rank = Bytes(size_product("model-parallel all-reduce bytes", {rows, d, b}));
     return r;
   };
-  auto grad_allreduce = [&](std::int64_t params, const std::vector<std::vector<std::int32_t>>& groups) {
-    CommRequest r;
+  // By parameter count and group list (data-parallel or expert-replica groups).
+  std::map<std::pair<std::int64_t, const void*>, CommRequest> grad_allreduce_requests;
+  auto grad_allreduce = [&](std::int64_t params, const std::vector<std::vector<std::int32_t>>& groups)
+      -> const CommRequest& {
+    auto [it, fresh] = grad_allreduce_requests.try_emplace(std::make_pair(params, static_cast<const void*>(&groups)));
+    CommRequest& r = it->second;
+    if (!fresh) return r;
     r.op = CommOp::allreduce;
     r.groups = groups;
     r.bytes_per_rank = Bytes(params) * 4;  // fp32 gradients

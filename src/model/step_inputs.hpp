@@ -14,8 +14,6 @@
 
 namespace switchsim::model {
 
-class SampledCountsCache;  // sampled_counts.hpp
-
 enum class Padding { capacity, dropless };
 enum class Optimizer { adafactor, adam };
 
@@ -45,9 +43,6 @@ struct StepInputs {
   Remat remat = Remat::none;       // remat.hpp
   // fp32 matmuls as bf16 passes (TPU, precision.hpp); already applied to cluster.device.
   std::optional<MatmulPrecision> matmul_precision;
-  // Not an input of the result: where a search keeps sampled routing loads to reuse across its
-  // points (exact, sampled_counts.hpp); none draws every time. Must outlive the simulation.
-  SampledCountsCache* sampled_counts = nullptr;
 };
 
 // Per-device, per-microbatch token counts derived from the inputs.

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::int64_t kMaxSampledGroups = 256;
 
-SwitchPlan plan_stack(const StepInputs& in, std::int64_t tokens, std::mt19937_64& rng) {
+SwitchPlan plan_stack(const StepInputs& in, std::int64_t tokens, std::mt19937_64& rng, SampledCountsCache* sampled_counts) {
   const auto& m = in.model;
   SwitchPlanInputs p;
   p.shape = moe::SwitchLayerShape{
@@ -30,7 +30,7 @@ SwitchPlan plan_stack(const StepInputs& in, std::int64_t tokens, std::mt19937_64
   p.routing = &in.routing;
   p.step = in.step;
   if (in.dispatch == Dispatch::einsum) p.capacity = device_capacity(in, tokens);
-  p.cache = in.sampled_counts;
+  p.cache = sampled_counts;
   return plan_switch_layer(p, rng);
 }
 
@@ -45,7 +45,7 @@ std::mt19937_64 step_rng(const StepInputs& in) {
 
 }  // namespace
 
-StepPlan plan_step(const StepInputs& in) {
+StepPlan plan_step(const StepInputs& in, SampledCountsCache* sampled_counts) {
   const auto& m = in.model;
   if (m.is_moe()) parse_layout(in.layout.text(), in.cluster.devices, *m.experts);  // re-validate
   if (in.layout.devices() != in.cluster.devices)
@@ -58,8 +58,8 @@ StepPlan plan_step(const StepInputs& in) {
 
   std::mt19937_64 rng = step_rng(in);
   if (m.is_moe()) {
-    plan.encoder = plan_stack(in, plan.shape.encoder_tokens, rng);
-    if (m.decoder_layers > 0) plan.decoder = plan_stack(in, plan.shape.decoder_tokens, rng);
+    plan.encoder = plan_stack(in, plan.shape.encoder_tokens, rng, sampled_counts);
+    if (m.decoder_layers > 0) plan.decoder = plan_stack(in, plan.shape.decoder_tokens, rng, sampled_counts);
   }
 
   // Per-layer plans, encoder then decoder, and their parameter counts for gradient buckets.

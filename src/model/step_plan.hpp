@@ -32,7 +32,9 @@ struct StepPlan {
 // Validates the inputs (layout, microbatches, batch split; std::invalid_argument) and plans
 // the step. Per-expert loads are sampled once per stack and step (seeded by inputs.seed and
 // inputs.step) and reused for its Switch layers; drop statistics come from up to 256 groups.
-StepPlan plan_step(const StepInputs& inputs);
+// `sampled_counts`: where a search keeps sampled routing loads to reuse across its points
+// (exact, sampled_counts.hpp; not an input of the result); none draws every time.
+StepPlan plan_step(const StepInputs& inputs, SampledCountsCache* sampled_counts = nullptr);
 
 // What memory_per_device needs from the plan.
 MemoryShape memory_shape(const StepInputs& inputs, const StepPlan& plan);

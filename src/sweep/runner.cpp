@@ -34,9 +34,7 @@ class Worker {
     try {
       out.inputs = model::make_inputs(out.scenario, catalog_);
       auto& comm = comms_.for_cluster(out.inputs->cluster);
-      model::StepInputs with_cache = *out.inputs;  // out.inputs outlives this worker: no cache pointer in it
-      with_cache.sampled_counts = &sampled_counts_;
-      out.result = model::simulate_step(with_cache, comm);
+      out.result = model::simulate_step(*out.inputs, comm, false, &sampled_counts_);
       out.dense_baseline_step_time_s = baselines_.step_time_s(*out.inputs, out.scenario, comm);
     } catch (const std::invalid_argument& e) {
       out.invalid_reason = e.what();
@@ -100,8 +98,9 @@ void parallel_for(std::size_t count, int threads, const std::function<ItemFn()>&
 }
 
 std::vector<PointOutcome> run_points(const Grid& grid, const std::vector<std::int64_t>& indices,
-                                     const config::Catalog& catalog, const CommFactory& make_comm, int threads,
+                                     const config::Catalog& files, const CommFactory& make_comm, int threads,
                                      const ProgressFn& progress, const PointFn& on_point) {
+  const config::Catalog catalog = files.remembering();  // one read of each model and cluster, not one per point
   std::vector<PointOutcome> outcomes(indices.size());
   std::int64_t done = 0;
   auto make_worker = [&]() -> ItemFn {
