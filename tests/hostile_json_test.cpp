@@ -11,6 +11,7 @@
 #include "config/error.hpp"
 #include "config/json_file.hpp"
 #include "config/limits.hpp"
+#include "fuzz/json_text.hpp"
 
 using namespace switchsim;
 
@@ -24,25 +25,13 @@ std::string error_of(const std::string& text) {
   return "accepted";
 }
 
-std::string repeated(std::size_t n, const std::string& element) {
-  std::string text;
-  text.reserve(n * (element.size() + 1) + 2);
-  text += '[';
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0) text += ',';
-    text += element;
-  }
-  text += ']';
-  return text;
-}
-
 // The old duplicate-key check (nlohmann's callback parser) rescanned the parent array at every
 // object end: 1.9 MB of "{}," took 68 s and 63 MB never finished. The check is now linear, so
 // four times the objects take about four times the CPU time (a quadratic check: sixteen). Both
 // sizes stay under kMaxJsonContainers, so the whole array is parsed and built each time. The
 // 5-second goal for the issue's 60 MB file is a speed target (`switchsim bench json`).
 double parse_cpu_seconds(std::size_t objects) {
-  const std::string text = repeated(objects, "{}");
+  const std::string text = fuzz::json_array_of(objects, "{}");
   const std::clock_t start = std::clock();
   const auto json = config::parse_json_text(text, "q.json");
   const double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
@@ -67,7 +56,7 @@ TEST_CASE("parsing an array of empty objects takes time linear in its length") {
 TEST_CASE("the issue's 60 MB array of empty objects is refused at the object past the container limit") {
   // 20 million objects: the root array is container 1, element i is container i + 2, so element
   // kMaxJsonContainers - 1 is the first past the limit.
-  const std::string text = repeated(20'000'000, "{}");
+  const std::string text = fuzz::json_array_of(20'000'000, "{}");
   REQUIRE(text.size() == 60'000'001);
   CHECK(error_of(text) == "f.json: /" + std::to_string(config::kMaxJsonContainers - 1) + ": more than " +
                               std::to_string(config::kMaxJsonContainers) +
@@ -94,21 +83,21 @@ TEST_CASE("keys past the key limit and nesting past the depth limit are refused 
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 TEST_CASE("values past the value limit are refused at the first one past it") {
-  const std::string text = repeated(static_cast<std::size_t>(config::kMaxJsonValues), "0");
+  const std::string text = fuzz::json_array_of(static_cast<std::size_t>(config::kMaxJsonValues), "0");
   // The root array is value 1, so its element kMaxJsonValues - 1 is the first past the limit.
   CHECK(error_of(text) == "f.json: /" + std::to_string(config::kMaxJsonValues - 1) + ": more than " +
                               std::to_string(config::kMaxJsonValues) +
                               " JSON values in one file (switchsim's limit, see src/config/limits.hpp)");
-  CHECK(error_of(repeated(static_cast<std::size_t>(config::kMaxJsonValues - 1), "0")) == "accepted");
+  CHECK(error_of(fuzz::json_array_of(static_cast<std::size_t>(config::kMaxJsonValues - 1), "0")) == "accepted");
 }
 
 TEST_CASE("the largest legitimate inputs stay under the JSON limits") {
   // A routing trace of 1000 steps x 2048 experts with router probabilities (4.1 M values).
-  const std::string counts = repeated(2048, "512");
-  const std::string probs = repeated(2048, "0.00048828125");
+  const std::string counts = fuzz::json_array_of(2048, "512");
+  const std::string probs = fuzz::json_array_of(2048, "0.00048828125");
   const std::string step = R"({"counts": )" + counts + R"(, "router_prob": )" + probs + "}";
   const auto trace = config::parse_json_text(R"({"experts": 2048, "tokens_per_group": 1048576, "steps": )" +
-                                                 repeated(1000, step) + "}",
+                                                 fuzz::json_array_of(1000, step) + "}",
                                              "trace.json");
   CHECK(trace["steps"].size() == 1000);
   CHECK(trace["steps"][999]["router_prob"].size() == 2048);
@@ -116,7 +105,7 @@ TEST_CASE("the largest legitimate inputs stay under the JSON limits") {
   std::string row = "{";
   for (int c = 0; c < 40; ++c) row += (c > 0 ? ",\"column_" : "\"column_") + std::to_string(c) + "\":1.25e-3";
   row += "}";
-  const auto results = config::parse_json_text(R"({"rows": )" + repeated(47'000, row) + "}", "results.json");
+  const auto results = config::parse_json_text(R"({"rows": )" + fuzz::json_array_of(47'000, row) + "}", "results.json");
   CHECK(results["rows"].size() == 47'000);
   CHECK(results["rows"][46'999]["column_39"].get<double>() == 1.25e-3);
 }

@@ -94,7 +94,7 @@ TEST_CASE("the expert phase adds the regrouping copies: 4 x received rows x d x 
   m.compute_dtype = DType::fp32;
   m.router_dtype = DType::fp32;
   const PhaseCosts costs(kernels, m, 1);
-  const auto ffn = costs.expert_ffn({8, 8});
+  const auto ffn = costs.expert_ffn_loop({8, 8});
   // 16 received rows x 8 x 4 B x 4 = 2048 B at 1 B/ps = 2048 ps, forward and backward.
   CHECK(p.phase.at("expert_ffn") == ffn.forward + ffn.backward + Picoseconds(2 * 2048));
 }
@@ -172,4 +172,31 @@ TEST_CASE("dropless placement: bytes member to member and the most loaded member
   // Ties go to the first member.
   CHECK(place_dropless({{1, 1}, {1, 1}}, Bytes(1)).critical_rows == std::vector<std::int64_t>{2});
   CHECK_THROWS_AS(place_dropless({{1, 2, 3}, {1, 2, 3}}, Bytes(1)), std::invalid_argument);
+}
+
+TEST_CASE("the CPU expert phase is ref/cpu's loop of sgemm calls over exactly each expert's rows, no tile padding") {
+  // 1 B/ps, GEMMs bound by their bytes (m k + k n + m n) x 4 B. ReLU, d = 8, d_ff = 16.
+  // Expert with 3 rows: up (3,16,8) = (24 + 128 + 48) x 4 = 800; activation 2 x 3 x 16 x 4 = 384;
+  // down (3,8,16) = 800: forward 1984. Backward: each GEMM's two (dX: (m,k,n), dW: (k,n,m)) are
+  // 800 each: 4 x 800 + 384 = 3584. The expert with no rows runs no GEMM; its backward zero-fills
+  // (wi + wo) 2 x 8 x 16 x 4 = 1024 B of gradients.
+  const auto cluster = byte_per_ps_cluster(1);
+  const compute::KernelModel kernels(cluster.device);
+  config::ModelConfig m;
+  m.d_model = 8;
+  m.d_ff = 16;
+  m.experts = 2;
+  m.ffn = config::FfnKind::relu;
+  m.compute_dtype = DType::fp32;
+  const PhaseCosts relu(kernels, m, 1);
+  const auto c = relu.expert_ffn_loop({3, 0});
+  CHECK(c.forward == Picoseconds(1984));
+  CHECK(c.backward == Picoseconds(3584 + 1024));
+  // The grouped-GEMM form pads each expert to the tile (4 rows here): it would cost more.
+  CHECK(relu.expert_ffn({3, 0}).forward > c.forward);
+  // GEGLU: two input sgemm calls of d_ff columns each (2,16,8) = (16 + 128 + 32) x 4 = 704 B,
+  // activations 3 x 2 x 16 x 4 = 384, down (2,8,16) = 704: forward 2 x 704 + 384 + 704.
+  m.ffn = config::FfnKind::geglu;
+  const PhaseCosts geglu(kernels, m, 1);
+  CHECK(geglu.expert_ffn_loop({2}).forward == Picoseconds(2 * 704 + 384 + 704));
 }

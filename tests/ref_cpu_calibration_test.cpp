@@ -113,12 +113,14 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   CHECK(plan.alltoall_bytes == std::vector<std::int64_t>{100, 300, 16 << 10, 256 << 10});
   CHECK_THROWS_AS(add_gemm_shapes(plan, {{0, 1, 1}}), std::invalid_argument);
   CHECK_THROWS_AS(add_alltoall_sizes(plan, {0}), std::invalid_argument);
-  // The fixed grid: m in {8, 64, 512, 4096} x n, k in {4, 32, 256, 2048}, whatever is predicted later.
+  // The fixed grid: m in {1, 8, 64, 512, 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32, 256,
+  // 2048}, whatever is predicted later: 5 x 4 x 5 = 100 shapes, from one row to 4096.
   const auto full = default_plan(false);
-  CHECK(full.gemm.size() == 64);
-  CHECK(full.gemm.front() == GemmDims{8, 4, 4});
+  CHECK(full.gemm.size() == 100);
+  CHECK(full.gemm.front() == GemmDims{1, 4, 1});
   CHECK(full.gemm.back() == GemmDims{4096, 2048, 2048});
   CHECK(full.grid_n == std::vector<std::int64_t>{4, 32, 256, 2048});
+  CHECK(full.grid_k == std::vector<std::int64_t>{1, 4, 32, 256, 2048});
   CHECK(full.alltoall_bytes.size() >= 5);
 }
 

@@ -467,3 +467,52 @@ TEST_CASE("predicted vs measured shows the prediction's band when the measured f
   f.results[0].step_time_s_hi.reset();
   CHECK(rp::plan_measured({f}).section.tables.front().header.size() == 5);
 }
+
+TEST_CASE("predicted vs measured sets oracle and profile-alone errors side by side for validate --oracle rows") {
+  // A: oracle 20 ms, profile 30 ms, measured 25 ms -> -20% and +20%.
+  // B: oracle 11 ms, profile 10.5 ms, measured 10 ms -> +10% and +5%.
+  // Oracle: median |err| (20 + 10) / 2 = 15%, max 20%; profile: (20 + 5) / 2 = 12.5%, max 20%.
+  rp::MeasuredFile f;
+  f.name = "oracle.json";
+  auto row = [](double oracle, double profile, double measured) {
+    rp::MeasuredRow r;
+    r.label = "E=2";
+    r.experts = 2;
+    r.capacity_factor = 1;
+    r.step_time_s = oracle;
+    r.profile_step_time_s = profile;
+    r.measured_step_time_s = measured;
+    return r;
+  };
+  f.results = {row(0.02, 0.03, 0.025), row(0.011, 0.0105, 0.01)};
+  const auto planned = rp::plan_measured({f});
+  REQUIRE(planned.section.tables.size() >= 2);
+  const auto& points = planned.section.tables[0];
+  REQUIRE(points.header.size() == 7);
+  CHECK(points.header[3] == "step_time_s (oracle)");
+  CHECK(points.header[5] == "profile_step_time_s (profile alone)");
+  CHECK(points.rows[0][4] == "-20.0%");
+  CHECK(points.rows[0][6] == "+20.0%");
+  CHECK(points.rows[1][6] == "+5.0%");
+  const auto& side_by_side = planned.section.tables[1];
+  REQUIRE(side_by_side.rows.size() == 2);
+  CHECK(side_by_side.rows[0][1] == "2");
+  CHECK(side_by_side.rows[0][2] == "15.0%");
+  CHECK(side_by_side.rows[0][3] == "20.0%");
+  CHECK(side_by_side.rows[1][2] == "12.5%");
+  CHECK(side_by_side.rows[1][3] == "20.0%");
+  // Rows without the profile column keep the plain table.
+  for (auto& r : f.results) r.profile_step_time_s.reset();
+  CHECK(rp::plan_measured({f}).section.tables.front().header.size() == 5);
+}
+
+TEST_CASE("a measured file's profile_step_time_s column is read with the row") {
+  const auto j = nlohmann::json::parse(R"({"results": [{"experts": 4, "capacity_factor": 1.0, "step_time_s": 0.01,
+      "measured_step_time_s": 0.012, "profile_step_time_s": 0.013}]})");
+  const auto f = rp::parse_measured(j, "m.json");
+  REQUIRE(f.results.size() == 1);
+  REQUIRE(f.results[0].profile_step_time_s);
+  CHECK(*f.results[0].profile_step_time_s == 0.013);
+  CHECK_FALSE(rp::parse_measured(nlohmann::json::parse(R"({"results": [{"experts": 4, "capacity_factor": 1.0,
+      "step_time_s": 0.01, "measured_step_time_s": 0.012}]})"), "m.json").results[0].profile_step_time_s);
+}

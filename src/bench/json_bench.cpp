@@ -13,6 +13,7 @@
 #include "config/error.hpp"
 #include "config/json_file.hpp"
 #include "config/limits.hpp"
+#include "fuzz/json_text.hpp"
 #include "fuzz/scratch_dir.hpp"
 
 namespace switchsim::bench {
@@ -24,18 +25,6 @@ double json_cpu_seconds() {
   timespec t{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-std::string json_array_of(std::size_t n, const std::string& element) {
-  std::string text;
-  text.reserve(n * (element.size() + 1) + 2);
-  text += '[';
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0) text += ',';
-    text += element;
-  }
-  text += ']';
-  return text;
 }
 
 // Writes `text` to a private file and reads it back as a command would; prints one row.
@@ -60,8 +49,8 @@ void run_json(bool quick) {
   const fuzz::ScratchDir dir;
   const std::size_t scale = quick ? 10 : 1;
   time_json_case(fmt::format("{} empty objects in an array (issue 20)", 20'000'000 / scale),
-                 json_array_of(20'000'000 / scale, "{}"), dir);
-  time_json_case(fmt::format("{} zeros in an array", 20'000'000 / scale), json_array_of(20'000'000 / scale, "0"), dir);
+                 fuzz::json_array_of(20'000'000 / scale, "{}"), dir);
+  time_json_case(fmt::format("{} zeros in an array", 20'000'000 / scale), fuzz::json_array_of(20'000'000 / scale, "0"), dir);
   // Just under every limit at once: the costliest file switchsim accepts (objects with keys,
   // then numbers up to the value limit).
   {
@@ -69,23 +58,23 @@ void run_json(bool quick) {
     // containers, each object's two members, the numbers.
     const auto objects = static_cast<std::size_t>(config::kMaxJsonKeys / 2 - 3);
     const auto numbers = static_cast<std::size_t>(config::kMaxJsonValues) - 3 - 3 * objects;
-    std::string text = R"({"objects": )" + json_array_of(objects / scale, R"({"a":0,"b":0})") + R"(, "numbers": )";
-    text += json_array_of(numbers / scale, "0") + "}";
+    std::string text = R"({"objects": )" + fuzz::json_array_of(objects / scale, R"({"a":0,"b":0})") + R"(, "numbers": )";
+    text += fuzz::json_array_of(numbers / scale, "0") + "}";
     time_json_case(fmt::format("costliest accepted: {} two-key objects + numbers", objects / scale), text, dir);
   }
   {
-    const std::string step = R"({"counts": )" + json_array_of(2048, "512") + R"(, "router_prob": )" +
-                             json_array_of(2048, "0.00048828125") + "}";
+    const std::string step = R"({"counts": )" + fuzz::json_array_of(2048, "512") + R"(, "router_prob": )" +
+                             fuzz::json_array_of(2048, "0.00048828125") + "}";
     time_json_case(
         fmt::format("trace {} steps x 2048 experts + router_prob", 1000 / scale),
-        R"({"experts": 2048, "tokens_per_group": 1048576, "steps": )" + json_array_of(1000 / scale, step) + "}", dir);
+        R"({"experts": 2048, "tokens_per_group": 1048576, "steps": )" + fuzz::json_array_of(1000 / scale, step) + "}", dir);
   }
   {
     std::string row = "{";
     for (int c = 0; c < 40; ++c) row += fmt::format("{}\"column_{}\":1.25e-3", c > 0 ? "," : "", c);
     row += "}";
     time_json_case(fmt::format("results.json {} points x 40 columns", 47'000 / scale),
-                   R"({"rows": )" + json_array_of(47'000 / scale, row) + "}", dir);
+                   R"({"rows": )" + fuzz::json_array_of(47'000 / scale, row) + "}", dir);
   }
 }
 

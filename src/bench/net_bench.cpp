@@ -21,6 +21,7 @@
 
 #include "bench/benchmark.hpp"
 #include "config/catalog.hpp"
+#include "moe/routing_skew.hpp"
 #include "net/collective.hpp"
 #include "net/concurrent.hpp"
 #include "topology/build.hpp"
@@ -73,6 +74,12 @@ void alltoall_case(const config::ClusterConfig& cluster, double goal_s, bool com
   print_row("alltoall_direct", n, seconds, goal_s, simulated, extra);
 }
 
+// Zipf 1.2 shares over n destinations, hottest first: the model's routing skew
+// (moe::skew_shares), as `collective --skew zipf:1.2` reads it over destination ranks.
+std::vector<double> zipf_shares(std::int64_t n) {
+  return moe::skew_shares(moe::RoutingSkew{moe::RoutingSkew::Kind::zipf, 1.2, "zipf:1.2"}, n);
+}
+
 void skewed_case(const config::ClusterConfig& cluster, double goal_s) {
   Picoseconds simulated{0};
   std::int64_t n = 0;
@@ -81,12 +88,9 @@ void skewed_case(const config::ClusterConfig& cluster, double goal_s) {
     const auto topo = topology::build_topology(cluster);
     n = topo.endpoint_count();
     auto spec = all_ranks(n, net::CollectiveOp::alltoallv);
-    // zipf 1.2 destination weights (collective --skew zipf:1.2), one row for every sender.
-    std::vector<double> w(static_cast<std::size_t>(n));
-    double total = 0;
-    for (std::int64_t j = 0; j < n; ++j) total += w[static_cast<std::size_t>(j)] = std::pow(static_cast<double>(j + 1), -1.2);
+    // zipf 1.2 destination shares (collective --skew zipf:1.2), one row for every sender.
     std::vector<Bytes> row;
-    for (const double x : w) row.push_back(Bytes(std::llround(spec.bytes_per_rank.as_double() * x / total)));
+    for (const double x : zipf_shares(n)) row.push_back(Bytes(std::llround(spec.bytes_per_rank.as_double() * x)));
     spec.matrix.assign(static_cast<std::size_t>(n), row);
     const auto r = net::concurrent_collectives_time(topo, std::span<const net::CollectiveSpec>(&spec, 1));
     simulated = r.time;
@@ -105,16 +109,14 @@ void per_pair_skewed_case(const config::ClusterConfig& cluster, double goal_s) {
     const auto topo = topology::build_topology(cluster);
     n = topo.endpoint_count();
     auto spec = all_ranks(n, net::CollectiveOp::alltoallv);
-    std::vector<double> w(static_cast<std::size_t>(n));
-    double total = 0;
-    for (std::int64_t j = 0; j < n; ++j) total += w[static_cast<std::size_t>(j)] = std::pow(static_cast<double>(j + 1), -1.2);
+    const auto w = zipf_shares(n);
     std::mt19937_64 rng(17);
     std::vector<std::size_t> rank(static_cast<std::size_t>(n));
     spec.matrix.resize(static_cast<std::size_t>(n));
     for (auto& row : spec.matrix) {
       std::iota(rank.begin(), rank.end(), std::size_t{0});
       for (std::size_t k = rank.size(); k > 1; --k) std::swap(rank[k - 1], rank[static_cast<std::size_t>(rng() % k)]);
-      for (const auto r : rank) row.push_back(Bytes(std::llround(spec.bytes_per_rank.as_double() * w[r] / total)));
+      for (const auto r : rank) row.push_back(Bytes(std::llround(spec.bytes_per_rank.as_double() * w[r])));
     }
     const auto r = net::concurrent_collectives_time(topo, std::span<const net::CollectiveSpec>(&spec, 1));
     simulated = r.time;

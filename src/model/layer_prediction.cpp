@@ -37,7 +37,7 @@ LayerPrediction cost_layer(const LayerScenario& s, const LayerWork& w, const com
   const Picoseconds a2a_time = comm.time(w.alltoall);
   const PhaseCost router = costs.router(w.tokens);
   const PhaseCost dispatch = costs.dispatch(w.tokens, w.dispatch_rows);
-  const PhaseCost experts = costs.expert_ffn(w.rows_per_local_expert);
+  const PhaseCost experts = costs.expert_ffn_loop(w.rows_per_local_expert);
   const PhaseCost combine = costs.combine(w.tokens, w.kept_rows, w.dispatch_rows);
   // Regrouping (see the header): rows in and outputs out, each copy read + written.
   const Picoseconds regroup = kernels.memory_time(Bytes(4 * w.received_rows * s.d_model * dtype_bytes(s.dtype)));

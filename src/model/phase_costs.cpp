@@ -136,6 +136,25 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
   return c;
 }
 
+PhaseCost PhaseCosts::expert_ffn_loop(const std::vector<std::int64_t>& rows_per_expert) const {
+  const DType dt = model_.compute_dtype;
+  const std::int64_t b = dtype_bytes(dt);
+  const std::int64_t d = model_.d_model;
+  const std::int64_t dff = std::max<std::int64_t>(1, model_.d_ff / tp_);
+  const std::int64_t up = model_.ffn_matrices() - 1;
+  PhaseCost c;
+  for (const std::int64_t rows : rows_per_expert) {
+    if (rows <= 0) {
+      c.backward += kernels_.memory_time(Bytes(size_product("expert gradient bytes", {up + 1, d, dff, b})));
+      continue;
+    }
+    for (std::int64_t i = 0; i < up; ++i) c += gemm(rows, dff, d, 1, dt);
+    c += memory(Bytes(size_product("expert activation bytes", {up + 1, rows, dff, b})));
+    c += gemm(rows, d, dff, 1, dt);
+  }
+  return c;
+}
+
 PhaseCost PhaseCosts::combine(std::int64_t tokens, std::int64_t kept_rows, std::int64_t returned_rows) const {
   const std::int64_t b = dtype_bytes(model_.compute_dtype);
   const std::int64_t row = size_product("row bytes", {model_.d_model, b});

@@ -44,6 +44,11 @@ class PhaseCosts {
   // even when all counts are equal; without it, uneven counts pad to the device's GEMM tile.
   PhaseCost expert_ffn(const std::vector<std::int64_t>& rows_per_expert,
                        std::optional<std::int64_t> block_rows = std::nullopt) const;
+  // Expert FFNs as a loop of plain GEMM calls, as ref/cpu runs them (expert_ffn.cpp): per local
+  // expert, one sgemm per input matrix (two for GEGLU) and one output sgemm over exactly its
+  // rows; BLAS pads no rows (a small m is slow through its measured efficiency, not padding).
+  // An expert that got no rows runs no GEMM; its backward zero-fills its weight gradients.
+  PhaseCost expert_ffn_loop(const std::vector<std::int64_t>& rows_per_expert) const;
   // On the token owner, after the combine all-to-all returned its `returned_rows` rows (its
   // own send buffer: E*C capacity-padded, k*T dropless). Forward: gather the `kept_rows`
   // assignments that were not dropped (dropped tokens keep the residual alone), scale by the

@@ -40,6 +40,7 @@ MeasuredRow parse_row(const nlohmann::json& object, const std::string& name, con
     row.step_time_s_lo = detail::positive_number(r, "step_time_s_lo");
     row.step_time_s_hi = detail::positive_number(r, "step_time_s_hi");
   }
+  if (r.has("profile_step_time_s")) row.profile_step_time_s = detail::positive_number(r, "profile_step_time_s");
   for (auto phase : kStepPhases) {
     const std::string predicted = std::string(phase) + "_time_s";
     const std::string measured = "measured_" + predicted;

@@ -3,7 +3,8 @@
 // {"context": {...}, "results": [rows]}. A row needs experts, capacity_factor,
 // step_time_s (predicted) and measured_step_time_s; measured_step_time_s_p10/_p90, the
 // prediction's band step_time_s_lo/_hi (the profile's calibrated spreads) and
-// per-phase <phase>_time_s / measured_<phase>_time_s pairs are optional; any other column is
+// per-phase <phase>_time_s / measured_<phase>_time_s pairs and profile_step_time_s (with
+// `validate --oracle`) are optional; any other column is
 // accepted and, where it names an input (model, cluster, devices, ranks, routing, ...),
 // used to label the point.
 
@@ -36,6 +37,10 @@ struct MeasuredRow {
   std::optional<double> step_time_s_lo;  // the prediction at the fast end of the profile's spreads
   std::optional<double> step_time_s_hi;  // ... at the slow end
   std::map<std::string, PhasePair> phases;  // only phases with both columns
+  // `validate --oracle` rows: step_time_s is then the oracle's prediction (each configuration's
+  // own GEMM shapes calibrated next to its runs: composition error alone) and this the saved
+  // profile's alone (kernel model and composition).
+  std::optional<double> profile_step_time_s;
 
   // predicted / measured - 1 (shared/DESIGN.md's err_*).
   double error() const { return step_time_s / measured_step_time_s - 1.0; }

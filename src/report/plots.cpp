@@ -10,6 +10,7 @@
 #include <set>
 
 #include "report/number_text.hpp"
+#include "report/validation_errors.hpp"
 
 namespace switchsim::report {
 namespace {
@@ -502,9 +503,22 @@ PlannedSection plan_measured(const std::vector<MeasuredFile>& measured) {
       "to p90 when given) against the prediction") +
       (banded ? " (vertical bars: the prediction on the profile's calibrated spreads, p90 to p10 rates)" : "") +
       ". The solid line is y = x; the dashed lines are ±10%, the dotted ±25%. err = predicted / measured − 1.");
+  const bool oracle = std::any_of(points.begin(), points.end(), [](const auto& p) { return p.second->profile_step_time_s.has_value(); });
+  if (oracle)
+    out.section.paragraphs.push_back(
+        "Oracle rows (`validate --oracle`): step_time_s is predicted from each configuration's own GEMM shapes, "
+        "calibrated next to its runs, so its error is the composition's alone (how phases add up); "
+        "profile_step_time_s is predicted from the saved profile alone, as for any configuration never measured "
+        "(the kernel model's interpolation error too). The table after the points sets the two side by side.");
   Table t;
   t.header = {"point", "measured_step_time_s", "p10..p90 (s)", "step_time_s (predicted)", "err"};
   if (banded) t.header.insert(t.header.begin() + 4, "predicted band (s)");
+  if (oracle) {
+    t.header[3] = "step_time_s (oracle)";
+    t.header.push_back("profile_step_time_s (profile alone)");
+    t.header.push_back("profile err");
+  }
+  std::vector<double> oracle_errors, profile_errors;
   std::string data;
   double lo = 1e300, hi = 0;
   std::map<std::string, std::vector<double>> phase_errors;
@@ -526,25 +540,44 @@ PlannedSection plan_measured(const std::vector<MeasuredFile>& measured) {
     if (banded)
       t.rows.back().insert(t.rows.back().begin() + 4,
                            r->step_time_s_lo ? number_text(band_lo) + ".." + number_text(band_hi) : "–");
+    if (oracle) {
+      std::string profile_text = "–", profile_err_text = "–";
+      if (r->profile_step_time_s) {
+        profile_text = number_text(*r->profile_step_time_s);
+        if (const auto err = relative_error(*r->profile_step_time_s, r->measured_step_time_s)) {
+          profile_err_text = fmt::format("{:+.1f}%", *err * 100);
+          oracle_errors.push_back(r->error());  // only rows with both predictions are compared
+          profile_errors.push_back(*err);
+        }
+      }
+      t.rows.back().push_back(profile_text);
+      t.rows.back().push_back(profile_err_text);
+    }
     for (const auto& [phase, pair] : r->phases)
-      if (pair.measured_s > 0) phase_errors[phase].push_back(pair.predicted_s / pair.measured_s - 1.0);
+      if (const auto err = relative_error(pair.predicted_s, pair.measured_s)) phase_errors[phase].push_back(*err);
   }
   out.section.tables.push_back(std::move(t));
+  if (!oracle_errors.empty()) {
+    Table ot;
+    ot.header = {"prediction", "points", "median |err step|", "max |err step|"};
+    const auto row = [&](const std::string& name, const std::vector<double>& errs) {
+      const auto s = summarize_errors(errs);
+      ot.rows.push_back({name, std::to_string(s.count), percent_text(s.median_abs), percent_text(s.max_abs)});
+    };
+    row("oracle (own shapes calibrated: composition error)", oracle_errors);
+    row("profile alone (kernel model + composition)", profile_errors);
+    out.section.tables.push_back(std::move(ot));
+  }
   if (!phase_errors.empty()) {
     Table pt;
     pt.header = {"phase", "points", "median |err|", "worst err"};
     for (auto phase : kStepPhases) {
       const auto it = phase_errors.find(std::string(phase));
       if (it == phase_errors.end()) continue;
-      auto errs = it->second;
-      std::vector<double> abs;
-      for (double e : errs) abs.push_back(std::fabs(e));
-      std::sort(abs.begin(), abs.end());
-      const std::size_t n = abs.size();
-      const double median = n % 2 ? abs[n / 2] : (abs[n / 2 - 1] + abs[n / 2]) / 2;
-      const double worst = *std::max_element(errs.begin(), errs.end(),
-                                             [](double a, double b) { return std::fabs(a) < std::fabs(b); });
-      pt.rows.push_back({std::string(phase), std::to_string(n), percent_text(median), fmt::format("{:+.1f}%", worst * 100)});
+      const auto& errs = it->second;
+      const auto s = summarize_errors(errs);
+      pt.rows.push_back({std::string(phase), std::to_string(s.count), percent_text(s.median_abs),
+                         fmt::format("{:+.1f}%", errs[s.max_index] * 100)});
     }
     out.section.tables.push_back(std::move(pt));
   }

@@ -51,9 +51,13 @@ struct Calibrator::Buffers {
 CalibrationPlan default_plan(bool quick) {
   CalibrationPlan p;
   p.quick = quick;
-  p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{8, 64, 512, 4096};
+  // Rows reach m (the expert's forward and dX) and k (its dW); a dropless expert may get a single
+  // row, so m and k start at 1 (below the grid the kernel model clamps, and a tiny expert took
+  // the 8-row efficiency: its GEMMs were predicted up to 33% fast). n is a width (d_model, d_ff,
+  // the router's experts) and starts at 4.
+  p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 8, 64, 512, 4096};
   p.grid_n = quick ? std::vector<std::int64_t>{4, 64} : std::vector<std::int64_t>{4, 32, 256, 2048};
-  p.grid_k = p.grid_n;
+  p.grid_k = quick ? p.grid_n : std::vector<std::int64_t>{1, 4, 32, 256, 2048};
   for (auto m : p.grid_m)
     for (auto n : p.grid_n)
       for (auto k : p.grid_k) p.gemm.push_back({m, n, k});

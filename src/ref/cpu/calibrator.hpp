@@ -28,9 +28,10 @@ struct CalibrationPlan {
   std::int64_t rounds = 12;
 };
 
-// A FIXED grid, the same whatever layers are predicted later: GEMM m in {8, 64, 512, 4096} x
-// n, k in {4, 32, 256, 2048} (log-spaced by 8 over the shapes a layer meets: the router's few
-// experts, the experts' rows per capacity, widths of 256..2048; 64 shapes), all-to-all of 16
+// A FIXED grid, the same whatever layers are predicted later: GEMM m in {1, 8, 64, 512, 4096} x
+// n in {4, 32, 256, 2048} x k in {1, 4, 32, 256, 2048} (log-spaced by 8 over the shapes a layer
+// meets: a dropless expert's single row, the router's few experts, the experts' rows per
+// capacity, widths of 256..2048; 100 shapes), all-to-all of 16
 // KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
 // activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
 // (about 20 s on a quiet 2-core host). Quick: m in {16, 128} x n, k in {4, 64} (8 shapes), 16
