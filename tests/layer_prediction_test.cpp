@@ -46,6 +46,19 @@ config::ClusterConfig byte_per_ps_cluster(std::int64_t devices) {
   return c;
 }
 
+// d_model 8, d_ff 16, fp32 and top-1, as small_layer: for phase costs checked by hand.
+config::ModelConfig hand_model(std::int64_t experts, config::FfnKind ffn) {
+  config::ModelConfig m;
+  m.d_model = 8;
+  m.d_ff = 16;
+  m.experts = experts;
+  m.top_k = 1;
+  m.ffn = ffn;
+  m.compute_dtype = DType::fp32;
+  m.router_dtype = DType::fp32;
+  return m;
+}
+
 class ZeroComm final : public CommModel {
  public:
   Picoseconds time(const CommRequest&) override { return Picoseconds(0); }
@@ -86,13 +99,7 @@ TEST_CASE("the expert phase adds the regrouping copies: 4 x received rows x d x 
   ZeroComm comm;
   const auto p = predict_layer(s, cluster, comm);
   const compute::KernelModel kernels(cluster.device);
-  config::ModelConfig m;
-  m.d_model = s.d_model;
-  m.d_ff = s.d_ff;
-  m.experts = s.experts;
-  m.ffn = config::FfnKind::relu;
-  m.compute_dtype = DType::fp32;
-  m.router_dtype = DType::fp32;
+  const auto m = hand_model(s.experts, config::FfnKind::relu);  // small_layer's d 8, d_ff 16
   const PhaseCosts costs(kernels, m, 1);
   const auto ffn = costs.expert_ffn_loop({8, 8});
   // 16 received rows x 8 x 4 B x 4 = 2048 B at 1 B/ps = 2048 ps, forward and backward.
@@ -102,12 +109,7 @@ TEST_CASE("the expert phase adds the regrouping copies: 4 x received rows x d x 
 TEST_CASE("combine reads the owner's kept rows forward, writes all its returned rows backward") {
   const auto cluster = byte_per_ps_cluster(1);
   const compute::KernelModel kernels(cluster.device);
-  config::ModelConfig m;
-  m.d_model = 8;
-  m.d_ff = 16;
-  m.experts = 4;
-  m.top_k = 1;
-  m.compute_dtype = DType::fp32;
+  const auto m = hand_model(4, config::FfnKind::relu);
   const PhaseCosts costs(kernels, m, 1);
   // T = 16 tokens, 12 kept of its 16 assignments, 20 rows returned (its padded send buffer);
   // a row is 8 x 4 = 32 B at 1 B/ps.
@@ -182,12 +184,7 @@ TEST_CASE("the CPU expert phase is ref/cpu's loop of sgemm calls over exactly ea
   // (wi + wo) 2 x 8 x 16 x 4 = 1024 B of gradients.
   const auto cluster = byte_per_ps_cluster(1);
   const compute::KernelModel kernels(cluster.device);
-  config::ModelConfig m;
-  m.d_model = 8;
-  m.d_ff = 16;
-  m.experts = 2;
-  m.ffn = config::FfnKind::relu;
-  m.compute_dtype = DType::fp32;
+  auto m = hand_model(2, config::FfnKind::relu);
   const PhaseCosts relu(kernels, m, 1);
   const auto c = relu.expert_ffn_loop({3, 0});
   CHECK(c.forward == Picoseconds(1984));

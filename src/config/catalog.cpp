@@ -44,6 +44,22 @@ std::filesystem::path Catalog::resolve(const std::string& name_or_path, const ch
 std::filesystem::path Catalog::model_path(const std::string& n) const { return resolve(n, "models"); }
 std::filesystem::path Catalog::hardware_path(const std::string& n) const { return resolve(n, "hardware"); }
 
+namespace {
+// The first read of `name`, remembered; the file is read outside the lock (a failed read
+// throws and remembers nothing).
+template <class Config, class Read>
+Config remembered_or_read(std::mutex& mutex, std::map<std::string, Config>& seen, const std::string& name,
+                          const Read& read) {
+  {
+    const std::lock_guard lock(mutex);
+    if (auto it = seen.find(name); it != seen.end()) return it->second;
+  }
+  Config parsed = read();
+  const std::lock_guard lock(mutex);
+  return seen.try_emplace(name, std::move(parsed)).first->second;
+}
+}  // namespace
+
 Catalog Catalog::remembering() const {
   Catalog copy = *this;
   if (!copy.remembered_) copy.remembered_ = std::make_shared<Remembered>();
@@ -51,15 +67,9 @@ Catalog Catalog::remembering() const {
 }
 
 ModelConfig Catalog::model(const std::string& name_or_path) const {
-  if (remembered_) {
-    {
-      const std::lock_guard lock(remembered_->mutex);
-      if (auto it = remembered_->models.find(name_or_path); it != remembered_->models.end()) return it->second;
-    }
-    ModelConfig parsed = Catalog(data_dir_).model(name_or_path);
-    const std::lock_guard lock(remembered_->mutex);
-    return remembered_->models.try_emplace(name_or_path, std::move(parsed)).first->second;
-  }
+  if (remembered_)
+    return remembered_or_read(remembered_->mutex, remembered_->models, name_or_path,
+                              [&] { return Catalog(data_dir_).model(name_or_path); });
   const auto path = model_path(name_or_path);
   std::error_code ec;
   if (path.parent_path() == data_dir_ / "models" && !std::filesystem::exists(path, ec))
@@ -89,15 +99,9 @@ DeviceConfig Catalog::device(const std::string& name_or_path) const {
 }
 
 ClusterConfig Catalog::cluster(const std::string& name_or_path) const {
-  if (remembered_) {
-    {
-      const std::lock_guard lock(remembered_->mutex);
-      if (auto it = remembered_->clusters.find(name_or_path); it != remembered_->clusters.end()) return it->second;
-    }
-    ClusterConfig parsed = Catalog(data_dir_).cluster(name_or_path);
-    const std::lock_guard lock(remembered_->mutex);
-    return remembered_->clusters.try_emplace(name_or_path, std::move(parsed)).first->second;
-  }
+  if (remembered_)
+    return remembered_or_read(remembered_->mutex, remembered_->clusters, name_or_path,
+                              [&] { return Catalog(data_dir_).cluster(name_or_path); });
   const auto path = hardware_path(name_or_path);
   if (hardware_type(name_or_path) != "cluster")
     throw ConfigError(path.string(), "/type", "expected a cluster file, got a device");

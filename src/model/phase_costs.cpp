@@ -97,13 +97,15 @@ PhaseCost PhaseCosts::dispatch(std::int64_t tokens, std::int64_t slots) const {
   return memory(Bytes(size_product("dispatch bytes", {rows, model_.d_model, b})));
 }
 
+PhaseCosts::ExpertDims PhaseCosts::expert_dims() const {
+  const DType dt = model_.compute_dtype;
+  return ExpertDims{dt, dtype_bytes(dt), model_.d_model, std::max<std::int64_t>(1, model_.d_ff / tp_),
+                    model_.ffn_matrices() - 1};
+}
+
 PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_expert,
                                  std::optional<std::int64_t> block_rows) const {
-  const DType dt = model_.compute_dtype;
-  const std::int64_t b = dtype_bytes(dt);
-  const std::int64_t d = model_.d_model;
-  const std::int64_t dff = std::max<std::int64_t>(1, model_.d_ff / tp_);
-  const std::int64_t up = model_.ffn_matrices() - 1;
+  const auto [dt, b, d, dff, up] = expert_dims();
   PhaseCost c;
   if (rows_per_expert.empty()) return c;
   const bool even = std::all_of(rows_per_expert.begin(), rows_per_expert.end(),
@@ -137,11 +139,7 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
 }
 
 PhaseCost PhaseCosts::expert_ffn_loop(const std::vector<std::int64_t>& rows_per_expert) const {
-  const DType dt = model_.compute_dtype;
-  const std::int64_t b = dtype_bytes(dt);
-  const std::int64_t d = model_.d_model;
-  const std::int64_t dff = std::max<std::int64_t>(1, model_.d_ff / tp_);
-  const std::int64_t up = model_.ffn_matrices() - 1;
+  const auto [dt, b, d, dff, up] = expert_dims();
   PhaseCost c;
   for (const std::int64_t rows : rows_per_expert) {
     if (rows <= 0) {

@@ -72,6 +72,16 @@ class PhaseCosts {
   const compute::KernelModel& kernels() const { return kernels_; }
 
  private:
+  // An expert FFN's shape on this device: d_ff split by tp, `up` input matrices (2 for GEGLU).
+  struct ExpertDims {
+    DType dtype;
+    std::int64_t bytes;  // per element
+    std::int64_t d_model;
+    std::int64_t d_ff;
+    std::int64_t up;
+  };
+  ExpertDims expert_dims() const;
+
   const compute::KernelModel& kernels_;
   const config::ModelConfig& model_;
   std::int64_t tp_;
