@@ -34,7 +34,7 @@ struct CalibrationPlan {
 // capacity, widths of 256..2048; 100 shapes), all-to-all of 16
 // KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
 // activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
-// (about 20 s on a quiet 2-core host). Quick: m in {16, 128} x n, k in {4, 64} (8 shapes), 16
+// (`calibrate` took 35 s on a quiet 2-core host). Quick: m in {16, 128} x n, k in {4, 64} (8 shapes), 16
 // KiB and 256 KiB, 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
