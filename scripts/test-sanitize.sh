@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds switchsim with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/, no CUDA)
 # and runs the whole test suite under them. -O1 without debug info and a unity build of the
-# libraries keep this stage near 6 minutes of build on 2 cores (it was most of CI's 20).
+# libraries, and the test files at -O0 (tests/CMakeLists.txt), keep this stage's build short on
+# 2 cores (it was most of CI's 20 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
