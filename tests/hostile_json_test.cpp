@@ -64,9 +64,7 @@ TEST_CASE("the issue's 60 MB array of empty objects is refused at the object pas
 }
 
 TEST_CASE("keys past the key limit and nesting past the depth limit are refused at their JSON pointer") {
-  std::string text = "{";
-  for (std::int64_t i = 0; i <= config::kMaxJsonKeys; ++i) text += (i > 0 ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
-  text += "}";
+  const std::string text = fuzz::json_object_of_keys(static_cast<std::size_t>(config::kMaxJsonKeys) + 1, "0");
   CHECK(error_of(text) == "f.json: /k" + std::to_string(config::kMaxJsonKeys) + ": more than " +
                               std::to_string(config::kMaxJsonKeys) +
                               " object keys in one file (switchsim's limit, see src/config/limits.hpp)");

@@ -11,4 +11,7 @@ namespace switchsim::fuzz {
 // "[e,e,...,e]" with n copies of `element` (written as given: it must be JSON itself).
 std::string json_array_of(std::size_t n, std::string_view element);
 
+// {"k0":v,"k1":v,...} with n keys k0..k(n-1), each holding `value` (JSON itself).
+std::string json_object_of_keys(std::size_t n, std::string_view value);
+
 }  // namespace switchsim::fuzz
