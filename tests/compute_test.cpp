@@ -164,3 +164,23 @@ TEST_CASE("a non-additive grid cell is interpolated trilinearly: the centre of a
   // (64, 64, 32): halfway on k only -> (0.8 + 0.1) / 2.
   CHECK(model.gemm_efficiency({64, 64, 32, 1, DType::fp32}) == Approx(0.45));
 }
+
+TEST_CASE("a weight's trip beyond the cache costs the measured ns per byte, interpolated in log working set") {
+  config::DeviceConfig d = round_device();
+  const compute::KernelModel plain(d);
+  CHECK(plain.weight_streaming_time(Bytes(1000000), Bytes(1LL << 30)) == Picoseconds(0));  // no curve
+  // 4 MiB: 0 (the calibration's own set), 16 MiB: 0.4 ns/B, 64 MiB: 0.2 ns/B.
+  d.gemm_operand_streaming = {{Bytes(4LL << 20), 0.0}, {Bytes(16LL << 20), 0.4}, {Bytes(64LL << 20), 0.2}};
+  const compute::KernelModel k(d);
+  const Bytes weight(1000000);
+  auto us = [&](std::int64_t working_set) {
+    return static_cast<double>(k.weight_streaming_time(weight, Bytes(working_set)).count()) / 1e6;
+  };
+  CHECK(us(2LL << 20) == 0.0);  // below: the first point's 0
+  // 8 MiB is halfway in log between 4 and 16 MiB: 0.2 ns/B, 200 us for 1e6 B.
+  CHECK(us(8LL << 20) == Approx(200.0));
+  // 32 MiB: halfway between 0.4 and 0.2: 0.3 ns/B.
+  CHECK(us(32LL << 20) == Approx(300.0));
+  CHECK(us(16LL << 20) == Approx(400.0));  // on a point
+  CHECK(us(1LL << 34) == Approx(200.0));   // beyond: the last
+}

@@ -195,6 +195,28 @@ TEST_CASE("a calibrated GEMM grid round-trips, and every grid point must be in t
   CHECK_THAT(error_of([&] { parse(R"("gemm_grid":{"m":[16],"n":[4]})"); }), Catch::Contains("/gemm_grid/k"));
 }
 
+TEST_CASE("a measured operand-streaming curve round-trips; its working sets ascend and each point states its cost") {
+  const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
+    "memory_GiB":16,"memory_bandwidth_GBps":10,)";
+  auto parse = [&](const std::string& curve) {
+    return parse_device(nlohmann::json::parse("{" + base + R"("gemm_operand_streaming":)" + curve + "}"), "c.json");
+  };
+  const auto d = parse(R"([{"working_set_bytes":4194304,"extra_ns_per_byte":0},{"working_set_bytes":67108864,"extra_ns_per_byte":0.04}])");
+  REQUIRE(d.gemm_operand_streaming.size() == 2);
+  CHECK(d.gemm_operand_streaming[1].working_set == Bytes(67108864));
+  CHECK(d.gemm_operand_streaming[1].extra_ns_per_byte == 0.04);
+  CHECK(to_json(parse_device(to_json(d), "again")) == to_json(d));
+  CHECK(error_of([&] {
+          parse(R"([{"working_set_bytes":64,"extra_ns_per_byte":0},{"working_set_bytes":64,"extra_ns_per_byte":1}])");
+        }) == "c.json: /gemm_operand_streaming/1/working_set_bytes: must be strictly ascending along gemm_operand_streaming");
+  CHECK_THAT(error_of([&] { parse(R"([{"working_set_bytes":64}])"); }),
+             Catch::Contains("/gemm_operand_streaming/0/extra_ns_per_byte"));
+  CHECK_THAT(error_of([&] { parse(R"([{"working_set_bytes":64,"extra_ns_per_byte":-1}])"); }),
+             Catch::Contains("/gemm_operand_streaming/0/extra_ns_per_byte"));
+  CHECK_THAT(error_of([&] { parse(R"([{"working_set_bytes":64,"extra_ns_per_byte":0,"ns":1}])"); }),
+             Catch::Contains("/gemm_operand_streaming/0"));
+}
+
 TEST_CASE("a device at the slow or fast edge of its calibrated spreads") {
   config::DeviceConfig d;
   d.gemm_efficiency = 0.7;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <cmath>
 #include <memory>
 
 #include "compute/kernel_model.hpp"
@@ -196,4 +197,30 @@ TEST_CASE("the CPU expert phase is ref/cpu's loop of sgemm calls over exactly ea
   m.ffn = config::FfnKind::geglu;
   const PhaseCosts geglu(kernels, m, 1);
   CHECK(geglu.expert_ffn_loop({2}).forward == Picoseconds(2 * 704 + 384 + 704));
+}
+
+TEST_CASE("experts whose working set outgrows the cache pay each weight matrix's trip per use, forward and backward") {
+  // The previous case's layer (ReLU, d = 8, d_ff = 16, 1 B/ps; rows {3, 0}: forward 1984 ps,
+  // backward 3584 + 1024 ps), now on a device whose GEMMs pay 0 ns/byte at a working set of
+  // 1,000 B and 2 ns/byte from 100,000 B. Working set: weights and their gradients
+  // 2 x 2 experts x 2 matrices x 8 x 16 x 4 B = 4096 B, plus the 3 rows' input, output and
+  // hidden (8 + 8 + 2 x 16) x 4 B and their gradients, 2 x 3 x 48 x 4 = 1152 B: 5248 B.
+  // ln(5248 / 1000) / ln(100) = 0.359996...: 0.719993 ns per weight byte. Each of the expert's two
+  // matrices (512 B) pays that once forward and twice backward; the idle expert pays nothing.
+  auto cluster = byte_per_ps_cluster(1);
+  cluster.device.gemm_operand_streaming = {{Bytes(1000), 0.0}, {Bytes(100000), 2.0}};
+  const compute::KernelModel kernels(cluster.device);
+  const auto model = hand_model(2, config::FfnKind::relu);
+  const PhaseCosts relu(kernels, model, 1);
+  const auto c = relu.expert_ffn_loop({3, 0});
+  const double per_byte_ns = 2.0 * std::log(5248.0 / 1000.0) / std::log(100.0);
+  const Picoseconds trip = Picoseconds::from_seconds(512.0 * per_byte_ns * 1e-9);
+  CHECK(static_cast<double>(trip.count()) == Approx(368636.0).epsilon(1e-5));  // 512 B x 0.719993 ns
+  CHECK(c.forward == Picoseconds(1984) + trip + trip);
+  CHECK(c.backward == Picoseconds(3584 + 1024) + 4 * trip);
+  // The same layer fits under the first point: no extra time.
+  cluster.device.gemm_operand_streaming = {{Bytes(6000), 0.0}, {Bytes(100000), 2.0}};
+  const compute::KernelModel roomy(cluster.device);
+  const PhaseCosts fits(roomy, model, 1);
+  CHECK(fits.expert_ffn_loop({3, 0}).forward == Picoseconds(1984));
 }

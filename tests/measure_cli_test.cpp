@@ -132,6 +132,13 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
   CHECK(best == Approx(1.0));  // the peak is the best measured shape
   CHECK(d.kernel_overhead_band.has_value());
   CHECK_THAT(d.sources.at("peak_tflops"), Catch::Contains("measured by switchsim calibrate"));
+  // The quick plan's one streaming working set (16 MiB) after the GEMM table's own (4x L2 at
+  // 0 ns/byte): what a weight's trip beyond the cache costs, never negative.
+  REQUIRE(d.gemm_operand_streaming.size() == 2);
+  CHECK(d.gemm_operand_streaming[0].extra_ns_per_byte == 0.0);
+  CHECK(d.gemm_operand_streaming[1].working_set == switchsim::Bytes(16 << 20));
+  CHECK(d.gemm_operand_streaming[1].extra_ns_per_byte >= 0.0);
+  CHECK(d.sources.contains("gemm_operand_streaming"));
   const auto c = catalog.cluster((dir / "quick-cpu-cluster-2.json").string());
   CHECK(c.devices == 2);
   CHECK(c.device.name == "quick-cpu");

@@ -101,6 +101,22 @@ TEST_CASE("a calibration with grid axes writes gemm_grid, which the kernel model
   CHECK(kernels.gemm_efficiency({128, 100, 200, 1, DType::fp32}) == Approx(0.75));
 }
 
+TEST_CASE("a calibration with operand-streaming samples writes the curve from its own working set at 0 ns/byte") {
+  auto r = synthetic_result();
+  CHECK_FALSE(device_json(r, "testhost").contains("gemm_operand_streaming"));
+  r.gemm_working_set_bytes = 4 << 20;
+  r.operand_streaming = {{16 << 20, {0.03, 0.01, 0.05, 0.03}}, {64 << 20, {-0.002, -0.01, 0.01, 0.0}}};
+  auto file = device_json(r, "testhost");
+  CHECK(file["sources"].contains("gemm_operand_streaming"));
+  file.erase("type");
+  const auto device = config::parse_device(file, "testhost.json");
+  REQUIRE(device.gemm_operand_streaming.size() == 3);
+  CHECK(device.gemm_operand_streaming[0].working_set == Bytes(4 << 20));
+  CHECK(device.gemm_operand_streaming[0].extra_ns_per_byte == 0.0);
+  CHECK(device.gemm_operand_streaming[1].extra_ns_per_byte == Approx(0.03));  // the median
+  CHECK(device.gemm_operand_streaming[2].extra_ns_per_byte == 0.0);           // a negative median is noise
+}
+
 TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {
   auto plan = default_plan(/*quick=*/true);
   const auto base = plan.gemm.size();

@@ -65,14 +65,16 @@ void setup_calibrate(CLI::App& app, Action& action) {
   auto o = std::make_shared<CalibrateOptions>();
   auto* cmd = app.add_subcommand(
       "calibrate",
-      "Measure this host and write a device file (sgemm rate over a FIXED grid, m in {8,64,512,4096} x n, k in\n"
-      "{4,32,256,2048}, the same whatever is predicted later: peak = best measured rate, per-shape efficiency\n"
-      "table and its gemm_grid, between whose points predictions interpolate in log m, log n, log k;\n"
-      "streaming bandwidth; per-call overhead; p10/p90 spreads as *_lo/*_hi) and\n"
+      "Measure this host and write a device file (sgemm rate over a FIXED grid, m in {1,8,64,512,4096} x\n"
+      "n in {4,32,256,2048} x k in {1,4,32,256,2048}, the same whatever is predicted later: peak = best measured\n"
+      "rate, per-shape efficiency table and its gemm_grid, between whose points predictions interpolate in\n"
+      "log m, log n, log k; streaming bandwidth; gemm_operand_streaming: the extra ns per weight byte when a\n"
+      "GEMM's operands cycle through 16, 64, 256 MiB instead of a cache-sized set (layers whose experts'\n"
+      "weights outgrow the cache); per-call overhead; p10/p90 spreads as *_lo/*_hi) and\n"
       "a cluster file NAME-cluster-RANKS.json (MPI ranks on a crossbar with measured bandwidth and latency).\n"
       "The compute benchmarks run on every rank at once with cores/RANKS BLAS threads each (how `measure`\n"
       "runs the layer), so the device is one rank's share of the host.\n"
-      "Takes under a minute (--quick: a few seconds). Measurements: not byte-identical between runs.\n"
+      "Takes about a minute (--quick: a few seconds). Measurements: not byte-identical between runs.\n"
       "--target cuda: bf16 GEMM peak and expert-GEMM efficiency, device-to-device copy bandwidth (switchsim\n"
       "bench kernels' numbers) into a device file, and NAME-cluster-GPUS.json next to it (one GPU: a one-device\n"
       "cluster; two or more: the measured NCCL all-to-all); fields it cannot measure come from --base. Without a GPU:\n"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 namespace switchsim::compute {
@@ -119,6 +120,23 @@ Picoseconds KernelModel::gemm_time(const GemmShape& g) const {
   const Picoseconds compute = gemm_flops(g) / (device_.peak(g.dtype) * gemm_efficiency(g));
   const Picoseconds memory = gemm_bytes(g) / (device_.memory_bandwidth * device_.memory_efficiency);
   return std::max(compute, memory) + device_.kernel_overhead;
+}
+
+Picoseconds KernelModel::weight_streaming_time(Bytes weight_bytes, Bytes working_set) const {
+  const auto& curve = device_.gemm_operand_streaming;
+  if (curve.empty() || working_set.count() <= 0) return Picoseconds(0);
+  double ns_per_byte = curve.front().extra_ns_per_byte;
+  if (working_set >= curve.back().working_set) {
+    ns_per_byte = curve.back().extra_ns_per_byte;
+  } else if (working_set > curve.front().working_set) {
+    const auto above = std::find_if(curve.begin(), curve.end(),
+                                    [&](const config::OperandStreamingPoint& p) { return working_set < p.working_set; });
+    const auto below = std::prev(above);
+    const double t = std::log(working_set.as_double() / below->working_set.as_double()) /
+                     std::log(above->working_set.as_double() / below->working_set.as_double());
+    ns_per_byte = (1.0 - t) * below->extra_ns_per_byte + t * above->extra_ns_per_byte;
+  }
+  return Picoseconds::from_seconds(weight_bytes.as_double() * ns_per_byte * 1e-9);
 }
 
 Picoseconds KernelModel::memory_time(Bytes bytes) const {

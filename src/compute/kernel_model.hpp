@@ -21,6 +21,16 @@
 //      axis of one value is constant. E.g. m = 128 between 64 and 512: t = ln 2 / ln 8 = 1/3.
 //   3. else (a table without a grid): the NEAREST point in log space, minimizing
 //      (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point on ties).
+// Working set (devices with "gemm_operand_streaming", i.e. calibrated CPUs): the table's rates
+// were measured with each GEMM's operands cycled through a cache-sized set of copies (ref/cpu
+// calibrator), as a small layer's data lives; a layer whose weights, gradients and activations
+// outgrow the cache reads each weight matrix from DRAM on every use, and a skinny GEMM then runs
+// up to 1.5x slower. Measured here (OpenBLAS sgemm, n = 384, k = 320): 42 -> 62 us at m = 5 and
+// 185 -> 205 us at m = 64 when the operands cycled 64 MB instead of 4 MB: the same extra per
+// byte of the weight matrix, additive, not hidden behind compute. So:
+//   extra time = weight matrix bytes * extra_ns_per_byte(working set),
+// extra_ns_per_byte interpolated linearly in ln(working set) between the measured points; the
+// edge values hold outside them (the first point is the calibration's own set, 0 ns/byte).
 
 #include <cstdint>
 #include <functional>
@@ -57,6 +67,10 @@ class KernelModel {
   // The table entry of exactly g's (m, n, k), or nullptr.
   const config::GemmEfficiencyPoint* exact_calibrated(const GemmShape& g) const;
   Picoseconds gemm_time(const GemmShape& g) const;
+  // What a GEMM pays on top of gemm_time for its weight operand of `weight_bytes` (read, or
+  // written as a weight gradient) when the program cycles through `working_set` bytes (see
+  // above); zero on devices without a measured curve.
+  Picoseconds weight_streaming_time(Bytes weight_bytes, Bytes working_set) const;
   // A kernel that streams `bytes` through memory (reads + writes).
   Picoseconds memory_time(Bytes bytes) const;
   // Several back-to-back kernels pay the overhead each time.

@@ -81,6 +81,29 @@ std::optional<GemmGrid> read_gemm_grid(ObjectReader& r, const std::vector<GemmEf
       }
   return grid;
 }
+
+std::vector<OperandStreamingPoint> read_operand_streaming(ObjectReader& r) {
+  std::vector<OperandStreamingPoint> curve;
+  if (!r.has("gemm_operand_streaming")) return curve;
+  const auto& entries = r.array("gemm_operand_streaming");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string pointer = r.pointer_to("gemm_operand_streaming") + "/" + std::to_string(i);
+    if (!entries[i].is_object())
+      throw ConfigError(r.file(), pointer,
+                        "must be an object {working_set_bytes, extra_ns_per_byte}, got " + describe_value(entries[i]));
+    ObjectReader e(entries[i], r.file(), pointer);
+    OperandStreamingPoint p;
+    p.working_set = Bytes(e.positive_int("working_set_bytes"));
+    p.extra_ns_per_byte = e.non_negative_number_or("extra_ns_per_byte", -1.0);
+    if (p.extra_ns_per_byte < 0) e.fail("extra_ns_per_byte", "is required (extra nanoseconds per byte of a GEMM weight operand, >= 0)");
+    if (p.extra_ns_per_byte > 1e6) e.fail("extra_ns_per_byte", "must be at most 1e6 (switchsim's limits)");
+    if (!curve.empty() && !(curve.back().working_set < p.working_set))
+      e.fail("working_set_bytes", "must be strictly ascending along gemm_operand_streaming");
+    e.finish();
+    curve.push_back(p);
+  }
+  return curve;
+}
 }  // namespace
 
 DeviceConfig parse_device(const nlohmann::json& object, const std::string& file, const std::string& pointer) {
@@ -126,6 +149,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   d.cores_per_chip = r.at_most("cores_per_chip", r.positive_int_or("cores_per_chip", d.cores_per_chip), 1 << 10);
   d.gemm_efficiency_table = read_gemm_table(r);
   d.gemm_grid = read_gemm_grid(r, d.gemm_efficiency_table);
+  d.gemm_operand_streaming = read_operand_streaming(r);
   d.gemm_efficiency_band = read_band(r, "gemm_efficiency", d.gemm_efficiency);
   d.memory_efficiency_band = read_band(r, "memory_efficiency", d.memory_efficiency);
   if (auto b = read_band(r, "memory_bandwidth_GBps", d.memory_bandwidth.value() / 1e9))
@@ -134,7 +158,8 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
     d.kernel_overhead_band = Band<Picoseconds>{Picoseconds::from_seconds(b->lo * 1e-6), Picoseconds::from_seconds(b->hi * 1e-6)};
   d.sources = read_sources(r, {"name", "kind", "compute_units", "peak_tflops", "memory_GiB", "memory_bandwidth_GBps",
                                "gemm_efficiency", "memory_efficiency", "gemm_tile", "kernel_overhead_us",
-                               "cores_per_chip", "gemm_efficiency_table", "fp32_matmul_passes", "dispatch", "gemm_grid"});
+                               "cores_per_chip", "gemm_efficiency_table", "fp32_matmul_passes", "dispatch", "gemm_grid",
+                               "gemm_operand_streaming"});
   r.finish();
   return d;
 }
@@ -183,6 +208,12 @@ nlohmann::json to_json(const DeviceConfig& d) {
     j["gemm_efficiency_table"] = table;
   }
   if (d.gemm_grid) j["gemm_grid"] = {{"m", d.gemm_grid->m}, {"n", d.gemm_grid->n}, {"k", d.gemm_grid->k}};
+  if (!d.gemm_operand_streaming.empty()) {
+    auto curve = nlohmann::json::array();
+    for (const auto& p : d.gemm_operand_streaming)
+      curve.push_back({{"working_set_bytes", p.working_set.count()}, {"extra_ns_per_byte", p.extra_ns_per_byte}});
+    j["gemm_operand_streaming"] = curve;
+  }
   return j;
 }
 

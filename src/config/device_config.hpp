@@ -39,6 +39,16 @@ struct GemmGrid {
   std::vector<std::int64_t> m, n, k;
 };
 
+// Extra time per byte of its weight operand a GEMM pays when the program around it cycles
+// through `working_set` bytes between two uses of the same data, beyond what the calibrated GEMM
+// rates already include (file field "gemm_operand_streaming": [{"working_set_bytes", "extra_ns_per_byte"}],
+// working sets strictly ascending; written by `switchsim calibrate --target cpu`, measured on probe
+// GEMMs whose operands were cycled through that many bytes; compute/kernel_model.hpp).
+struct OperandStreamingPoint {
+  Bytes working_set;
+  double extra_ns_per_byte = 0;
+};
+
 struct DeviceConfig {
   std::string name;
   std::string kind;  // gpu, tpu_core, cpu
@@ -66,6 +76,7 @@ struct DeviceConfig {
   // Optional, written by `switchsim calibrate`: per-shape GEMM efficiency and spreads.
   std::vector<GemmEfficiencyPoint> gemm_efficiency_table;
   std::optional<GemmGrid> gemm_grid;  // the table's points that form a full grid, if any
+  std::vector<OperandStreamingPoint> gemm_operand_streaming;  // empty: no working-set effect
   std::optional<Band<double>> gemm_efficiency_band;
   std::optional<Band<double>> memory_efficiency_band;
   std::optional<Band<BytesPerSecond>> memory_bandwidth_band;

@@ -140,15 +140,35 @@ PhaseCost PhaseCosts::expert_ffn(const std::vector<std::int64_t>& rows_per_exper
 
 PhaseCost PhaseCosts::expert_ffn_loop(const std::vector<std::int64_t>& rows_per_expert) const {
   const auto [dt, b, d, dff, up] = expert_dims();
+  std::int64_t total_rows = 0;
+  for (const std::int64_t rows : rows_per_expert) total_rows = size_sum("expert rows", {total_rows, std::max<std::int64_t>(0, rows)});
+  // The bytes one step of these experts cycles through between two uses of a weight (its
+  // forward GEMM and its backward ones): every local expert's weights and weight gradients, and
+  // the rows' inputs, hidden activations and outputs with their gradients.
+  const auto experts = static_cast<std::int64_t>(rows_per_expert.size());
+  const Bytes working_set(size_sum(
+      "expert working set bytes",
+      {size_product("expert weight bytes", {2, experts, up + 1, d, dff, b}),
+       size_product("expert activation bytes", {2, total_rows, size_sum("row width", {d, d, size_product("hidden width", {up + 1, dff})}), b})}));
+  // One GEMM Y[m,n] = X[m,k] W[k,n] and its two backward GEMMs: the forward and dX read W,
+  // dW writes its gradient; each of the three pays for that matrix's trip beyond the cache when
+  // the working set outgrows it (compute/kernel_model.hpp).
+  auto streamed_gemm = [&](std::int64_t m, std::int64_t n, std::int64_t k) {
+    PhaseCost c = gemm(m, n, k, 1, dt);
+    const Picoseconds trip = kernels_.weight_streaming_time(Bytes(size_product("weight bytes", {k, n, b})), working_set);
+    c.forward += trip;
+    c.backward += trip + trip;
+    return c;
+  };
   PhaseCost c;
   for (const std::int64_t rows : rows_per_expert) {
     if (rows <= 0) {
       c.backward += kernels_.memory_time(Bytes(size_product("expert gradient bytes", {up + 1, d, dff, b})));
       continue;
     }
-    for (std::int64_t i = 0; i < up; ++i) c += gemm(rows, dff, d, 1, dt);
+    for (std::int64_t i = 0; i < up; ++i) c += streamed_gemm(rows, dff, d);
     c += memory(Bytes(size_product("expert activation bytes", {up + 1, rows, dff, b})));
-    c += gemm(rows, d, dff, 1, dt);
+    c += streamed_gemm(rows, d, dff);
   }
   return c;
 }

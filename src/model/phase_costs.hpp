@@ -48,6 +48,9 @@ class PhaseCosts {
   // expert, one sgemm per input matrix (two for GEGLU) and one output sgemm over exactly its
   // rows; BLAS pads no rows (a small m is slow through its measured efficiency, not padding).
   // An expert that got no rows runs no GEMM; its backward zero-fills its weight gradients.
+  // Every GEMM also pays for its operands' trips beyond the cache when the experts' working set
+  // (weights, weight gradients, rows' activations and their gradients) outgrows it, on devices
+  // with a measured curve (KernelModel::weight_streaming_time).
   PhaseCost expert_ffn_loop(const std::vector<std::int64_t>& rows_per_expert) const;
   // On the token owner, after the combine all-to-all returned its `returned_rows` rows (its
   // own send buffer: E*C capacity-padded, k*T dropless). Forward: gather the `kept_rows`

@@ -62,6 +62,10 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
                      r.tiny_gemm_us.median);
   out += fmt::format("  memory streaming {:.2f} GB/s per rank (p10 {:.2f}, p90 {:.2f})\n", r.stream_GBps.median,
                      r.stream_GBps.lo, r.stream_GBps.hi);
+  for (const auto& o : r.operand_streaming)
+    out += fmt::format("  GEMM operands cycling {:>4} MiB instead of {:.1f} MiB: {:+.4f} ns per weight byte (p10 {:+.4f}, p90 {:+.4f})\n",
+                       o.working_set_bytes >> 20, static_cast<double>(r.gemm_working_set_bytes) / (1 << 20),
+                       o.extra_ns_per_byte.median, o.extra_ns_per_byte.lo, o.extra_ns_per_byte.hi);
   out += fmt::format("  MPI {} ranks: latency {:.3f} us one-way, bandwidth {:.3f} GB/s\n", r.ranks,
                      r.mpi_latency_us.median, r.mpi_bandwidth_GBps.median);
   const auto fit = ref::cpu::fit_alltoall(r.alltoall, r.ranks);

@@ -126,6 +126,20 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
         {"memory_efficiency", fmt::format("{}: median / p90 of the streaming kernels", where)},
         {"gemm_tile", "assumption: OpenBLAS blocks are of the order of 64 rows; CPUs have no wave quantization"},
         {"kernel_overhead_us", fmt::format("{}: time of a 1x1x1 sgemm call (timed once, not in the rounds)", where)}}}};
+  if (r.gemm_working_set_bytes > 0 && !r.operand_streaming.empty()) {
+    auto curve = nlohmann::json::array();
+    curve.push_back({{"working_set_bytes", r.gemm_working_set_bytes}, {"extra_ns_per_byte", 0.0}});
+    for (const auto& o : r.operand_streaming)
+      if (o.working_set_bytes > r.gemm_working_set_bytes)
+        curve.push_back({{"working_set_bytes", o.working_set_bytes},
+                         {"extra_ns_per_byte", round_to(std::max(0.0, o.extra_ns_per_byte.median), 6)}});
+    device["gemm_operand_streaming"] = curve;
+    device["sources"]["gemm_operand_streaming"] = fmt::format(
+        "{}: probe sgemms whose operands were cycled through each working set (two passes, the second timed, "
+        "every rank at once, the slowest rank's time), minus the same shapes cycling the {}-byte set the GEMM table "
+        "was measured on, per byte of the weight operand B[k,n]; median over probes and rounds (negative: noise, read as 0)",
+        where, r.gemm_working_set_bytes);
+  }
   if (grid) {
     device["gemm_grid"] = {{"m", r.grid_m}, {"n", r.grid_n}, {"k", r.grid_k}};
     device["sources"]["gemm_grid"] = fmt::format(

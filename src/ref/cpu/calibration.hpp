@@ -30,6 +30,13 @@ struct GemmSample {
   Spread gflops;  // achieved GFLOP/s (2 m n k per call)
 };
 
+// A GEMM's extra time per byte of its weight operand B[k,n] when its operands were cycled through `working_set_bytes`
+// (two passes, the second timed) instead of the cache-sized set the GEMM table was measured on.
+struct OperandStreamingSample {
+  std::int64_t working_set_bytes = 0;
+  Spread extra_ns_per_byte;  // over probe shapes and rounds
+};
+
 struct AlltoallSample {
   std::int64_t bytes_per_peer = 0;
   Spread us;  // MPI_Alltoall right after a compute burst, the slowest rank's time
@@ -53,6 +60,10 @@ struct CalibrationResult {
   Spread tiny_gemm_us;          // a 1x1x1 sgemm call: per-kernel overhead
   Spread stream_GBps;           // copy and scale kernels, bytes read + written per second
   std::int64_t stream_bytes = 0;  // per array
+  // The bytes each GEMM sample's operand copies add up to (4x the L2 cache; calibrator.cpp) and
+  // what larger working sets cost on top (ascending).
+  std::int64_t gemm_working_set_bytes = 0;
+  std::vector<OperandStreamingSample> operand_streaming;
   std::int64_t ranks = 0;
   Spread mpi_latency_us;        // one-way, from a pingpong of 8-byte messages, ranks 0 <-> 1
   Spread mpi_bandwidth_GBps;    // one-way, from a pingpong of large messages
@@ -77,7 +88,9 @@ AlltoallFit fit_alltoall(const std::vector<AlltoallSample>& samples, std::int64_
 // The device file: "type": "device", "kind": "cpu"; compute_units = threads_per_rank (or the
 // cores when 0); peak_tflops.fp32 = the best median sgemm rate of the shapes measured (a
 // measured peak, not a datasheet one), gemm_efficiency_table relative to it, spreads as
-// *_lo / *_hi; "gemm_grid" when the result has grid axes.
+// *_lo / *_hi; "gemm_grid" when the result has grid axes; "gemm_operand_streaming" (the
+// calibration's own working set at 0 ns/byte, then each measured one's median, negative noise
+// read as 0) when the result has operand-streaming samples.
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name);
 // The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind), the device inline;
 // link latency = half the fitted fixed cost (a message crosses two links), link bandwidth = 1 /

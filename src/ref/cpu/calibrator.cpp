@@ -26,11 +26,15 @@ double seconds_of(F&& body) {
 // exceed four times the core's L2 cache, so that each call reads operands from beyond it, as
 // the layer's GEMMs read activations that earlier phases wrote (skinny GEMMs, bound by memory,
 // ran up to 2x slower on such operands than on ones left in cache by the previous call).
-std::size_t operand_copies(const GemmDims& g) {
+std::int64_t gemm_working_set_bytes() {
   long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
   if (l2 <= 0) l2 = 2L << 20;
-  const double set = 4.0 * static_cast<double>(g.m * g.k + g.k * g.n + g.m * g.n);
-  return static_cast<std::size_t>(std::clamp(std::ceil(4.0 * static_cast<double>(l2) / set), 1.0, 32.0));
+  return 4 * static_cast<std::int64_t>(l2);
+}
+std::int64_t operand_floats(const GemmDims& g) { return g.m * g.k + g.k * g.n + g.m * g.n; }
+std::size_t operand_copies(const GemmDims& g) {
+  const double set = 4.0 * static_cast<double>(operand_floats(g));
+  return static_cast<std::size_t>(std::clamp(std::ceil(static_cast<double>(gemm_working_set_bytes()) / set), 1.0, 32.0));
 }
 }  // namespace
 
@@ -44,6 +48,7 @@ struct Calibrator::Buffers {
   };
   std::vector<std::vector<Matrices>> gemm;  // [shape][copy]
   std::vector<float> stream_a, stream_b;
+  std::vector<float> probe_pool;  // the largest streaming working set, carved into operand copies
   std::vector<char> send, recv;  // the largest all-to-all
   Matrices burst{GemmDims{128, 128, 128}};
 };
@@ -52,9 +57,9 @@ CalibrationPlan default_plan(bool quick) {
   CalibrationPlan p;
   p.quick = quick;
   // Rows reach m (the expert's forward and dX) and k (its dW); a dropless expert may get a single
-  // row, so m and k start at 1 (below the grid the kernel model clamps, and a tiny expert took
-  // the 8-row efficiency: its GEMMs were predicted up to 33% fast). n is a width (d_model, d_ff,
-  // the router's experts) and starts at 4.
+  // row, so m and k start at 1 (below the grid the kernel model holds the edge value, and a 1-row
+  // expert would take the 8-row efficiency). n is a width (d_model, d_ff, the router's experts)
+  // and starts at 4.
   p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 8, 64, 512, 4096};
   p.grid_n = quick ? std::vector<std::int64_t>{4, 64} : std::vector<std::int64_t>{4, 32, 256, 2048};
   p.grid_k = quick ? p.grid_n : std::vector<std::int64_t>{1, 4, 32, 256, 2048};
@@ -64,6 +69,9 @@ CalibrationPlan default_plan(bool quick) {
   p.alltoall_bytes = quick ? std::vector<std::int64_t>{16 << 10, 256 << 10}
                            : std::vector<std::int64_t>{16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20};
   p.stream_bytes = quick ? (1 << 20) : (4 << 20);
+  p.streaming_probes = quick ? std::vector<GemmDims>{{8, 256, 256}} : std::vector<GemmDims>{{8, 256, 256}, {64, 256, 256}};
+  p.streaming_working_sets = quick ? std::vector<std::int64_t>{16 << 20}
+                                   : std::vector<std::int64_t>{16 << 20, 64 << 20, 256 << 20};
   p.gemm_window_s = quick ? 0.002 : 0.015;
   p.burst_s = quick ? 0.001 : 0.005;
   p.rounds = quick ? 3 : 12;
@@ -101,6 +109,15 @@ Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
   const auto floats = static_cast<std::size_t>(plan_.stream_bytes) / sizeof(float);
   buffers_->stream_a.assign(floats, 1.0F);
   buffers_->stream_b.assign(floats, 0.0F);
+  if (!plan_.streaming_working_sets.empty()) {
+    if (!std::is_sorted(plan_.streaming_working_sets.begin(), plan_.streaming_working_sets.end()))
+      throw std::invalid_argument("CPU calibration: streaming working sets must be ascending");
+    std::size_t pool = static_cast<std::size_t>(plan_.streaming_working_sets.back()) / sizeof(float);
+    for (const auto& g : plan_.streaming_probes)
+      pool = std::max(pool, operand_copies(g) * static_cast<std::size_t>(operand_floats(g)));
+    buffers_->probe_pool.assign(pool, 0.5F);
+  }
+  streaming_ns_per_byte_.resize(plan_.streaming_working_sets.size());
   const auto largest = static_cast<std::size_t>(plan_.alltoall_bytes.back()) * static_cast<std::size_t>(ranks_);
   buffers_->send.assign(largest, 1);
   buffers_->recv.assign(largest, 0);
@@ -201,6 +218,7 @@ void Calibrator::run_memory_and_network(bool record) {
     });
     if (record) stream_GBps_.push_back(bytes / s / 1e9);
   }
+  run_operand_streaming(record);
   // All-to-all as the layer meets it: right after a compute phase, then a barrier, then the timed
   // MPI_Alltoall (slowest rank). On a shared machine a rank that just used up its time slice may
   // be descheduled while its peer waits, and that cost belongs to the all-to-all.
@@ -222,6 +240,40 @@ void Calibrator::run_memory_and_network(bool record) {
   if (record) ++rounds_;
 }
 
+void Calibrator::run_operand_streaming(bool record) {
+  auto& pool = buffers_->probe_pool;
+  for (const auto& g : plan_.streaming_probes) {
+    const auto set = static_cast<std::size_t>(operand_floats(g));
+    // Seconds per call cycling the first `copies` operand sets of the pool `passes` times, the
+    // last pass timed; the slowest rank's.
+    auto per_call = [&](std::size_t copies, int passes) {
+      double s = 0;
+      for (int pass = 0; pass < passes; ++pass) {
+        MPI_Barrier(comm_);
+        s = seconds_of([&] {
+          for (std::size_t c = 0; c < copies; ++c) {
+            float* a = pool.data() + c * set;
+            sgemm(false, false, g.m, g.n, g.k, 1.0F, a, a + g.m * g.k, 0.0F, a + g.m * g.k + g.k * g.n);
+          }
+        });
+      }
+      double slowest = s;
+      MPI_Allreduce(&s, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm_);
+      return slowest / static_cast<double>(copies);
+    };
+    // The GEMM table's regime: enough passes over its cache-sized copies for a whole window.
+    const std::size_t cached = operand_copies(g);
+    const int cached_passes = std::max(2, static_cast<int>(std::ceil(plan_.gemm_window_s / std::max(1e-9, per_call(cached, 1) * double(cached)))));
+    const double base = per_call(cached, cached_passes);
+    for (std::size_t w = 0; w < plan_.streaming_working_sets.size(); ++w) {
+      const auto copies = static_cast<std::size_t>(plan_.streaming_working_sets[w]) / (set * sizeof(float));
+      if (copies <= cached) continue;
+      const double t = per_call(copies, 2);
+      if (record) streaming_ns_per_byte_[w].push_back((t - base) * 1e9 / (static_cast<double>(g.k * g.n) * sizeof(float)));
+    }
+  }
+}
+
 CalibrationResult Calibrator::result() const {
   if (rounds_ == 0) throw std::logic_error("Calibrator::result before any round");
   for (const auto& samples : gemm_gflops_)
@@ -237,6 +289,10 @@ CalibrationResult Calibrator::result() const {
   r.grid_k = plan_.grid_k;
   r.stream_GBps = spread_of(stream_GBps_);
   r.stream_bytes = plan_.stream_bytes;
+  r.gemm_working_set_bytes = gemm_working_set_bytes();
+  for (std::size_t w = 0; w < plan_.streaming_working_sets.size(); ++w)
+    if (!streaming_ns_per_byte_[w].empty())
+      r.operand_streaming.push_back({plan_.streaming_working_sets[w], spread_of(streaming_ns_per_byte_[w])});
   for (std::size_t i = 0; i < plan_.alltoall_bytes.size(); ++i)
     r.alltoall.push_back({plan_.alltoall_bytes[i], spread_of(alltoall_us_[i])});
   return r;

@@ -23,6 +23,9 @@ struct CalibrationPlan {
   std::vector<std::int64_t> grid_m, grid_n, grid_k;  // the fixed grid's axes (its shapes come first in gemm)
   double gemm_window_s = 0.025;              // one sample = back-to-back calls for this long
   std::int64_t stream_bytes = 4 << 20;       // per array of the copy/scale kernels
+  // Probe GEMMs timed with their operands cycled through each working set (ascending, bytes).
+  std::vector<GemmDims> streaming_probes;
+  std::vector<std::int64_t> streaming_working_sets;
   std::vector<std::int64_t> alltoall_bytes;  // per peer, ascending
   double burst_s = 0.005;                    // sgemm calls right before each all-to-all sample
   std::int64_t rounds = 12;
@@ -34,7 +37,9 @@ struct CalibrationPlan {
 // capacity, widths of 256..2048; 100 shapes), all-to-all of 16
 // KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
 // activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
-// (`calibrate` took 35 s on a quiet 2-core host). Quick: m in {16, 128} x n, k in {4, 64} (8 shapes), 16
+// (`calibrate` took 35 s on a quiet 2-core host); probe GEMMs (8 and 64 rows x 256 x 256: an
+// expert's few rows against its weights) cycled through 16, 64 and 256 MiB, beyond any cache
+// share a core of this class gets. Quick: m in {16, 128} x n, k in {4, 64} (8 shapes), 16
 // KiB and 256 KiB, 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
@@ -68,6 +73,8 @@ class Calibrator {
   CalibrationResult result() const;
 
  private:
+  // One sample per probe GEMM and working set (part of run_memory_and_network).
+  void run_operand_streaming(bool record);
   struct Buffers;
   CalibrationPlan plan_;
   MPI_Comm comm_;
@@ -76,6 +83,7 @@ class Calibrator {
   std::unique_ptr<Buffers> buffers_;
   std::vector<std::vector<double>> gemm_gflops_;     // [shape][round], slowest rank
   std::vector<double> stream_GBps_;                  // two per round (copy, scale), this rank
+  std::vector<std::vector<double>> streaming_ns_per_byte_;  // [working set][probe x round], slowest rank
   std::vector<std::vector<double>> alltoall_us_;     // [size][round], slowest rank
   CalibrationResult point_to_point_;                 // latency, bandwidth, tiny GEMM
   std::int64_t rounds_ = 0;  // of run_memory_and_network
