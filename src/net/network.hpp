@@ -70,6 +70,7 @@ class Network {
     double rate;        // bytes per second, of each of the `weight` identical flows
     std::int32_t transfer;
     std::int64_t weight;  // identical flows this entry stands for
+    std::int32_t id;      // stable while active (active_ compacts on drains); reused after
   };
   struct Transfer {
     std::int64_t outstanding = 0;
@@ -82,6 +83,7 @@ class Network {
   void on_drain(std::uint64_t generation);
   void deliver(std::int32_t transfer, std::int64_t count, Picoseconds at);
   std::int32_t new_transfer(std::function<void()> on_done);
+  void register_entry(std::size_t index);
 
   const topology::Topology& topo_;
   engine::EventQueue& queue_;
@@ -100,10 +102,27 @@ class Network {
   std::uint64_t generation_ = 0;
   std::uint64_t solves_ = 0;
   std::uint64_t partial_solves_ = 0;
-  // The links of the flows that started or drained since the last solve, and scratch.
+  // The links of the flows that started or drained since the last solve.
   std::vector<std::int32_t> touched_;
-  std::vector<std::int64_t> link_begin_;
-  std::vector<std::int32_t> link_entries_;
+  // Kept up to date as flows start and drain, so finding a change's component costs the
+  // component, not every active flow: per link, the ids of the active entries crossing it
+  // (any order); per id, its index in active_ (kDead once drained; drained ids leave the
+  // lists of their links, and only then are reused).
+  static constexpr std::int64_t kDead = -1;
+  std::vector<std::vector<std::int32_t>> link_flows_;
+  std::vector<std::int64_t> id_index_;
+  std::vector<std::int32_t> free_ids_;
+  // Scratch of resolve(), reused: marks are stamps (equal to mark_ means "in this search").
+  std::uint64_t mark_ = 0;
+  std::vector<std::uint64_t> link_mark_;
+  std::vector<std::uint64_t> id_mark_;
+  std::vector<std::int32_t> frontier_;
+  std::vector<std::int32_t> component_links_;
+  std::vector<std::int64_t> members_;
+  std::vector<std::int32_t> constraint_of_;
+  std::vector<std::int32_t> cs_;
+  std::vector<std::int32_t> drained_;
+  MaxMinSystem sub_;
 };
 
 }  // namespace switchsim::net
