@@ -143,6 +143,78 @@ TEST_CASE("two all-to-alls that share a GPU's links take together the hand-compu
   CHECK(serial.count() == 2 * a_alone.count());
 }
 
+TEST_CASE("collectives started together in one task are solved once, at the hand-computed time") {
+  // The crossbar case above, A and B in one task: the same 2 ms + 2 us. Coalesced, the
+  // start is one solve and the drain leaves no flow (no solve); one solve per collective
+  // start otherwise.
+  const auto t = crossbar();
+  const Bytes s(200'000'000);
+  for (const bool coalesce : {true, false}) {
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.coalesce_starts = coalesce;
+    net::SharedNetwork shared(t, q, options);
+    engine::TaskGraph g;
+    g.add_external("a2a A+B", "comm", std::nullopt, shared.collective_task({alltoall({0, 1}, s), alltoall({0, 2}, s)}));
+    engine::Executor ex(g, q);
+    const auto end = ex.run();
+    CHECK(std::abs(end.count() - (2'000'000'000 + 2'000'000)) <= 2);
+    CHECK(shared.network().solves() == (coalesce ? 1 : 2));
+  }
+}
+
+TEST_CASE("coalesced deliveries give every task the same end, to the picosecond, with fewer solves") {
+  // Rail-optimized fat tree of 8 GPUs; tasks whose collectives' rounds end together (groups
+  // of equal size) and overlap others (a ring all-reduce, a pairwise all-to-all starting
+  // 3 us later, a hierarchical all-reduce after the first all-to-alls).
+  config::FatTreeSpec f;
+  f.nodes = 4;
+  f.endpoints_per_node = 2;
+  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
+  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
+  f.nodes_per_leaf = 2;
+  f.switch_latency = Picoseconds(1'000'000);
+  f.rail_optimized = true;
+  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto spec = [](net::CollectiveOp op, net::Algorithm a, std::vector<std::int32_t> ranks, Bytes b) {
+    auto c = alltoall(std::move(ranks), b);
+    c.op = op;
+    c.algorithm = a;
+    return c;
+  };
+  using Op = net::CollectiveOp;
+  using A = net::Algorithm;
+  const auto run = [&](bool coalesce) {
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.coalesce_starts = coalesce;
+    net::SharedNetwork shared(t, q, options);
+    engine::TaskGraph g;
+    const auto a2a = g.add_external(
+        "a2a", "comm", std::nullopt,
+        shared.collective_task({spec(Op::alltoall, A::pairwise, {0, 1, 2, 3}, 8_MiB), spec(Op::alltoall, A::pairwise, {4, 5, 6, 7}, 8_MiB)}));
+    const auto ring = g.add_external("ring", "comm", std::nullopt,
+                                     shared.collective_task({spec(Op::allreduce, A::ring, {0, 2, 4, 6}, 24_MiB),
+                                                             spec(Op::allreduce, A::ring, {1, 3, 5, 7}, 24_MiB)}));
+    const auto wait = g.add_task("compute", "compute", std::nullopt, Picoseconds(3'000'000));
+    const auto late = g.add_external("late", "comm", std::nullopt,
+                                     shared.collective_task({spec(Op::alltoall, A::pairwise, {0, 4, 1, 5}, 4_MiB)}));
+    g.add_dependency(wait, late);
+    const auto tail = g.add_external("tail", "comm", std::nullopt,
+                                     shared.collective_task({spec(Op::allreduce, A::hierarchical, {0, 1, 2, 3, 4, 5, 6, 7}, 16_MiB)}));
+    g.add_dependency(a2a, tail);
+    engine::Executor ex(g, q);
+    ex.run();
+    std::vector<std::int64_t> ends;
+    for (const auto id : {a2a, ring, late, tail}) ends.push_back(ex.finish_time(id).count());
+    return std::make_pair(ends, shared.network().solves());
+  };
+  const auto [coalesced, fewer] = run(true);
+  const auto [plain, more] = run(false);
+  CHECK(coalesced == plain);
+  CHECK(fewer < more);
+}
+
 TEST_CASE("a collective alone as an external task takes what collective_time gives") {
   config::FatTreeSpec f;
   f.nodes = 4;

@@ -43,17 +43,38 @@ std::int32_t Network::new_transfer(std::function<void()> on_done) {
   return static_cast<std::int32_t>(transfers_.size() - 1);
 }
 
+void Network::complete(std::int32_t transfer, std::int64_t count) {
+  Transfer& t = transfers_[static_cast<std::size_t>(transfer)];
+  t.outstanding -= count;
+  if (t.outstanding == 0) {
+    auto done = std::move(t.on_done);
+    t.on_done = nullptr;
+    free_transfers_.push_back(transfer);
+    if (done) done();
+  }
+}
+
 void Network::deliver(std::int32_t transfer, std::int64_t count, Picoseconds at) {
-  queue_.schedule(at, 0, [this, transfer, count] {
-    Transfer& t = transfers_[static_cast<std::size_t>(transfer)];
-    t.outstanding -= count;
-    if (t.outstanding == 0) {
-      auto done = std::move(t.on_done);
-      t.on_done = nullptr;
-      free_transfers_.push_back(transfer);
-      if (done) done();
-    }
-  });
+  queue_.schedule(at, 0, [this, transfer, count] { complete(transfer, count); });
+}
+
+void Network::run_coalesced(const std::function<void()>& body) {
+  if (!options_.coalesce_starts) {
+    body();
+    return;
+  }
+  if (coalesce_depth_++ == 0) touched_.clear();
+  try {
+    body();
+  } catch (...) {
+    coalesce_depth_ = 0;
+    coalesced_pending_ = false;
+    throw;
+  }
+  if (--coalesce_depth_ > 0 || !coalesced_pending_) return;
+  coalesced_pending_ = false;
+  resolve();
+  schedule_next_drain(coalesced_sequence_);
 }
 
 void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
@@ -105,9 +126,17 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
   }
   for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
   if (started) {
-    touched_.clear();
+    if (coalesce_depth_ == 0) touched_.clear();
     for (std::size_t i = first_new; i < active_.size(); ++i)
       for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touched_.push_back(l);
+    if (coalesce_depth_ > 0) {
+      // Solved when run_coalesced's body returns; a drain planned before is void from now,
+      // as a solve here would have made it, and the drain event keeps this start's place.
+      ++generation_;
+      coalesced_sequence_ = queue_.reserve_sequence();
+      coalesced_pending_ = true;
+      return;
+    }
     resolve();
     schedule_next_drain();
   }
@@ -200,14 +229,18 @@ void Network::resolve() {
   }
 }
 
-void Network::schedule_next_drain() {
+void Network::schedule_next_drain(std::optional<std::uint64_t> sequence) {
   ++generation_;
   if (active_.empty()) return;
   double soonest = std::numeric_limits<double>::infinity();
   for (const auto& a : active_) soonest = std::min(soonest, a.remaining / a.rate);
   const auto delta = std::max<std::int64_t>(0, detail::ceil_to_int64(soonest * 1e12L, "drain time in picoseconds"));
   const auto generation = generation_;
-  queue_.schedule(queue_.now() + Picoseconds(delta), 0, [this, generation] { on_drain(generation); });
+  const auto at = queue_.now() + Picoseconds(delta);
+  if (sequence)
+    queue_.schedule_reserved(at, 0, *sequence, [this, generation] { on_drain(generation); });
+  else
+    queue_.schedule(at, 0, [this, generation] { on_drain(generation); });
 }
 
 void Network::on_drain(std::uint64_t generation) {
@@ -241,7 +274,22 @@ void Network::on_drain(std::uint64_t generation) {
                   [this](std::int32_t id) { return id_index_[static_cast<std::size_t>(id)] == kDead; });
   }
   free_ids_.insert(free_ids_.end(), drained_.begin(), drained_.end());
-  for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
+  if (options_.coalesce_starts) {
+    // One event per delivery time, completing the transfers in the order their separate
+    // events would have run (transfer id; they were scheduled back to back by this drain,
+    // and the engine schedules nothing at a negative priority that could run between
+    // them), with the starts of their callbacks solved together.
+    std::map<std::int64_t, std::vector<std::pair<std::int32_t, std::int64_t>>> by_time;
+    for (const auto& [key, count] : done) by_time[key.second].emplace_back(key.first, count);
+    for (auto& [at, batch] : by_time)
+      queue_.schedule(Picoseconds(at), 0, [this, batch = std::move(batch)] {
+        run_coalesced([&] {
+          for (const auto& [transfer, count] : batch) complete(transfer, count);
+        });
+      });
+  } else {
+    for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
+  }
   if (done.empty()) {  // rounding left a sliver: wait for it without re-solving
     schedule_next_drain();
     return;
