@@ -116,6 +116,50 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
   CHECK(partial > 0);
 }
 
+TEST_CASE("the incremental network gives the same delivery times as re-solving everything, with many flows a transfer") {
+  // Transfers of 1 to 12 flows (some identical, so weighted), many draining at one event
+  // (equal sizes), components of every size: the kept per-link flow lists, the re-use of
+  // drained ids and the switch to solving everything once a search reaches half the flows
+  // must all leave every delivery time as the from-scratch solve gives it.
+  config::FatTreeSpec f;
+  f.nodes = 4;
+  f.endpoints_per_node = 2;
+  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
+  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
+  f.nodes_per_leaf = 2;
+  f.switch_latency = Picoseconds(1'000'000);
+  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto run = [&](bool incremental) {
+    std::mt19937 rng(11);
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.incremental = incremental;
+    net::Network network(t, q, options);
+    std::vector<std::int64_t> ends;
+    for (int k = 0; k < 60; ++k) {
+      const auto at = std::uniform_int_distribution<std::int64_t>(0, 400'000'000)(rng) / 100'000'000 * 100'000'000;
+      std::vector<net::Flow> flows;
+      const auto count = std::uniform_int_distribution<int>(1, 12)(rng);
+      const auto b = std::uniform_int_distribution<std::int64_t>(1, 4)(rng) * 5'000'000;
+      for (int i = 0; i < count; ++i)
+        flows.push_back(net::Flow{std::uniform_int_distribution<std::int32_t>(0, 7)(rng),
+                                  std::uniform_int_distribution<std::int32_t>(0, 7)(rng), Bytes(b)});
+      q.schedule(Picoseconds(at), 0, [&, flows, k] {
+        network.transfer(flows, [&, k] { ends.push_back(k * 1'000'000'000'000LL + q.now().count()); });
+      });
+    }
+    q.run();
+    std::sort(ends.begin(), ends.end());
+    return std::make_pair(ends, network.partial_solves());
+  };
+  const auto [inc, partial] = run(true);
+  const auto [full, none] = run(false);
+  CHECK(inc.size() == 60);
+  CHECK(inc == full);
+  CHECK(none == 0);
+  CHECK(partial > 0);
+}
+
 TEST_CASE("two all-to-alls that share a GPU's links take together the hand-computed longer time") {
   // Crossbar of 4 at 100 GB/s, 1 us a link. A: all-to-all over {0, 1}; B: over {0, 2}; S =
   // 200 MB each, so every flow carries 100 MB. Alone: 100 MB / 100 GB/s + 2 us = 1.002 ms.

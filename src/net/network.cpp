@@ -174,7 +174,11 @@ void Network::resolve() {
     return;
   }
   // Breadth-first over the flow-link graph from the touched links, on the kept per-link
-  // lists, in O(the component's incidences).
+  // lists, in O(the component's incidences). Once it holds more than half the active
+  // flows, everything is solved instead (at most twice the component's solve, and the rest
+  // of the search saved; most changes of a step's all-to-alls reach every flow): exact,
+  // since every component the change did not reach is as its last re-solve left it, and
+  // solving it again gives the same bits (the same order as the incremental=false check).
   ++mark_;
   frontier_.clear();
   component_links_.clear();
@@ -194,6 +198,10 @@ void Network::resolve() {
       id_mark_[static_cast<std::size_t>(id)] = mark_;
       const auto e = id_index_[static_cast<std::size_t>(id)];
       members_.push_back(e);
+      if (2 * members_.size() > n) {
+        solve_all();
+        return;
+      }
       for (const auto m : topo_.links_of(topo_.path(active_[static_cast<std::size_t>(e)].path)))
         if (link_mark_[static_cast<std::size_t>(m)] != mark_) {
           link_mark_[static_cast<std::size_t>(m)] = mark_;
