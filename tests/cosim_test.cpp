@@ -116,6 +116,50 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
   CHECK(partial > 0);
 }
 
+TEST_CASE("the incremental network gives the same delivery times as re-solving everything, with many flows a transfer") {
+  // Transfers of 1 to 12 flows (some identical, so weighted), many draining at one event
+  // (equal sizes), components of every size: the kept per-link flow lists, the re-use of
+  // drained ids and the switch to solving everything once a search reaches half the flows
+  // must all leave every delivery time as the from-scratch solve gives it.
+  config::FatTreeSpec f;
+  f.nodes = 4;
+  f.endpoints_per_node = 2;
+  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
+  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
+  f.nodes_per_leaf = 2;
+  f.switch_latency = Picoseconds(1'000'000);
+  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto run = [&](bool incremental) {
+    std::mt19937 rng(11);
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.incremental = incremental;
+    net::Network network(t, q, options);
+    std::vector<std::int64_t> ends;
+    for (int k = 0; k < 60; ++k) {
+      const auto at = std::uniform_int_distribution<std::int64_t>(0, 400'000'000)(rng) / 100'000'000 * 100'000'000;
+      std::vector<net::Flow> flows;
+      const auto count = std::uniform_int_distribution<int>(1, 12)(rng);
+      const auto b = std::uniform_int_distribution<std::int64_t>(1, 4)(rng) * 5'000'000;
+      for (int i = 0; i < count; ++i)
+        flows.push_back(net::Flow{std::uniform_int_distribution<std::int32_t>(0, 7)(rng),
+                                  std::uniform_int_distribution<std::int32_t>(0, 7)(rng), Bytes(b)});
+      q.schedule(Picoseconds(at), 0, [&, flows, k] {
+        network.transfer(flows, [&, k] { ends.push_back(k * 1'000'000'000'000LL + q.now().count()); });
+      });
+    }
+    q.run();
+    std::sort(ends.begin(), ends.end());
+    return std::make_pair(ends, network.partial_solves());
+  };
+  const auto [inc, partial] = run(true);
+  const auto [full, none] = run(false);
+  CHECK(inc.size() == 60);
+  CHECK(inc == full);
+  CHECK(none == 0);
+  CHECK(partial > 0);
+}
+
 TEST_CASE("two all-to-alls that share a GPU's links take together the hand-computed longer time") {
   // Crossbar of 4 at 100 GB/s, 1 us a link. A: all-to-all over {0, 1}; B: over {0, 2}; S =
   // 200 MB each, so every flow carries 100 MB. Alone: 100 MB / 100 GB/s + 2 us = 1.002 ms.
@@ -141,6 +185,78 @@ TEST_CASE("two all-to-alls that share a GPU's links take together the hand-compu
   const auto [serial, a_alone] = together(false);
   CHECK(std::abs(a_alone.count() - (1'000'000'000 + 2'000'000)) <= 2);
   CHECK(serial.count() == 2 * a_alone.count());
+}
+
+TEST_CASE("collectives started together in one task are solved once, at the hand-computed time") {
+  // The crossbar case above, A and B in one task: the same 2 ms + 2 us. Coalesced, the
+  // start is one solve and the drain leaves no flow (no solve); one solve per collective
+  // start otherwise.
+  const auto t = crossbar();
+  const Bytes s(200'000'000);
+  for (const bool coalesce : {true, false}) {
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.coalesce_starts = coalesce;
+    net::SharedNetwork shared(t, q, options);
+    engine::TaskGraph g;
+    g.add_external("a2a A+B", "comm", std::nullopt, shared.collective_task({alltoall({0, 1}, s), alltoall({0, 2}, s)}));
+    engine::Executor ex(g, q);
+    const auto end = ex.run();
+    CHECK(std::abs(end.count() - (2'000'000'000 + 2'000'000)) <= 2);
+    CHECK(shared.network().solves() == (coalesce ? 1 : 2));
+  }
+}
+
+TEST_CASE("coalesced deliveries give every task the same end, to the picosecond, with fewer solves") {
+  // Rail-optimized fat tree of 8 GPUs; tasks whose collectives' rounds end together (groups
+  // of equal size) and overlap others (a ring all-reduce, a pairwise all-to-all starting
+  // 3 us later, a hierarchical all-reduce after the first all-to-alls).
+  config::FatTreeSpec f;
+  f.nodes = 4;
+  f.endpoints_per_node = 2;
+  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
+  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
+  f.nodes_per_leaf = 2;
+  f.switch_latency = Picoseconds(1'000'000);
+  f.rail_optimized = true;
+  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto spec = [](net::CollectiveOp op, net::Algorithm a, std::vector<std::int32_t> ranks, Bytes b) {
+    auto c = alltoall(std::move(ranks), b);
+    c.op = op;
+    c.algorithm = a;
+    return c;
+  };
+  using Op = net::CollectiveOp;
+  using A = net::Algorithm;
+  const auto run = [&](bool coalesce) {
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.coalesce_starts = coalesce;
+    net::SharedNetwork shared(t, q, options);
+    engine::TaskGraph g;
+    const auto a2a = g.add_external(
+        "a2a", "comm", std::nullopt,
+        shared.collective_task({spec(Op::alltoall, A::pairwise, {0, 1, 2, 3}, 8_MiB), spec(Op::alltoall, A::pairwise, {4, 5, 6, 7}, 8_MiB)}));
+    const auto ring = g.add_external("ring", "comm", std::nullopt,
+                                     shared.collective_task({spec(Op::allreduce, A::ring, {0, 2, 4, 6}, 24_MiB),
+                                                             spec(Op::allreduce, A::ring, {1, 3, 5, 7}, 24_MiB)}));
+    const auto wait = g.add_task("compute", "compute", std::nullopt, Picoseconds(3'000'000));
+    const auto late = g.add_external("late", "comm", std::nullopt,
+                                     shared.collective_task({spec(Op::alltoall, A::pairwise, {0, 4, 1, 5}, 4_MiB)}));
+    g.add_dependency(wait, late);
+    const auto tail = g.add_external("tail", "comm", std::nullopt,
+                                     shared.collective_task({spec(Op::allreduce, A::hierarchical, {0, 1, 2, 3, 4, 5, 6, 7}, 16_MiB)}));
+    g.add_dependency(a2a, tail);
+    engine::Executor ex(g, q);
+    ex.run();
+    std::vector<std::int64_t> ends;
+    for (const auto id : {a2a, ring, late, tail}) ends.push_back(ex.finish_time(id).count());
+    return std::make_pair(ends, shared.network().solves());
+  };
+  const auto [coalesced, fewer] = run(true);
+  const auto [plain, more] = run(false);
+  CHECK(coalesced == plain);
+  CHECK(fewer < more);
 }
 
 TEST_CASE("a collective alone as an external task takes what collective_time gives") {

@@ -23,6 +23,18 @@ TEST_CASE("events at the same time pop by priority, then by insertion order") {
   CHECK(q.processed() == 4);
 }
 
+TEST_CASE("an event scheduled with a reserved sequence number sorts among ties where it was reserved") {
+  EventQueue q;
+  std::vector<std::string> order;
+  q.schedule(10_ps, 0, [&] { order.push_back("before"); });
+  const auto reserved = q.reserve_sequence();
+  q.schedule(10_ps, 0, [&] { order.push_back("after"); });
+  q.schedule_reserved(10_ps, 0, reserved, [&] { order.push_back("reserved"); });
+  CHECK_THROWS_AS(q.schedule_reserved(10_ps, 0, reserved + 5, [] {}), std::logic_error);  // never handed out
+  q.run();
+  CHECK(order == std::vector<std::string>{"before", "reserved", "after"});
+}
+
 TEST_CASE("an event scheduled in the past is a logic error") {
   EventQueue q;
   q.schedule(100_ps, 0, [&] { CHECK_THROWS_AS(q.schedule(50_ps, 0, [] {}), std::logic_error); });

@@ -7,6 +7,11 @@
 namespace switchsim::engine {
 
 void EventQueue::schedule(Picoseconds at, std::int32_t priority, Handler handler) {
+  schedule_reserved(at, priority, next_sequence_++, std::move(handler));
+}
+
+void EventQueue::schedule_reserved(Picoseconds at, std::int32_t priority, std::uint64_t sequence, Handler handler) {
+  if (sequence >= next_sequence_) throw std::logic_error("event scheduled with a sequence number that was not reserved");
   if (at < now_)
     throw std::logic_error("event scheduled in the past: at " + std::to_string(at.count()) + " ps, now " +
                            std::to_string(now_.count()) + " ps");
@@ -19,7 +24,7 @@ void EventQueue::schedule(Picoseconds at, std::int32_t priority, Handler handler
     slot = static_cast<std::uint32_t>(handlers_.size());
     handlers_.push_back(std::move(handler));
   }
-  heap_.push_back(Entry{at.count(), priority, slot, next_sequence_++});
+  heap_.push_back(Entry{at.count(), priority, slot, sequence});
   std::push_heap(heap_.begin(), heap_.end(), later);
 }
 

@@ -17,6 +17,11 @@ class EventQueue {
 
   // Lower priority values run first among events at the same time.
   void schedule(Picoseconds at, std::int32_t priority, Handler handler);
+  // Takes an insertion sequence number now, for an event whose time is known only later:
+  // scheduled with schedule_reserved, it sorts among ties as if scheduled at this call (so
+  // a caller can defer computing an event without changing the order of any event).
+  std::uint64_t reserve_sequence() { return next_sequence_++; }
+  void schedule_reserved(Picoseconds at, std::int32_t priority, std::uint64_t sequence, Handler handler);
   void schedule_after(Picoseconds delay, std::int32_t priority, Handler handler) {
     schedule(now_ + delay, priority, std::move(handler));
   }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <queue>
+#include <functional>
 #include <stdexcept>
 
 namespace switchsim::net {
@@ -47,6 +47,11 @@ void MaxMinSystem::clear_variables() {
   var_coefficients_.clear();
 }
 
+void MaxMinSystem::clear() {
+  clear_variables();
+  capacity_.clear();
+}
+
 void MaxMinSystem::reserve(std::size_t variables, std::size_t incidences) {
   var_begin_.reserve(variables + 1);
   var_constraints_.reserve(incidences);
@@ -64,42 +69,52 @@ void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load) 
   for (const auto c : var_constraints_) ++con_begin_[static_cast<std::size_t>(c) + 1];
   for (std::size_t c = 0; c < nc; ++c) con_begin_[c + 1] += con_begin_[c];
   con_vars_.resize(var_constraints_.size());
-  {
-    std::vector<std::int64_t> fill(con_begin_.begin(), con_begin_.end() - 1);
-    for (std::size_t v = 0; v < nv; ++v)
-      for (auto i = var_begin_[v]; i < var_begin_[v + 1]; ++i)
-        con_vars_[static_cast<std::size_t>(fill[static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(i)])]++)] =
-            static_cast<std::int32_t>(v);
-  }
+  fill_.assign(con_begin_.begin(), con_begin_.end() - 1);
+  for (std::size_t v = 0; v < nv; ++v)
+    for (auto i = var_begin_[v]; i < var_begin_[v + 1]; ++i)
+      con_vars_[static_cast<std::size_t>(fill_[static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(i)])]++)] =
+          static_cast<std::int32_t>(v);
 
-  std::vector<double> remaining(capacity_);
-  std::vector<double> unfixed(nc, 0.0);  // Σ coefficients of unfixed variables
-  std::vector<std::int64_t> unfixed_count(nc, 0);
+  auto& remaining = remaining_;
+  remaining.assign(capacity_.begin(), capacity_.end());
+  auto& unfixed = unfixed_;  // Σ coefficients of unfixed variables
+  unfixed.assign(nc, 0.0);
+  auto& unfixed_count = unfixed_count_;
+  unfixed_count.assign(nc, 0);
   for (std::size_t i = 0; i < var_constraints_.size(); ++i) {
     unfixed[static_cast<std::size_t>(var_constraints_[i])] += var_coefficients_[i];
     ++unfixed_count[static_cast<std::size_t>(var_constraints_[i])];
   }
 
-  using Entry = std::pair<double, std::int32_t>;  // (share, constraint): least share, then lowest index
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
+  // A binary min-heap of (share, constraint): least share, then lowest index (the same
+  // push_heap/pop_heap a std::priority_queue with std::greater does, on a reused vector).
+  const std::greater<> later;
+  auto& heap = heap_;
+  heap.clear();
+  const auto push = [&](double share, std::int32_t c) {
+    heap.emplace_back(share, c);
+    std::push_heap(heap.begin(), heap.end(), later);
+  };
   for (std::size_t c = 0; c < nc; ++c)
-    if (unfixed_count[c] > 0) heap.emplace(remaining[c] / unfixed[c], static_cast<std::int32_t>(c));
-  std::vector<bool> fixed(nv, false);
+    if (unfixed_count[c] > 0) push(remaining[c] / unfixed[c], static_cast<std::int32_t>(c));
+  auto& fixed = fixed_;
+  fixed.assign(nv, 0);
 
   while (!heap.empty()) {
-    const auto [share, c] = heap.top();
-    heap.pop();
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const auto [share, c] = heap.back();
+    heap.pop_back();
     const auto cu = static_cast<std::size_t>(c);
     if (unfixed_count[cu] == 0) continue;
     const double current = std::max(remaining[cu], 0.0) / unfixed[cu];
     if (current != share) {  // stale: its share rose since it was pushed
-      heap.emplace(current, c);
+      push(current, c);
       continue;
     }
     for (auto i = con_begin_[cu]; i < con_begin_[cu + 1]; ++i) {
       const auto v = static_cast<std::size_t>(con_vars_[static_cast<std::size_t>(i)]);
       if (fixed[v]) continue;
-      fixed[v] = true;
+      fixed[v] = 1;
       rates[v] = current;
       for (auto j = var_begin_[v]; j < var_begin_[v + 1]; ++j) {
         const auto other = static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(j)]);

@@ -35,6 +35,8 @@ class MaxMinSystem {
   std::int32_t add_variable(std::span<const std::int32_t> constraints, std::span<const double> coefficients);
   // Forgets the variables, keeps the constraints.
   void clear_variables();
+  // Forgets the variables and the constraints, keeps the memory (a system rebuilt per solve).
+  void clear();
   void reserve(std::size_t variables, std::size_t incidences);
 
   std::size_t variable_count() const { return var_begin_.size() - 1; }
@@ -56,9 +58,16 @@ class MaxMinSystem {
   std::vector<std::int64_t> var_begin_{0};
   std::vector<std::int32_t> var_constraints_;
   std::vector<double> var_coefficients_;
-  // Scratch reused between solves.
+  // Scratch reused between solves: a network re-solves tens of thousands of times a step,
+  // and allocating these each time was a tenth of the solve.
   mutable std::vector<std::int64_t> con_begin_;
   mutable std::vector<std::int32_t> con_vars_;
+  mutable std::vector<std::int64_t> fill_;
+  mutable std::vector<double> remaining_;
+  mutable std::vector<double> unfixed_;
+  mutable std::vector<std::int64_t> unfixed_count_;
+  mutable std::vector<char> fixed_;
+  mutable std::vector<std::pair<double, std::int32_t>> heap_;
 };
 
 }  // namespace switchsim::net

@@ -1,5 +1,6 @@
 #include "net/network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -10,6 +11,25 @@ namespace switchsim::net {
 Network::Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options)
     : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), last_update_(queue.now()) {
   for (const auto& link : topo.links()) system_.add_constraint(link.bandwidth.value());
+  link_flows_.resize(topo.links().size());
+  link_mark_.assign(topo.links().size(), 0);
+  constraint_of_.assign(topo.links().size(), -1);
+}
+
+void Network::register_entry(std::size_t index) {
+  std::int32_t id = 0;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<std::int32_t>(id_index_.size());
+    id_index_.push_back(kDead);
+    id_mark_.push_back(0);
+  }
+  Active& a = active_[index];
+  a.id = id;
+  id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
+  for (const auto l : topo_.links_of(topo_.path(a.path))) link_flows_[static_cast<std::size_t>(l)].push_back(id);
 }
 
 std::int32_t Network::new_transfer(std::function<void()> on_done) {
@@ -23,17 +43,38 @@ std::int32_t Network::new_transfer(std::function<void()> on_done) {
   return static_cast<std::int32_t>(transfers_.size() - 1);
 }
 
+void Network::complete(std::int32_t transfer, std::int64_t count) {
+  Transfer& t = transfers_[static_cast<std::size_t>(transfer)];
+  t.outstanding -= count;
+  if (t.outstanding == 0) {
+    auto done = std::move(t.on_done);
+    t.on_done = nullptr;
+    free_transfers_.push_back(transfer);
+    if (done) done();
+  }
+}
+
 void Network::deliver(std::int32_t transfer, std::int64_t count, Picoseconds at) {
-  queue_.schedule(at, 0, [this, transfer, count] {
-    Transfer& t = transfers_[static_cast<std::size_t>(transfer)];
-    t.outstanding -= count;
-    if (t.outstanding == 0) {
-      auto done = std::move(t.on_done);
-      t.on_done = nullptr;
-      free_transfers_.push_back(transfer);
-      if (done) done();
-    }
-  });
+  queue_.schedule(at, 0, [this, transfer, count] { complete(transfer, count); });
+}
+
+void Network::run_coalesced(const std::function<void()>& body) {
+  if (!options_.coalesce_starts) {
+    body();
+    return;
+  }
+  if (coalesce_depth_++ == 0) touched_.clear();
+  try {
+    body();
+  } catch (...) {
+    coalesce_depth_ = 0;
+    coalesced_pending_ = false;
+    throw;
+  }
+  if (--coalesce_depth_ > 0 || !coalesced_pending_) return;
+  coalesced_pending_ = false;
+  resolve();
+  schedule_next_drain(coalesced_sequence_);
 }
 
 void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
@@ -72,10 +113,11 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
           }
           seen = {call_stamp_, active_.size()};
         }
-        active_.push_back(Active{index, bytes, 0.0, id, 1});
+        active_.push_back(Active{index, bytes, 0.0, id, 1, 0});
       }
     }
   }
+  for (std::size_t i = first_new; i < active_.size(); ++i) register_entry(i);
   transfers_[static_cast<std::size_t>(id)].outstanding = outstanding;
   if (outstanding == 0) {
     deliver(id, 0, now);
@@ -84,9 +126,17 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
   }
   for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
   if (started) {
-    touched_.clear();
+    if (coalesce_depth_ == 0) touched_.clear();
     for (std::size_t i = first_new; i < active_.size(); ++i)
       for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touched_.push_back(l);
+    if (coalesce_depth_ > 0) {
+      // Solved when run_coalesced's body returns; a drain planned before is void from now,
+      // as a solve here would have made it, and the drain event keeps this start's place.
+      ++generation_;
+      coalesced_sequence_ = queue_.reserve_sequence();
+      coalesced_pending_ = true;
+      return;
+    }
     resolve();
     schedule_next_drain();
   }
@@ -123,42 +173,43 @@ void Network::resolve() {
     solve_all();
     return;
   }
-  // link -> active entries (CSR), built afresh: entries move when others drain.
-  link_begin_.assign(links.size() + 1, 0);
-  for (const auto& a : active_)
-    for (const auto l : topo_.links_of(topo_.path(a.path))) ++link_begin_[static_cast<std::size_t>(l) + 1];
-  for (std::size_t l = 0; l < links.size(); ++l) link_begin_[l + 1] += link_begin_[l];
-  link_entries_.resize(static_cast<std::size_t>(link_begin_.back()));
-  {
-    std::vector<std::int64_t> fill(link_begin_.begin(), link_begin_.end() - 1);
-    for (std::size_t i = 0; i < n; ++i)
-      for (const auto l : topo_.links_of(topo_.path(active_[i].path)))
-        link_entries_[static_cast<std::size_t>(fill[static_cast<std::size_t>(l)]++)] = static_cast<std::int32_t>(i);
-  }
-  std::vector<char> link_in(links.size(), 0);
-  std::vector<char> entry_in(n, 0);
-  std::vector<std::int32_t> frontier;
+  // Breadth-first over the flow-link graph from the touched links, on the kept per-link
+  // lists, in O(the component's incidences). Once it holds more than half the active
+  // flows, everything is solved instead (at most twice the component's solve, and the rest
+  // of the search saved; most changes of a step's all-to-alls reach every flow): exact,
+  // since every component the change did not reach is as its last re-solve left it, and
+  // solving it again gives the same bits (the same order as the incremental=false check).
+  ++mark_;
+  frontier_.clear();
+  component_links_.clear();
+  members_.clear();
   for (const auto l : touched_)
-    if (!link_in[static_cast<std::size_t>(l)]) {
-      link_in[static_cast<std::size_t>(l)] = 1;
-      frontier.push_back(l);
+    if (link_mark_[static_cast<std::size_t>(l)] != mark_) {
+      link_mark_[static_cast<std::size_t>(l)] = mark_;
+      frontier_.push_back(l);
     }
-  std::size_t component = 0;
-  while (!frontier.empty()) {
-    const auto l = static_cast<std::size_t>(frontier.back());
-    frontier.pop_back();
-    for (auto k = link_begin_[l]; k < link_begin_[l + 1]; ++k) {
-      const auto e = static_cast<std::size_t>(link_entries_[static_cast<std::size_t>(k)]);
-      if (entry_in[e]) continue;
-      entry_in[e] = 1;
-      ++component;
-      for (const auto m : topo_.links_of(topo_.path(active_[e].path)))
-        if (!link_in[static_cast<std::size_t>(m)]) {
-          link_in[static_cast<std::size_t>(m)] = 1;
-          frontier.push_back(m);
+  while (!frontier_.empty()) {
+    const auto l = static_cast<std::size_t>(frontier_.back());
+    frontier_.pop_back();
+    if (link_flows_[l].empty()) continue;  // a touched link its drained flows left idle
+    component_links_.push_back(static_cast<std::int32_t>(l));
+    for (const auto id : link_flows_[l]) {
+      if (id_mark_[static_cast<std::size_t>(id)] == mark_) continue;
+      id_mark_[static_cast<std::size_t>(id)] = mark_;
+      const auto e = id_index_[static_cast<std::size_t>(id)];
+      members_.push_back(e);
+      if (2 * members_.size() > n) {
+        solve_all();
+        return;
+      }
+      for (const auto m : topo_.links_of(topo_.path(active_[static_cast<std::size_t>(e)].path)))
+        if (link_mark_[static_cast<std::size_t>(m)] != mark_) {
+          link_mark_[static_cast<std::size_t>(m)] = mark_;
+          frontier_.push_back(m);
         }
     }
   }
+  const std::size_t component = members_.size();
   if (component == 0) return;  // the change left no flow on its links: nothing to re-solve
   if (component == n) {
     solve_all();
@@ -166,39 +217,38 @@ void Network::resolve() {
   }
   ++solves_;
   partial_solves_++;
-  MaxMinSystem sub;
-  std::vector<std::int32_t> constraint_of(links.size(), -1);
-  std::vector<std::int32_t> sub_links;
-  for (std::size_t l = 0; l < links.size(); ++l)
-    if (link_in[l] && link_begin_[l + 1] > link_begin_[l]) {
-      constraint_of[l] = sub.add_constraint(links[l].bandwidth.value());
-      sub_links.push_back(static_cast<std::int32_t>(l));
-    }
-  std::vector<std::int32_t> members;
-  std::vector<std::int32_t> cs;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!entry_in[i]) continue;
-    cs.clear();
-    for (const auto l : topo_.links_of(topo_.path(active_[i].path))) cs.push_back(constraint_of[static_cast<std::size_t>(l)]);
-    sub.add_variable(cs, active_[i].weight);
-    members.push_back(static_cast<std::int32_t>(i));
+  // The whole system's order: links by id, flows in active order.
+  std::sort(component_links_.begin(), component_links_.end());
+  std::sort(members_.begin(), members_.end());
+  sub_.clear();
+  for (const auto l : component_links_)
+    constraint_of_[static_cast<std::size_t>(l)] = sub_.add_constraint(links[static_cast<std::size_t>(l)].bandwidth.value());
+  for (const auto i : members_) {
+    cs_.clear();
+    const auto& a = active_[static_cast<std::size_t>(i)];
+    for (const auto l : topo_.links_of(topo_.path(a.path))) cs_.push_back(constraint_of_[static_cast<std::size_t>(l)]);
+    sub_.add_variable(cs_, a.weight);
   }
-  sub.solve(rates_, load_);
-  for (std::size_t k = 0; k < members.size(); ++k) active_[static_cast<std::size_t>(members[k])].rate = rates_[k];
-  for (std::size_t c = 0; c < sub_links.size(); ++c) {
-    const auto l = static_cast<std::size_t>(sub_links[c]);
+  sub_.solve(rates_, load_);
+  for (std::size_t k = 0; k < members_.size(); ++k) active_[static_cast<std::size_t>(members_[k])].rate = rates_[k];
+  for (std::size_t c = 0; c < component_links_.size(); ++c) {
+    const auto l = static_cast<std::size_t>(component_links_[c]);
     peak_[l] = std::max(peak_[l], load_[c] / links[l].bandwidth.value());
   }
 }
 
-void Network::schedule_next_drain() {
+void Network::schedule_next_drain(std::optional<std::uint64_t> sequence) {
   ++generation_;
   if (active_.empty()) return;
   double soonest = std::numeric_limits<double>::infinity();
   for (const auto& a : active_) soonest = std::min(soonest, a.remaining / a.rate);
   const auto delta = std::max<std::int64_t>(0, detail::ceil_to_int64(soonest * 1e12L, "drain time in picoseconds"));
   const auto generation = generation_;
-  queue_.schedule(queue_.now() + Picoseconds(delta), 0, [this, generation] { on_drain(generation); });
+  const auto at = queue_.now() + Picoseconds(delta);
+  if (sequence)
+    queue_.schedule_reserved(at, 0, *sequence, [this, generation] { on_drain(generation); });
+  else
+    queue_.schedule(at, 0, [this, generation] { on_drain(generation); });
 }
 
 void Network::on_drain(std::uint64_t generation) {
@@ -208,18 +258,46 @@ void Network::on_drain(std::uint64_t generation) {
   std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> done;  // (transfer, delivery time) -> flows
   std::size_t kept = 0;
   touched_.clear();
+  drained_.clear();
   for (std::size_t i = 0; i < active_.size(); ++i) {
     const Active& a = active_[i];
     if (a.remaining <= a.rate * slack) {
       const auto at = queue_.now() + topo_.path(a.path).latency;
       done[{a.transfer, at.count()}] += a.weight;
       for (const auto l : topo_.links_of(topo_.path(a.path))) touched_.push_back(l);
+      id_index_[static_cast<std::size_t>(a.id)] = kDead;
+      drained_.push_back(a.id);
     } else {
+      id_index_[static_cast<std::size_t>(a.id)] = static_cast<std::int64_t>(kept);
       active_[kept++] = a;
     }
   }
   active_.resize(kept);
-  for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
+  // The drained ids leave the lists of their links (each touched link once), then may be reused.
+  ++mark_;
+  for (const auto l : touched_) {
+    if (link_mark_[static_cast<std::size_t>(l)] == mark_) continue;
+    link_mark_[static_cast<std::size_t>(l)] = mark_;
+    std::erase_if(link_flows_[static_cast<std::size_t>(l)],
+                  [this](std::int32_t id) { return id_index_[static_cast<std::size_t>(id)] == kDead; });
+  }
+  free_ids_.insert(free_ids_.end(), drained_.begin(), drained_.end());
+  if (options_.coalesce_starts) {
+    // One event per delivery time, completing the transfers in the order their separate
+    // events would have run (transfer id; they were scheduled back to back by this drain,
+    // and the engine schedules nothing at a negative priority that could run between
+    // them), with the starts of their callbacks solved together.
+    std::map<std::int64_t, std::vector<std::pair<std::int32_t, std::int64_t>>> by_time;
+    for (const auto& [key, count] : done) by_time[key.second].emplace_back(key.first, count);
+    for (auto& [at, batch] : by_time)
+      queue_.schedule(Picoseconds(at), 0, [this, batch = std::move(batch)] {
+        run_coalesced([&] {
+          for (const auto& [transfer, count] : batch) complete(transfer, count);
+        });
+      });
+  } else {
+    for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
+  }
   if (done.empty()) {  // rounding left a sliver: wait for it without re-solving
     schedule_next_drain();
     return;

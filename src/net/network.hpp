@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -38,6 +39,11 @@ struct Flow {
 struct NetworkOptions {
   bool aggregate_identical_flows = true;
   bool incremental = true;  // false: re-solve every flow on every change, for checking
+  // Transfers started together are solved once (run_coalesced), and deliveries due at one
+  // instant from one drain run as one event, so the transfers their callbacks start are
+  // too. Exact for every time; peak_utilization then misses the zero-length states between
+  // those starts, and solves() counts fewer. false: one solve per start, for checking.
+  bool coalesce_starts = false;
 };
 
 class Network {
@@ -53,6 +59,16 @@ class Network {
   // links. A flow from an endpoint to itself is delivered at once; an empty one after its
   // path latency.
   void transfer(std::vector<Flow> flows, std::function<void()> on_done);
+
+  // Runs `body`; the transfers it starts are solved once, when it returns, instead of once
+  // each. Exact: nothing between those starts can see a rate (no time passes, no event
+  // runs), the union's components are solved in the order each would be alone (max-min
+  // separates over components), and the next drain event takes the sequence number the
+  // last start reserved, so it sorts among ties exactly where the per-start drain would
+  // have. The zero-length states between the starts are not solved, so peak_utilization
+  // and solves() see only the end state. Nests. Without NetworkOptions::coalesce_starts it
+  // only runs `body`.
+  void run_coalesced(const std::function<void()>& body);
 
   // Peak utilization (load / bandwidth, 0..1) per link seen so far, indexed by link id.
   const std::vector<double>& peak_utilization() const { return peak_; }
@@ -70,6 +86,7 @@ class Network {
     double rate;        // bytes per second, of each of the `weight` identical flows
     std::int32_t transfer;
     std::int64_t weight;  // identical flows this entry stands for
+    std::int32_t id;      // stable while active (active_ compacts on drains); reused after
   };
   struct Transfer {
     std::int64_t outstanding = 0;
@@ -78,10 +95,12 @@ class Network {
   void advance();
   void resolve();
   void solve_all();
-  void schedule_next_drain();
+  void schedule_next_drain(std::optional<std::uint64_t> sequence = std::nullopt);
+  void complete(std::int32_t transfer, std::int64_t count);
   void on_drain(std::uint64_t generation);
   void deliver(std::int32_t transfer, std::int64_t count, Picoseconds at);
   std::int32_t new_transfer(std::function<void()> on_done);
+  void register_entry(std::size_t index);
 
   const topology::Topology& topo_;
   engine::EventQueue& queue_;
@@ -100,10 +119,32 @@ class Network {
   std::uint64_t generation_ = 0;
   std::uint64_t solves_ = 0;
   std::uint64_t partial_solves_ = 0;
-  // The links of the flows that started or drained since the last solve, and scratch.
+  // The links of the flows that started or drained since the last solve.
   std::vector<std::int32_t> touched_;
-  std::vector<std::int64_t> link_begin_;
-  std::vector<std::int32_t> link_entries_;
+  // Kept up to date as flows start and drain, so finding a change's component costs the
+  // component, not every active flow: per link, the ids of the active entries crossing it
+  // (any order); per id, its index in active_ (kDead once drained; drained ids leave the
+  // lists of their links, and only then are reused).
+  static constexpr std::int64_t kDead = -1;
+  std::vector<std::vector<std::int32_t>> link_flows_;
+  std::vector<std::int64_t> id_index_;
+  std::vector<std::int32_t> free_ids_;
+  // Scratch of resolve(), reused: marks are stamps (equal to mark_ means "in this search").
+  std::uint64_t mark_ = 0;
+  std::vector<std::uint64_t> link_mark_;
+  std::vector<std::uint64_t> id_mark_;
+  std::vector<std::int32_t> frontier_;
+  std::vector<std::int32_t> component_links_;
+  std::vector<std::int64_t> members_;
+  std::vector<std::int32_t> constraint_of_;
+  std::vector<std::int32_t> cs_;
+  std::vector<std::int32_t> drained_;
+  // run_coalesced: nesting depth, whether a start awaits its solve, and the sequence
+  // number the latest start reserved for the drain event.
+  int coalesce_depth_ = 0;
+  bool coalesced_pending_ = false;
+  std::uint64_t coalesced_sequence_ = 0;
+  MaxMinSystem sub_;
 };
 
 }  // namespace switchsim::net

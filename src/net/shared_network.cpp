@@ -15,13 +15,15 @@ engine::ExternalStart SharedNetwork::collective_task(std::vector<CollectiveSpec>
     }
     auto outstanding = std::make_shared<std::size_t>(specs.size());
     auto finish = std::make_shared<std::function<void()>>(std::move(done));
-    for (const auto& spec : specs) {
-      ++started_;
-      run_collective(network_, spec, [this, outstanding, finish] {
-        ++finished_;
-        if (--*outstanding == 0) (*finish)();
-      });
-    }
+    network_.run_coalesced([&] {
+      for (const auto& spec : specs) {
+        ++started_;
+        run_collective(network_, spec, [this, outstanding, finish] {
+          ++finished_;
+          if (--*outstanding == 0) (*finish)();
+        });
+      }
+    });
   };
 }
 

@@ -28,7 +28,10 @@ namespace switchsim::net {
 
 class SharedNetwork {
  public:
-  SharedNetwork(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options = {});
+  // Starts are coalesced by default (NetworkOptions::coalesce_starts: the same times, far
+  // fewer solves when a task starts many collectives or many rounds end together).
+  SharedNetwork(const topology::Topology& topo, engine::EventQueue& queue,
+                NetworkOptions options = NetworkOptions{.coalesce_starts = true});
 
   // The start of an external task that runs `specs` together on the shared network. The
   // returned function may be called once per task start; it must outlive nothing but this
