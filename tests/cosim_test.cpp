@@ -80,7 +80,9 @@ TEST_CASE("a transfer on links no other flow uses re-solves only its own compone
   CHECK(network.partial_solves() >= 1);
 }
 
-TEST_CASE("the incremental network gives the same delivery times as re-solving everything, on random staggered traffic") {
+namespace {
+// 4 nodes of 2 GPUs, 2 nodes a leaf: flows cross NVLink, NICs and the spine.
+topology::Topology eight_gpu_fat_tree() {
   config::FatTreeSpec f;
   f.nodes = 4;
   f.endpoints_per_node = 2;
@@ -88,7 +90,12 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
   f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
   f.nodes_per_leaf = 2;
   f.switch_latency = Picoseconds(1'000'000);
-  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  return topology::build_topology(config::TopologySpec{f}, "t");
+}
+}  // namespace
+
+TEST_CASE("the incremental network gives the same delivery times as re-solving everything, on random staggered traffic") {
+  const auto t = eight_gpu_fat_tree();
   const auto run = [&](bool incremental) {
     std::mt19937 rng(5);
     engine::EventQueue q;
@@ -121,14 +128,7 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
   // (equal sizes), components of every size: the kept per-link flow lists, the re-use of
   // drained ids and the switch to solving everything once a search reaches half the flows
   // must all leave every delivery time as the from-scratch solve gives it.
-  config::FatTreeSpec f;
-  f.nodes = 4;
-  f.endpoints_per_node = 2;
-  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 2;
-  f.switch_latency = Picoseconds(1'000'000);
-  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto t = eight_gpu_fat_tree();
   const auto run = [&](bool incremental) {
     std::mt19937 rng(11);
     engine::EventQueue q;
