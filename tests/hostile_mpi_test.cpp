@@ -22,13 +22,14 @@ std::string slurp(const std::filesystem::path& path) {
   return s.str();
 }
 
-// A sweep that keeps two ranks busy for a while (flow network on 1,024 GPUs, 256 points; each
-// rank journals a point every few tenths of a second, so it is mid-sweep for tens of seconds).
+// A sweep that keeps two ranks busy for minutes: 512 points, the first half on one DGX H100
+// (milliseconds each, so a rank journals its first point within a second even under the
+// sanitizers), the second on the 1,024-GPU fat-tree's flow network (about a second each).
 // The kill waits until the rank has journaled a point (mid-sweep, not starting up or tearing
 // down: a kill while the other rank was already exiting once left mpirun waiting forever).
 std::string long_sweep(const std::filesystem::path& out) {
   return fmt::format(
-      "SWITCHSIM_DATA_DIR='{}' '{}' sweep --model switch-base-128 --cluster h100-fat-tree-1024 --network flow "
+      "SWITCHSIM_DATA_DIR='{}' '{}' sweep --model switch-base-128 --cluster dgx-h100-8,h100-fat-tree-1024 --network flow "
       "--experts 128,256 --capacity-factor 1.0,1.25,1.5,2.0 --batch-tokens 1048576,2097152,4194304,8388608 "
       "--routing uniform,zipf:1.05,zipf:1.1,zipf:1.2,zipf:1.3,zipf:1.4,zipf:1.5,zipf:1.6 --threads 1 --ranks 2 "
       "--quiet --out '{}'",
