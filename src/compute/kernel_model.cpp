@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <stdexcept>
 
 namespace switchsim::compute {
@@ -22,6 +21,7 @@ Bytes gemm_bytes(const GemmShape& g) {
 
 KernelModel::KernelModel(config::DeviceConfig device, GemmObserver observer)
     : device_(std::move(device)), observer_(std::move(observer)) {
+  for (const auto& p : device_.gemm_operand_streaming) streaming_working_sets_.push_back(p.working_set.count());
   if (!device_.gemm_grid) return;
   const auto& grid = *device_.gemm_grid;
   for (auto m : grid.m)
@@ -125,17 +125,8 @@ Picoseconds KernelModel::gemm_time(const GemmShape& g) const {
 Picoseconds KernelModel::weight_streaming_time(Bytes weight_bytes, Bytes working_set) const {
   const auto& curve = device_.gemm_operand_streaming;
   if (curve.empty() || working_set.count() <= 0) return Picoseconds(0);
-  double ns_per_byte = curve.front().extra_ns_per_byte;
-  if (working_set >= curve.back().working_set) {
-    ns_per_byte = curve.back().extra_ns_per_byte;
-  } else if (working_set > curve.front().working_set) {
-    const auto above = std::find_if(curve.begin(), curve.end(),
-                                    [&](const config::OperandStreamingPoint& p) { return working_set < p.working_set; });
-    const auto below = std::prev(above);
-    const double t = std::log(working_set.as_double() / below->working_set.as_double()) /
-                     std::log(above->working_set.as_double() / below->working_set.as_double());
-    ns_per_byte = (1.0 - t) * below->extra_ns_per_byte + t * above->extra_ns_per_byte;
-  }
+  const Bracket b = bracket(streaming_working_sets_, working_set.count());
+  const double ns_per_byte = (1.0 - b.t) * curve[b.lo].extra_ns_per_byte + b.t * curve[b.hi].extra_ns_per_byte;
   return Picoseconds::from_seconds(weight_bytes.as_double() * ns_per_byte * 1e-9);
 }
 

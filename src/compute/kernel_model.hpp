@@ -84,6 +84,7 @@ class KernelModel {
   config::DeviceConfig device_;
   GemmObserver observer_;
   std::vector<double> grid_efficiency_;  // [i_m][i_n][i_k] of device_.gemm_grid, row-major
+  std::vector<std::int64_t> streaming_working_sets_;  // the axis of device_.gemm_operand_streaming
 };
 
 }  // namespace switchsim::compute
