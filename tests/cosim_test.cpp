@@ -94,30 +94,47 @@ topology::Topology eight_gpu_fat_tree() {
 }
 }  // namespace
 
-TEST_CASE("the incremental network gives the same delivery times as re-solving everything, on random staggered traffic") {
-  const auto t = eight_gpu_fat_tree();
-  const auto run = [&](bool incremental) {
-    std::mt19937 rng(5);
-    engine::EventQueue q;
-    net::NetworkOptions options;
-    options.incremental = incremental;
-    net::Network network(t, q, options);
-    std::vector<std::int64_t> ends;
-    for (int k = 0; k < 40; ++k) {
-      const auto at = std::uniform_int_distribution<std::int64_t>(0, 2'000'000'000)(rng);
-      const auto s = std::uniform_int_distribution<std::int32_t>(0, 7)(rng);
-      const auto d = std::uniform_int_distribution<std::int32_t>(0, 7)(rng);
-      const auto b = std::uniform_int_distribution<std::int64_t>(1, 50'000'000)(rng);
-      q.schedule(Picoseconds(at), 0, [&, s, d, b, k] {
-        network.transfer({net::Flow{s, d, Bytes(b)}}, [&, k] { ends.push_back(k * 1'000'000'000'000LL + q.now().count()); });
+namespace {
+struct TimedTransfer {
+  std::int64_t at_ps = 0;
+  std::vector<net::Flow> flows;
+};
+// Runs `transfers` on a network of `t`, incremental or re-solving everything, and returns every
+// delivery (k * 10^12 + its time in ps, sorted) and the partial solves.
+std::pair<std::vector<std::int64_t>, std::uint64_t> deliveries(const topology::Topology& t,
+                                                               const std::vector<TimedTransfer>& transfers,
+                                                               bool incremental) {
+  engine::EventQueue q;
+  net::NetworkOptions options;
+  options.incremental = incremental;
+  net::Network network(t, q, options);
+  std::vector<std::int64_t> ends;
+  for (std::size_t k = 0; k < transfers.size(); ++k) {
+    q.schedule(Picoseconds(transfers[k].at_ps), 0, [&, k] {
+      network.transfer(transfers[k].flows, [&, k] {
+        ends.push_back(static_cast<std::int64_t>(k) * 1'000'000'000'000LL + q.now().count());
       });
-    }
-    q.run();
-    std::sort(ends.begin(), ends.end());
-    return std::make_pair(ends, network.partial_solves());
-  };
-  const auto [inc, partial] = run(true);
-  const auto [full, none] = run(false);
+    });
+  }
+  q.run();
+  std::sort(ends.begin(), ends.end());
+  return {ends, network.partial_solves()};
+}
+}  // namespace
+
+TEST_CASE("the incremental network gives the same delivery times as re-solving everything, on random staggered traffic") {
+  std::mt19937 rng(5);
+  std::vector<TimedTransfer> transfers;
+  for (int k = 0; k < 40; ++k) {
+    const auto at = std::uniform_int_distribution<std::int64_t>(0, 2'000'000'000)(rng);
+    const auto s = std::uniform_int_distribution<std::int32_t>(0, 7)(rng);
+    const auto d = std::uniform_int_distribution<std::int32_t>(0, 7)(rng);
+    const auto b = std::uniform_int_distribution<std::int64_t>(1, 50'000'000)(rng);
+    transfers.push_back({at, {net::Flow{s, d, Bytes(b)}}});
+  }
+  const auto t = eight_gpu_fat_tree();
+  const auto [inc, partial] = deliveries(t, transfers, true);
+  const auto [full, none] = deliveries(t, transfers, false);
   CHECK(inc == full);
   CHECK(none == 0);
   CHECK(partial > 0);
@@ -128,32 +145,21 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
   // (equal sizes), components of every size: the kept per-link flow lists, the re-use of
   // drained ids and the switch to solving everything once a search reaches half the flows
   // must all leave every delivery time as the from-scratch solve gives it.
+  std::mt19937 rng(11);
+  std::vector<TimedTransfer> transfers;
+  for (int k = 0; k < 60; ++k) {
+    const auto at = std::uniform_int_distribution<std::int64_t>(0, 400'000'000)(rng) / 100'000'000 * 100'000'000;
+    std::vector<net::Flow> flows;
+    const auto count = std::uniform_int_distribution<int>(1, 12)(rng);
+    const auto b = std::uniform_int_distribution<std::int64_t>(1, 4)(rng) * 5'000'000;
+    for (int i = 0; i < count; ++i)
+      flows.push_back(net::Flow{std::uniform_int_distribution<std::int32_t>(0, 7)(rng),
+                                std::uniform_int_distribution<std::int32_t>(0, 7)(rng), Bytes(b)});
+    transfers.push_back({at, flows});
+  }
   const auto t = eight_gpu_fat_tree();
-  const auto run = [&](bool incremental) {
-    std::mt19937 rng(11);
-    engine::EventQueue q;
-    net::NetworkOptions options;
-    options.incremental = incremental;
-    net::Network network(t, q, options);
-    std::vector<std::int64_t> ends;
-    for (int k = 0; k < 60; ++k) {
-      const auto at = std::uniform_int_distribution<std::int64_t>(0, 400'000'000)(rng) / 100'000'000 * 100'000'000;
-      std::vector<net::Flow> flows;
-      const auto count = std::uniform_int_distribution<int>(1, 12)(rng);
-      const auto b = std::uniform_int_distribution<std::int64_t>(1, 4)(rng) * 5'000'000;
-      for (int i = 0; i < count; ++i)
-        flows.push_back(net::Flow{std::uniform_int_distribution<std::int32_t>(0, 7)(rng),
-                                  std::uniform_int_distribution<std::int32_t>(0, 7)(rng), Bytes(b)});
-      q.schedule(Picoseconds(at), 0, [&, flows, k] {
-        network.transfer(flows, [&, k] { ends.push_back(k * 1'000'000'000'000LL + q.now().count()); });
-      });
-    }
-    q.run();
-    std::sort(ends.begin(), ends.end());
-    return std::make_pair(ends, network.partial_solves());
-  };
-  const auto [inc, partial] = run(true);
-  const auto [full, none] = run(false);
+  const auto [inc, partial] = deliveries(t, transfers, true);
+  const auto [full, none] = deliveries(t, transfers, false);
   CHECK(inc.size() == 60);
   CHECK(inc == full);
   CHECK(none == 0);
