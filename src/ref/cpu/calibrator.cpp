@@ -222,7 +222,14 @@ void Calibrator::run_memory_and_network(bool record) {
   // All-to-all as the layer meets it: right after a compute phase, then a barrier, then the timed
   // MPI_Alltoall (slowest rank). On a shared machine a rank that just used up its time slice may
   // be descheduled while its peer waits, and that cost belongs to the all-to-all.
+  // The layer exchanges every few milliseconds, so each timed call follows an earlier all-to-all
+  // and a compute burst; the first size of a round would otherwise follow the GEMM grid and the
+  // streaming probes (seconds without any exchange), and measured 87 us at 16 KiB per peer where the same
+  // call after a burst that follows an all-to-all took 17-44 us (the layer's own 1-4 ms phases
+  // then 25-30 us for 49 KiB): an untimed exchange first puts every size in the layer's regime.
   auto& burst = buffers_->burst;
+  MPI_Alltoall(buffers_->send.data(), static_cast<int>(plan_.alltoall_bytes.front()), MPI_CHAR, buffers_->recv.data(),
+               static_cast<int>(plan_.alltoall_bytes.front()), MPI_CHAR, comm_);
   for (std::size_t i = 0; i < plan_.alltoall_bytes.size(); ++i) {
     const auto bytes = plan_.alltoall_bytes[i];
     double busy = 0;
