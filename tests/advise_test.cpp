@@ -27,19 +27,15 @@
 #include "model/comm_model.hpp"
 #include "model/simulate.hpp"
 #include "sweep/dense_baseline.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 
 namespace {
 
-config::Catalog catalog() { return config::Catalog(SWITCHSIM_SOURCE_DIR); }
+using switchsim::test::catalog;
+using switchsim::test::fresh_dir;
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("switchsim_advise_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 std::string write_json(const std::filesystem::path& path, const nlohmann::json& j) {
   std::ofstream(path) << j.dump(2);

@@ -11,26 +11,16 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "test_files.hpp"
 
 using switchsim::test::run_cli;
 
 namespace {
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("switchsim_cli_advise_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+using switchsim::test::fresh_dir;
+using switchsim::test::slurp;
 
 // A small search on one DGX: 8 and 16 experts, two capacity factors, top-1, tp 1..8.
-std::string small(const std::string& cluster = "dgx-h100-8", const std::string& batch_tokens = "8192") {
+std::string small_search(const std::string& cluster = "dgx-h100-8", const std::string& batch_tokens = "8192") {
   return "advise --family switch-base --cluster " + cluster + " --batch-tokens " + batch_tokens +
          " --min-experts 8 --max-experts 16 --capacity-factor 1.0,2.0 --top-k 1 --quiet";
 }
@@ -55,7 +45,7 @@ nlohmann::json fat_tree(double oversubscription) {
 
 TEST_CASE("advise prints the frontier and three recommendations and writes advice.json, .md and .html") {
   const auto dir = fresh_dir("out");
-  const auto r = run_cli(small() + " --threads 2 --out " + dir.string());
+  const auto r = run_cli(small_search() + " --threads 2 --out " + dir.string());
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("Pareto frontier"));
   CHECK_THAT(r.out, Catch::Contains("Fastest step:"));
@@ -70,7 +60,7 @@ TEST_CASE("advise prints the frontier and three recommendations and writes advic
   CHECK_THAT(slurp(dir / "advice.html"), Catch::Contains("<table"));
   // Same inputs on one thread: byte-identical advice.
   const auto dir1 = fresh_dir("out1");
-  REQUIRE(run_cli(small() + " --threads 1 --out " + dir1.string()).exit_code == 0);
+  REQUIRE(run_cli(small_search() + " --threads 1 --out " + dir1.string()).exit_code == 0);
   CHECK(slurp(dir / "advice.json") == slurp(dir1 / "advice.json"));
 }
 
@@ -79,16 +69,16 @@ TEST_CASE("advise with a malformed sample-efficiency file exits 2 with one line 
   auto se = nlohmann::json::parse(slurp(switchsim::test::source_path("models/sample-efficiency/switch-base.json")));
   se["points"][0]["speedup"] = -1;
   std::ofstream(dir / "se.json") << se.dump();
-  const auto r = run_cli(small() + " --sample-efficiency " + (dir / "se.json").string());
+  const auto r = run_cli(small_search() + " --sample-efficiency " + (dir / "se.json").string());
   CHECK(r.exit_code == 2);
-  CHECK(lines(r.err) == 1);
+  CHECK(switchsim::test::count_lines(r.err) == 1);
   CHECK_THAT(r.err, Catch::Contains("/points/0/speedup"));
 }
 
 TEST_CASE("advise exits 2 with one line when no point fits: batch splits over no layout, or every point is out of memory") {
-  const auto bad_batch = run_cli(small("dgx-h100-8", "1000"));
+  const auto bad_batch = run_cli(small_search("dgx-h100-8", "1000"));
   CHECK(bad_batch.exit_code == 2);
-  CHECK(lines(bad_batch.err) == 1);
+  CHECK(switchsim::test::count_lines(bad_batch.err) == 1);
   CHECK_THAT(bad_batch.err, Catch::Contains("no feasible configuration") && Catch::Contains("invalid"));
 
   const auto dir = fresh_dir("oom");
@@ -98,18 +88,18 @@ TEST_CASE("advise exits 2 with one line when no point fits: batch splits over no
   auto cluster = nlohmann::json::parse(slurp(switchsim::test::source_path("hardware/dgx-h100-8.json")));
   cluster["device"] = (dir / "tiny.json").string();
   std::ofstream(dir / "tiny-dgx.json") << cluster.dump();
-  const auto oom = run_cli(small((dir / "tiny-dgx.json").string()));
+  const auto oom = run_cli(small_search((dir / "tiny-dgx.json").string()));
   CHECK(oom.exit_code == 2);
-  CHECK(lines(oom.err) == 1);
+  CHECK(switchsim::test::count_lines(oom.err) == 1);
   CHECK_THAT(oom.err, Catch::Contains("out of memory"));
 
   const auto partial_node = run_cli("advise --family switch-base --cluster h100-fat-tree-1024 --devices 12 --quiet");
   CHECK(partial_node.exit_code == 2);
-  CHECK(lines(partial_node.err) == 1);
+  CHECK(switchsim::test::count_lines(partial_node.err) == 1);
 
   const auto family = run_cli("advise --family no-such-family --cluster dgx-h100-8 --quiet");
   CHECK(family.exit_code == 2);
-  CHECK(lines(family.err) == 1);
+  CHECK(switchsim::test::count_lines(family.err) == 1);
 }
 
 TEST_CASE("on a 4:1 oversubscribed fat tree (flow network) the all-to-all share grows and time to quality picks fewer experts") {
@@ -171,7 +161,7 @@ TEST_CASE("advise with nothing that fits prints what it would take with the clos
                          " --batch-tokens 16384 --min-experts 128 --max-experts 256 --capacity-factor 1.0 --top-k 1 "
                          "--quiet --out " + (dir / "out").string());
   CHECK(r.exit_code == 2);
-  CHECK(lines(r.err) == 1);
+  CHECK(switchsim::test::count_lines(r.err) == 1);
   CHECK_THAT(r.err, Catch::Contains("no feasible configuration") && Catch::Contains("the closest point"));
   CHECK_THAT(r.out, Catch::Contains("What it would take") && Catch::Contains("weights") &&
                         Catch::Contains("gradients") && Catch::Contains("optimizer states") &&

@@ -10,15 +10,10 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include "test_files.hpp"
 
 namespace switchsim::test {
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 }  // namespace
 
 std::string source_path(const std::string& relative) { return std::string(SWITCHSIM_SOURCE_DIR) + "/" + relative; }

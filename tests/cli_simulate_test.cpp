@@ -11,16 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "test_files.hpp"
 
 using switchsim::test::run_cli;
 
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using switchsim::test::slurp;
 }  // namespace
 
 TEST_CASE("simulate --json prints one row with inputs and unit-named outputs") {

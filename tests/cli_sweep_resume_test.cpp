@@ -17,22 +17,14 @@
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using switchsim::test::run_cli;
 
 namespace {
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-fs::path fresh_dir(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("switchsim_resume_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
+using switchsim::test::slurp;
+fs::path resume_dir(const std::string& name) { return switchsim::test::fresh_dir("resume_" + name, false); }
 // Journaled points: every complete line of every journal, less the headers.
 long journaled_points(const fs::path& dir) {
   long lines = 0;
@@ -132,7 +124,7 @@ long kill_sweep_after(const std::vector<std::string>& args, long after_points) {
 void check_kill_and_resume(const std::vector<std::string>& extra, const std::string& name) {
   auto args = kSweep;
   args.insert(args.end(), extra.begin(), extra.end());
-  const auto reference = fresh_dir(name + "_ref"), resumed = fresh_dir(name + "_resumed");
+  const auto reference = resume_dir(name + "_ref"), resumed = resume_dir(name + "_resumed");
   const auto r = run_cli(joined(args) + " --out=" + reference.string());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -179,7 +171,7 @@ TEST_CASE("a sweep on 2 MPI ranks killed at a random point and resumed writes th
 }
 
 TEST_CASE("sweep --resume refuses a journal of a different sweep with exit 2 naming the journal", "[sweep][resume]") {
-  const auto dir = fresh_dir("other");
+  const auto dir = resume_dir("other");
   fs::create_directories(dir);
   std::ofstream(dir / "journal-rank0.jsonl") << R"({"switchsim_sweep_journal":1,"sweep":"another sweep"})" << "\n";
   const auto r = run_cli(joined(kSweep) + " --threads 1 --resume --out=" + dir.string());

@@ -15,28 +15,20 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "test_files.hpp"
 
 using switchsim::test::run_cli;
 
 namespace {
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-std::string fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("switchsim_sweep_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  return dir.string();
-}
+using switchsim::test::slurp;
+std::string sweep_dir(const std::string& name) { return switchsim::test::fresh_dir("sweep_" + name, false).string(); }
 const std::string kGrid =
     "sweep --model switch-base-8 --cluster dgx-h100-8 --batch-tokens 8192 --experts 6,8,16,32 "
     "--capacity-factor 1.0,2.0 --routing uniform,zipf:1.2 --quiet";
 }  // namespace
 
 TEST_CASE("a sweep writes one row per point, and a point that cannot be built says why") {
-  const auto dir = fresh_dir("rows");
+  const auto dir = sweep_dir("rows");
   const auto r = run_cli(kGrid + " --threads 1 --out " + dir);
   REQUIRE(r.exit_code == 0);
   const auto results = nlohmann::json::parse(slurp(dir + "/results.json"));
@@ -56,7 +48,7 @@ TEST_CASE("a sweep writes one row per point, and a point that cannot be built sa
 }
 
 TEST_CASE("sweep results are byte-identical with 1 or 2 threads and under mpirun with 2 ranks") {
-  const auto one = fresh_dir("t1"), two = fresh_dir("t2"), mpi = fresh_dir("mpi");
+  const auto one = sweep_dir("t1"), two = sweep_dir("t2"), mpi = sweep_dir("mpi");
   REQUIRE(run_cli(kGrid + " --threads 1 --out " + one).exit_code == 0);
   REQUIRE(run_cli(kGrid + " --threads 2 --out " + two).exit_code == 0);
   const auto r = run_cli(kGrid + " --threads 1 --ranks 2 --out " + mpi);
@@ -73,7 +65,7 @@ TEST_CASE("sweep results are byte-identical with 1 or 2 threads and under mpirun
 }
 
 TEST_CASE("sweep refuses bad lists and missing options with one line and exit code 2") {
-  const auto dir = fresh_dir("bad");
+  const auto dir = sweep_dir("bad");
   for (const std::string& args : {"--model switch-base-8 --cluster dgx-h100-8 --experts 8,x --out " + dir,
                                  "--model switch-base-8 --cluster dgx-h100-8 --capacity-factor 0 --out " + dir,
                                  "--model switch-base-8 --cluster nowhere --out " + dir,
@@ -91,7 +83,7 @@ TEST_CASE("sweep refuses bad lists and missing options with one line and exit co
 // Results go to a temp file that is renamed into place, so a sweep killed at any moment
 // leaves either no results.json or a complete one.
 TEST_CASE("a sweep killed with SIGKILL at random moments never leaves a truncated results file") {
-  const auto dir = fresh_dir("kill");
+  const auto dir = sweep_dir("kill");
   std::filesystem::create_directories(dir);
   std::mt19937 rng(7);
   int complete = 0;

@@ -8,6 +8,7 @@
 #include "config/catalog.hpp"
 #include "net/collective.hpp"
 #include "topology/build.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 using namespace switchsim::literals;
@@ -25,7 +26,7 @@ net::CollectiveSpec spec_for(const topology::Topology& t, net::CollectiveOp op, 
 double busbw(const net::CollectiveSpec& c, Picoseconds t) {
   return (c.bytes_per_rank / t).value() * net::bus_factor(c.op, static_cast<std::int64_t>(c.ranks.size()));
 }
-config::Catalog catalog() { return config::Catalog(SWITCHSIM_SOURCE_DIR); }
+using switchsim::test::catalog;
 }  // namespace
 
 TEST_CASE("a 1 GiB direct all-to-all on a DGX H100 takes 7/8 S/B + α, a busbw of about 450 GB/s") {

@@ -13,12 +13,13 @@
 #include "model/simulate.hpp"
 #include "net/concurrent.hpp"
 #include "topology/build.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 using namespace switchsim::literals;
 
 namespace {
-config::Catalog catalog() { return config::Catalog(SWITCHSIM_SOURCE_DIR); }
+using switchsim::test::catalog;
 
 net::CollectiveSpec spec_over(std::vector<std::int32_t> ranks, net::CollectiveOp op, net::Algorithm a, Bytes s) {
   net::CollectiveSpec c;

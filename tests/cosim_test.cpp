@@ -25,6 +25,7 @@
 #include "net/network.hpp"
 #include "net/shared_network.hpp"
 #include "topology/build.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 using namespace switchsim::literals;
@@ -374,10 +375,7 @@ TEST_CASE("the closed-form comm model has no shared network: a step keeps fixed-
 }
 
 namespace {
-const config::Catalog& catalog() {
-  static const config::Catalog c(SWITCHSIM_SOURCE_DIR);
-  return c;
-}
+using switchsim::test::catalog;
 // The step's graph run on a fresh queue: with `co_simulate`, every collective is an external
 // task on one shared network (the fast path of simulate_step bypassed); otherwise each has
 // the fixed duration of the collective timed alone.

@@ -215,11 +215,11 @@ TEST_CASE("timing statistics interpolate percentiles like numpy") {
 }
 
 TEST_CASE("routing specs become per-expert probabilities and logit biases") {
-  for (const auto b : routing_bias("uniform", 8)) CHECK(b == 0.0f);
+  for (const auto b : switchsim::ref::cuda::routing_bias("uniform", 8)) CHECK(b == 0.0f);
   const auto hot = routing_probabilities("hot:0.5", 4);
   CHECK(hot[0] == Approx(0.5));
   CHECK(hot[3] == Approx(1.0 / 6));
-  CHECK(routing_bias("hot:0.5", 4)[0] == Approx(std::log(2.0)));
+  CHECK(switchsim::ref::cuda::routing_bias("hot:0.5", 4)[0] == Approx(std::log(2.0)));
   const auto zipf = routing_probabilities("zipf:1", 3);  // 1, 1/2, 1/3 over 11/6
   CHECK(zipf[0] == Approx(6.0 / 11));
   CHECK(zipf[2] == Approx(2.0 / 11));

@@ -7,6 +7,7 @@
 #include "compute/kernel_model.hpp"
 #include "model/cuda_layer_prediction.hpp"
 #include "model/layer_prediction.hpp"
+#include "zero_comm.hpp"
 
 using namespace switchsim;
 using namespace switchsim::model;
@@ -34,11 +35,7 @@ config::ClusterConfig hand_cluster(std::int64_t devices) {
   return c;
 }
 
-class ZeroComm final : public CommModel {
- public:
-  Picoseconds time(const CommRequest&) override { return Picoseconds(0); }
-  std::string name() const override { return "zero"; }
-};
+using switchsim::test::ZeroComm;
 
 LayerScenario cuda_layer(std::int64_t ranks, std::int64_t experts) {
   LayerScenario s;

@@ -10,7 +10,7 @@
 using namespace switchsim;
 
 namespace {
-std::string slurp(const std::string& relative) {
+std::string source_text(const std::string& relative) {
   std::ifstream in(std::string(SWITCHSIM_SOURCE_DIR) + "/" + relative);
   std::stringstream s;
   s << in.rdbuf();
@@ -20,24 +20,24 @@ std::string slurp(const std::string& relative) {
 
 TEST_CASE("the same seed gives the same mutants") {
   fuzz::Mutator a(42), b(42);
-  const std::string text = slurp("models/switch-base-8.json");
+  const std::string text = source_text("models/switch-base-8.json");
   for (int i = 0; i < 50; ++i) CHECK(a.mutate(text) == b.mutate(text));
 }
 
 TEST_CASE("the shipped configs are accepted by their parsers") {
-  CHECK(fuzz::parse_as("model", slurp("models/switch-c-2048.json"), "m") == fuzz::ParseOutcome::accepted);
-  CHECK(fuzz::parse_as("device", slurp("hardware/h100-sxm.json"), "d") == fuzz::ParseOutcome::accepted);
-  CHECK(fuzz::parse_as("cluster", slurp("hardware/tpu-v3-32.json"), "c") == fuzz::ParseOutcome::accepted);
+  CHECK(fuzz::parse_as("model", source_text("models/switch-c-2048.json"), "m") == fuzz::ParseOutcome::accepted);
+  CHECK(fuzz::parse_as("device", source_text("hardware/h100-sxm.json"), "d") == fuzz::ParseOutcome::accepted);
+  CHECK(fuzz::parse_as("cluster", source_text("hardware/tpu-v3-32.json"), "c") == fuzz::ParseOutcome::accepted);
 }
 
 // A short run of the fuzzer (the long one is `switchsim bench fuzz`): every mutant of every
 // shipped input is either accepted or rejected with a ConfigError; nothing else escapes.
 TEST_CASE("two thousand mutated configs are each accepted or rejected cleanly") {
   const std::vector<std::pair<std::string, std::string>> seeds{
-      {"model", slurp("models/switch-base-128.json")},
-      {"device", slurp("hardware/h100-sxm.json")},
-      {"cluster", slurp("hardware/h100-fat-tree-1024.json")},
-      {"cluster", slurp("hardware/tpu-v3-32.json")},
+      {"model", source_text("models/switch-base-128.json")},
+      {"device", source_text("hardware/h100-sxm.json")},
+      {"cluster", source_text("hardware/h100-fat-tree-1024.json")},
+      {"cluster", source_text("hardware/tpu-v3-32.json")},
       {"trace", R"({"experts": 4, "tokens_per_group": 8, "steps": [[2, 2, 2, 2], [8, 0, 0, 0]]})"},
       {"grid", R"({"model": ["switch-base-8"], "cluster": ["dgx-h100-8"], "experts": [8, 16], "capacity_factor": [1.0]})"}};
   fuzz::Mutator mutator(2026);
@@ -58,9 +58,9 @@ TEST_CASE("two thousand mutated configs are each accepted or rejected cleanly") 
 TEST_CASE("a fuzzing campaign counts every input once and simulates the accepted ones") {
   const auto catalog = config::Catalog(SWITCHSIM_SOURCE_DIR);
   const std::vector<fuzz::SeedInput> seeds{
-      {"model", slurp("models/switch-base-8.json")},
-      {"device", slurp("hardware/h100-sxm.json")},
-      {"cluster", slurp("hardware/dgx-h100-8.json")},
+      {"model", source_text("models/switch-base-8.json")},
+      {"device", source_text("hardware/h100-sxm.json")},
+      {"cluster", source_text("hardware/dgx-h100-8.json")},
       {"trace", R"({"experts": 4, "tokens_per_group": 8, "steps": [[2, 2, 2, 2], [8, 0, 0, 0]]})"},
       {"grid", R"({"model": ["switch-base-8"], "cluster": ["dgx-h100-8"], "experts": [8, 16]})"}};
   const fuzz::SimulationBase base{catalog.model("switch-base-8"), catalog.cluster("dgx-h100-8"), &catalog};
@@ -88,8 +88,8 @@ TEST_CASE("a fuzzing campaign counts every input once and simulates the accepted
 
 TEST_CASE("the same campaign seed replays the same counts") {
   const auto catalog = config::Catalog(SWITCHSIM_SOURCE_DIR);
-  const std::vector<fuzz::SeedInput> seeds{{"model", slurp("models/switch-base-8.json")},
-                                           {"cluster", slurp("hardware/dgx-h100-8.json")}};
+  const std::vector<fuzz::SeedInput> seeds{{"model", source_text("models/switch-base-8.json")},
+                                           {"cluster", source_text("hardware/dgx-h100-8.json")}};
   const fuzz::SimulationBase base{catalog.model("switch-base-8"), catalog.cluster("dgx-h100-8"), &catalog};
   fuzz::CampaignOptions options;
   options.seed = 99;

@@ -19,24 +19,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "test_files.hpp"
 
 using switchsim::test::CliResult;
 using switchsim::test::run_cli;
 using switchsim::test::source_path;
 
 namespace {
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("switchsim_hostile_{}_{}", ::getpid(), name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using switchsim::test::fresh_dir;
+using switchsim::test::slurp;
 const std::string kSimulate = "simulate --model switch-base-8 --cluster dgx-h100-8 --network closed-form --batch-tokens 4096";
 // One error line, exit 2, naming `what`.
 void check_one_line_error(const CliResult& r, const std::string& what) {

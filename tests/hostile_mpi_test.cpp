@@ -13,14 +13,10 @@
 #include <string>
 
 #include <fmt/format.h>
+#include "test_files.hpp"
 
 namespace {
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using switchsim::test::slurp;
 
 // A sweep that keeps two ranks busy for minutes: 512 points, the first half on one DGX H100
 // (milliseconds each, so a rank journals its first point within a second even under the

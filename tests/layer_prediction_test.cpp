@@ -12,6 +12,7 @@
 #include "model/expert_placement.hpp"
 #include "model/layer_prediction.hpp"
 #include "model/phase_costs.hpp"
+#include "zero_comm.hpp"
 
 using namespace switchsim;
 using namespace switchsim::model;
@@ -60,11 +61,7 @@ config::ModelConfig hand_model(std::int64_t experts, config::FfnKind ffn) {
   return m;
 }
 
-class ZeroComm final : public CommModel {
- public:
-  Picoseconds time(const CommRequest&) override { return Picoseconds(0); }
-  std::string name() const override { return "zero"; }
-};
+using switchsim::test::ZeroComm;
 }  // namespace
 
 TEST_CASE("the layer plan: capacity max(ceil(cf T / E), 4), R*C rows per local expert, E*C*d*b bytes sent") {

@@ -11,11 +11,11 @@
 
 #include "cli_runner.hpp"
 #include "config/catalog.hpp"
+#include "test_files.hpp"
 
 using switchsim::test::run_cli;
 
 namespace {
-std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 }  // namespace
 
 TEST_CASE("measure on 2 MPI ranks reports positive phase times and the hand-computed capacity") {
@@ -102,7 +102,7 @@ TEST_CASE("measure rejects impossible layers with one line and exit 2") {
     INFO(c.args);
     const auto r = run_cli(std::string("measure --target cpu ") + c.args);
     CHECK(r.exit_code == 2);
-    CHECK(lines(r.err) == 1);
+    CHECK(switchsim::test::count_lines(r.err) == 1);
     CHECK_THAT(r.err, Catch::Contains(c.says));
     CHECK(r.out.empty());
   }

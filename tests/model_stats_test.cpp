@@ -9,11 +9,12 @@
 
 #include "config/catalog.hpp"
 #include "model/model_stats.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 
 namespace {
-config::Catalog catalog() { return config::Catalog(SWITCHSIM_SOURCE_DIR); }
+using switchsim::test::catalog;
 model::ModelStats stats(const std::string& name) { return model::compute_stats(catalog().model(name)); }
 double within(double value, double reference) { return std::fabs(value / reference - 1.0); }
 

@@ -14,6 +14,7 @@
 #include "cli_runner.hpp"
 #include "config/error.hpp"
 #include "topology/build.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 using switchsim::test::run_cli;
@@ -26,7 +27,6 @@ std::string write_temp(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path.string();
 }
-std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 // a - b - c in a line, 10 GB/s and 1 us a link; b relays when `forwards`.
 config::EdgeListSpec line(bool forwards) {
@@ -66,7 +66,7 @@ TEST_CASE("a bad traffic matrix exits 2 with one line naming the file and the fi
     INFO(text);
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
-    CHECK(lines(r.err) == 1);
+    CHECK(switchsim::test::count_lines(r.err) == 1);
     CHECK_THAT(r.err, Catch::Contains(file + ": " + field));
   }
   const auto big = write_temp("big.json", R"({"bytes": [[0,1,1,1,1,1,1,1,1],[0,0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0,0]]})");
@@ -89,7 +89,7 @@ TEST_CASE("describe hardware --routes prints the six links between GPUs in diffe
     const auto b = run_cli(bad);
     INFO(bad);
     CHECK(b.exit_code == 2);
-    CHECK(lines(b.err) == 1);
+    CHECK(switchsim::test::count_lines(b.err) == 1);
   }
 }
 

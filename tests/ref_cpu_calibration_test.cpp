@@ -160,7 +160,7 @@ TEST_CASE("layers measured in interleaved rounds give each layer one sample per 
   CHECK(results[0].measurement.step.repeats == 3);
   CHECK(results[1].measurement.capacity == 2);  // ceil(0.5 x 16 / 4)
   // The same routing as a layer measured alone (inputs depend on the seed, not the schedule).
-  const auto alone = run_layer(b, RunOptions{0, 1}, MPI_COMM_SELF);
+  const auto alone = run_layer(b, ref::cpu::RunOptions{0, 1}, MPI_COMM_SELF);
   CHECK(results[1].dropped_assignments == alone.dropped_assignments);
   CHECK(results[1].expert_tokens == alone.expert_tokens);
   // A layer never timed has no result.

@@ -73,13 +73,13 @@ TEST_CASE("the aux loss is alpha times E when every token goes to one expert wit
 }
 
 TEST_CASE("routing skew specs give the documented logit biases and reject nonsense") {
-  const auto zipf = routing_bias("zipf:1", 4);
+  const auto zipf = switchsim::ref::cpu::routing_bias("zipf:1", 4);
   CHECK(zipf[0] == Approx(0.0));
   CHECK(zipf[3] == Approx(-std::log(4.0)));
-  const auto hot = routing_bias("hot:0.5", 5);
+  const auto hot = switchsim::ref::cpu::routing_bias("hot:0.5", 5);
   // softmax mass of expert 0 with all other logits equal: e^b / (e^b + 4) = 0.5
   CHECK(std::exp(hot[0]) / (std::exp(hot[0]) + 4.0) == Approx(0.5));
-  CHECK_THROWS_AS(routing_bias("zipf", 4), std::invalid_argument);
-  CHECK_THROWS_AS(routing_bias("hot:1.5", 4), std::invalid_argument);
-  CHECK_THROWS_AS(routing_bias("skewed:2", 4), std::invalid_argument);
+  CHECK_THROWS_AS(switchsim::ref::cpu::routing_bias("zipf", 4), std::invalid_argument);
+  CHECK_THROWS_AS(switchsim::ref::cpu::routing_bias("hot:1.5", 4), std::invalid_argument);
+  CHECK_THROWS_AS(switchsim::ref::cpu::routing_bias("skewed:2", 4), std::invalid_argument);
 }

@@ -19,6 +19,7 @@
 #include "report/findings.hpp"
 #include "report/report.hpp"
 #include "report/results_writer.hpp"
+#include "test_files.hpp"
 
 using switchsim::test::run_cli;
 using switchsim::test::source_path;
@@ -27,12 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using switchsim::test::slurp;
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;

@@ -18,15 +18,13 @@
 #include "report/result_row.hpp"
 #include "report/results_writer.hpp"
 #include "sweep/grid.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 using namespace switchsim::model;
 
 namespace {
-const config::Catalog& catalog() {
-  static const config::Catalog c(SWITCHSIM_SOURCE_DIR);
-  return c;
-}
+using switchsim::test::catalog;
 
 StepResult run(const StepInputs& inputs) {
   BytesPerSecond bandwidth = BytesPerSecond::gigabytes(450);

@@ -13,23 +13,14 @@
 #include "config/error.hpp"
 #include "sweep/journal.hpp"
 #include "sweep/publish.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using switchsim::sweep::PublishedFile;
 
 namespace {
-fs::path fresh_dir(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("switchsim_publish_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+fs::path publish_dir(const std::string& name) { return switchsim::test::fresh_dir("publish_" + name); }
+using switchsim::test::slurp;
 void spit(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 // Every regular file a reader sees in the directory (hidden staging entries excluded).
@@ -43,7 +34,7 @@ std::map<std::string, std::string> visible_set(const fs::path& dir) {
 
 TEST_CASE("a SIGKILL at any step of a sweep's publication leaves the old complete set or the new complete set",
           "[sweep][publish]") {
-  const auto dir = fresh_dir("kill");
+  const auto dir = publish_dir("kill");
   const std::map<std::string, std::string> old_set{
       {"results.json", "old json"}, {"results.csv", "old csv"}, {"report.html", "old report"}, {"notes.txt", "mine"}};
   // The new sweep has no report: the old report.html is stale and must go with the old set.
@@ -96,7 +87,7 @@ TEST_CASE("a SIGKILL at any step of a sweep's publication leaves the old complet
 }
 
 TEST_CASE("publishing refuses to replace a target that is not a regular file and leaves it", "[sweep][publish]") {
-  const auto dir = fresh_dir("fifo");
+  const auto dir = publish_dir("fifo");
   REQUIRE(::mkfifo((dir / "results.csv").c_str(), 0644) == 0);
   CHECK_THROWS_AS(switchsim::sweep::publish_files(dir, {{"results.json", "x"}, {"results.csv", "y"}}, {}),
                   std::invalid_argument);
@@ -107,7 +98,7 @@ TEST_CASE("publishing refuses to replace a target that is not a regular file and
 
 TEST_CASE("a journal keeps the points it recorded, ignores a line cut short by a kill and repairs it before appending",
           "[sweep][journal]") {
-  const auto dir = fresh_dir("journal");
+  const auto dir = publish_dir("journal");
   {
     switchsim::sweep::JournalWriter writer(dir, "sweep A", 0);
     writer.append(3, {{"x", 1.5}});

@@ -13,12 +13,13 @@
 #include "net/concurrent.hpp"
 #include "net/symmetry.hpp"
 #include "topology/build.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 using namespace switchsim::literals;
 
 namespace {
-config::Catalog catalog() { return config::Catalog(SWITCHSIM_SOURCE_DIR); }
+using switchsim::test::catalog;
 
 config::FatTreeSpec small_fat_tree(bool rail, std::int64_t nodes_per_pod, bool intra) {
   config::FatTreeSpec f;

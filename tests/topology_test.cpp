@@ -8,12 +8,13 @@
 #include "config/catalog.hpp"
 #include "config/error.hpp"
 #include "topology/build.hpp"
+#include "test_files.hpp"
 
 using namespace switchsim;
 using namespace switchsim::literals;
 
 namespace {
-config::Catalog catalog() { return config::Catalog(SWITCHSIM_SOURCE_DIR); }
+using switchsim::test::catalog;
 
 // Node names along the single path of route(src, dst): "a>b>c".
 std::string path_names(const topology::Topology& t, std::int32_t src, std::int32_t dst, std::size_t which = 0) {
