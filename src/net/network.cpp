@@ -150,14 +150,50 @@ void Network::advance() {
   last_update_ = now;
 }
 
+// Solves every active flow, or takes the rates a solve of the same system gave before
+// (NetworkOptions::memoize_solves: the rates are a function of the sequence of (path,
+// weight) in active order alone, so a recurring sequence gets the same bits).
 void Network::solve_all() {
   ++solves_;
+  std::uint64_t key = 0;
+  if (options_.memoize_solves) {
+    // FNV-1a over the (path, weight) sequence; a match is confirmed entry by entry.
+    key = 14695981039346656037ULL;
+    const auto mix = [&key](std::uint64_t v) { key = (key ^ v) * 1099511628211ULL; };
+    for (const auto& a : active_) {
+      mix(static_cast<std::uint64_t>(a.path));
+      mix(static_cast<std::uint64_t>(a.weight));
+    }
+    if (const auto it = memo_.find(key); it != memo_.end() && it->second.entries.size() == active_.size()) {
+      const auto& m = it->second;
+      bool same = true;
+      for (std::size_t i = 0; same && i < active_.size(); ++i)
+        same = m.entries[i].first == active_[i].path && m.entries[i].second == active_[i].weight;
+      if (same) {
+        // The links carry the loads they carried when it was stored: peak_ already holds them.
+        for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = m.rates[i];
+        ++memo_hits_;
+        return;
+      }
+    }
+  }
   system_.clear_variables();
   for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
   system_.solve(rates_, load_);
   for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = rates_[i];
   const auto& links = topo_.links();
   for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
+  if (!options_.memoize_solves || active_.size() > kMemoEntries) return;
+  if (memo_entries_ + active_.size() > kMemoEntries) {  // the memory bound: start over (costs solves, not exactness)
+    memo_.clear();
+    memo_entries_ = 0;
+  }
+  auto& m = memo_[key];
+  memo_entries_ -= m.entries.size();  // a hash collision replaces the older system
+  memo_entries_ += active_.size();
+  m.entries.resize(active_.size());
+  m.rates.assign(rates_.begin(), rates_.begin() + static_cast<std::ptrdiff_t>(active_.size()));
+  for (std::size_t i = 0; i < active_.size(); ++i) m.entries[i] = {active_[i].path, active_[i].weight};
 }
 
 // Re-solves the flows that share links, transitively, with the links in touched_ (the
