@@ -8,6 +8,17 @@
 
 namespace switchsim::net {
 
+namespace {
+// splitmix64's finalizer (Steele, Lea & Flood, "Fast splittable pseudorandom number
+// generators", OOPSLA 2014): an entry's share of the memo key.
+std::uint64_t entry_hash(std::int64_t path, std::int64_t weight) {
+  std::uint64_t z = static_cast<std::uint64_t>(path) * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(weight);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
 Network::Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options)
     : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), last_update_(queue.now()) {
   for (const auto& link : topo.links()) system_.add_constraint(link.bandwidth.value());
@@ -28,6 +39,7 @@ void Network::register_entry(std::size_t index) {
   }
   Active& a = active_[index];
   a.id = id;
+  memo_key_ += entry_hash(a.path, a.weight);
   id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
   for (const auto l : topo_.links_of(topo_.path(a.path))) link_flows_[static_cast<std::size_t>(l)].push_back(id);
 }
@@ -150,33 +162,30 @@ void Network::advance() {
   last_update_ = now;
 }
 
-// Solves every active flow, or takes the rates a solve of the same system gave before
-// (NetworkOptions::memoize_solves: the rates are a function of the sequence of (path,
-// weight) in active order alone, so a recurring sequence gets the same bits).
-void Network::solve_all() {
+// The rates of a solve of this very system, if one is remembered (memoize_solves). The key
+// is a sum over the active entries, kept as they start and drain (O(1) a change, not O(active));
+// the candidate is confirmed entry by entry, in active order, so a collision only costs the
+// comparison. Taking every flow's rate from it is exact even where only a component changed:
+// solving the whole set gives every untouched component the bits its last solve gave it
+// (see resolve()).
+bool Network::recall() {
+  if (!options_.memoize_solves) return false;
+  const auto it = memo_.find(memo_key_);
+  if (it == memo_.end() || it->second.entries.size() != active_.size()) return false;
+  const auto& m = it->second;
+  for (std::size_t i = 0; i < active_.size(); ++i)
+    if (m.entries[i].first != active_[i].path || m.entries[i].second != active_[i].weight) return false;
+  // The links carry the loads they carried when it was stored: peak_ already holds them.
+  for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = m.rates[i];
   ++solves_;
-  std::uint64_t key = 0;
-  if (options_.memoize_solves) {
-    // FNV-1a over the (path, weight) sequence; a match is confirmed entry by entry.
-    key = 14695981039346656037ULL;
-    const auto mix = [&key](std::uint64_t v) { key = (key ^ v) * 1099511628211ULL; };
-    for (const auto& a : active_) {
-      mix(static_cast<std::uint64_t>(a.path));
-      mix(static_cast<std::uint64_t>(a.weight));
-    }
-    if (const auto it = memo_.find(key); it != memo_.end() && it->second.entries.size() == active_.size()) {
-      const auto& m = it->second;
-      bool same = true;
-      for (std::size_t i = 0; same && i < active_.size(); ++i)
-        same = m.entries[i].first == active_[i].path && m.entries[i].second == active_[i].weight;
-      if (same) {
-        // The links carry the loads they carried when it was stored: peak_ already holds them.
-        for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = m.rates[i];
-        ++memo_hits_;
-        return;
-      }
-    }
-  }
+  ++memo_hits_;
+  return true;
+}
+
+// Solves every active flow (and remembers the system's rates when memoize_solves).
+void Network::solve_all() {
+  if (recall()) return;
+  ++solves_;
   system_.clear_variables();
   for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
   system_.solve(rates_, load_);
@@ -188,7 +197,7 @@ void Network::solve_all() {
     memo_.clear();
     memo_entries_ = 0;
   }
-  auto& m = memo_[key];
+  auto& m = memo_[memo_key_];
   memo_entries_ -= m.entries.size();  // a hash collision replaces the older system
   memo_entries_ += active_.size();
   m.entries.resize(active_.size());
@@ -209,6 +218,13 @@ void Network::resolve() {
     solve_all();
     return;
   }
+  // A change that left its links idle has nothing to re-solve (what the search below finds
+  // too); otherwise a remembered solve of the whole set is cheaper than the search, and gives
+  // the same bits. Either way solves() counts what it counts without the memo.
+  if (std::all_of(touched_.begin(), touched_.end(),
+                  [this](std::int32_t l) { return link_flows_[static_cast<std::size_t>(l)].empty(); }))
+    return;
+  if (recall()) return;
   // Breadth-first over the flow-link graph from the touched links, on the kept per-link
   // lists, in O(the component's incidences). Once it holds more than half the active
   // flows, everything is solved instead (at most twice the component's solve, and the rest
@@ -303,6 +319,7 @@ void Network::on_drain(std::uint64_t generation) {
       for (const auto l : topo_.links_of(topo_.path(a.path))) touched_.push_back(l);
       id_index_[static_cast<std::size_t>(a.id)] = kDead;
       drained_.push_back(a.id);
+      memo_key_ -= entry_hash(a.path, a.weight);
     } else {
       id_index_[static_cast<std::size_t>(a.id)] = static_cast<std::int64_t>(kept);
       active_[kept++] = a;

@@ -45,7 +45,9 @@ struct NetworkOptions {
   // too. Exact for every time; peak_utilization then misses the zero-length states between
   // those starts, and solves() counts fewer. false: one solve per start, for checking.
   bool coalesce_starts = false;
-  // A solve of every active flow whose system was solved before reuses that solve's rates.
+  // A solve of every active flow whose system was solved before reuses that solve's rates;
+  // every change looks there first (by a key kept as flows start and drain), before the
+  // search for its component.
   // Exact: max-min rates are a function of the active flows' (path, weight) sequence alone
   // (capacities are fixed, remaining bytes do not enter; the solver is deterministic in its
   // variable order), and a recurring sequence is found by its hash and confirmed entry by
@@ -108,6 +110,7 @@ class Network {
   void advance();
   void resolve();
   void solve_all();
+  bool recall();
   void schedule_next_drain(std::optional<std::uint64_t> sequence = std::nullopt);
   void complete(std::int32_t transfer, std::int64_t count);
   void on_drain(std::uint64_t generation);
@@ -168,6 +171,7 @@ class Network {
   };
   std::unordered_map<std::uint64_t, Solved> memo_;
   std::size_t memo_entries_ = 0;
+  std::uint64_t memo_key_ = 0;  // Σ entry_hash(path, weight) over active_ (mod 2^64)
   std::uint64_t memo_hits_ = 0;
 };
 
