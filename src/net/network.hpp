@@ -135,8 +135,13 @@ class Network {
   std::uint64_t generation_ = 0;
   std::uint64_t solves_ = 0;
   std::uint64_t partial_solves_ = 0;
-  // The links of the flows that started or drained since the last solve.
+  // The links of the flows that started or drained since the last solve, each once
+  // (touch_mark_[l] == touch_stamp_: l is in it).
   std::vector<std::int32_t> touched_;
+  std::vector<std::uint64_t> touch_mark_;
+  std::uint64_t touch_stamp_ = 0;
+  void clear_touched();
+  void touch(std::int32_t link);
   // Kept up to date as flows start and drain, so finding a change's component costs the
   // component, not every active flow: per link, the ids of the active entries crossing it
   // (any order); per id, its index in active_ (kDead once drained; drained ids leave the
