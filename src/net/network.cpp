@@ -205,12 +205,20 @@ void Network::solve_all() {
   for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = rates_[i];
   const auto& links = topo_.links();
   for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
-  if (!options_.memoize_solves || active_.size() > kMemoEntries) return;
-  if (memo_entries_ + active_.size() > kMemoEntries) {  // the memory bound: start over (costs solves, not exactness)
+  if (!options_.memoize_solves || active_.size() >= kMemoEntries) return;
+  if (memo_entries_ + active_.size() + 1 > kMemoEntries) {  // the memory bound: start over (costs solves, not exactness)
     memo_.clear();
     memo_entries_ = 0;
   }
-  auto& m = memo_[memo_key_];
+  // A system is stored the second time it is solved: its first solve leaves only its key
+  // (one entry of the budget), so traffic whose systems never recur (a skewed alltoallv's
+  // drains) does not pay for copies it never reads.
+  const auto [it, first] = memo_.try_emplace(memo_key_);
+  if (first) {
+    ++memo_entries_;
+    return;
+  }
+  auto& m = it->second;
   memo_entries_ -= m.entries.size();  // a hash collision replaces the older system
   memo_entries_ += active_.size();
   m.entries.resize(active_.size());

@@ -166,9 +166,10 @@ class Network {
   bool coalesced_pending_ = false;
   std::uint64_t coalesced_sequence_ = 0;
   MaxMinSystem sub_;
-  // memoize_solves: hash of the (path, weight) sequence -> that sequence and its rates. At
-  // most kMemoEntries entries in all (a memory bound, 24 bytes an entry, not a model
-  // parameter: past it the memo starts over, which costs solves, never exactness).
+  // memoize_solves: hash of the (path, weight) sequence -> that sequence and its rates (empty
+  // until the system is solved a second time). At most kMemoEntries entries and keys in all
+  // (a memory bound, 24 bytes an entry, not a model parameter: past it the memo starts
+  // over, which costs solves, never exactness).
   static constexpr std::size_t kMemoEntries = std::size_t{1} << 21;
   struct Solved {
     std::vector<std::pair<std::int64_t, std::int64_t>> entries;
