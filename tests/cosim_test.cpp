@@ -173,7 +173,8 @@ TEST_CASE("a ring all-reduce meets the same system every round and reuses its fi
   // Crossbar of 4 at 100 GB/s, 1 us a link; ring all-reduce of S = 400 MB: 2(n-1) = 6 rounds,
   // each every rank sending S/n = 100 MB to its successor over two links of its own:
   // 100 MB / 100 GB/s = 1 ms, + 2 us of latency; the network is empty between rounds, so
-  // every round after the first solves the system the first one solved.
+  // every round solves the system the first one solved: the first solve leaves its key, the
+  // second stores its rates, and rounds 3 to 6 reuse them.
   const auto t = crossbar();
   net::CollectiveSpec ring = alltoall({0, 1, 2, 3}, Bytes(400'000'000));
   ring.op = net::CollectiveOp::allreduce;
@@ -190,7 +191,7 @@ TEST_CASE("a ring all-reduce meets the same system every round and reuses its fi
     REQUIRE(end);
     CHECK(std::abs(end->count() - 6LL * (1'000'000'000 + 2'000'000)) <= 6 * 2);  // a picosecond of rounding a round
     CHECK(network.solves() == 6);
-    CHECK(network.memo_hits() == (memoize ? 5u : 0u));
+    CHECK(network.memo_hits() == (memoize ? 4u : 0u));
     CHECK(network.peak_utilization()[0] == Approx(1.0));
     ends.push_back(end->count());
   }
