@@ -5,7 +5,9 @@
 
 #include <cstdlib>
 #include <numeric>
+#include <optional>
 #include <random>
+#include <tuple>
 
 #include <algorithm>
 
@@ -108,6 +110,7 @@ std::pair<std::vector<std::int64_t>, std::uint64_t> deliveries(const topology::T
   engine::EventQueue q;
   net::NetworkOptions options;
   options.incremental = incremental;
+  options.memoize_solves = incremental;  // the reference solves every system afresh
   net::Network network(t, q, options);
   std::vector<std::int64_t> ends;
   for (std::size_t k = 0; k < transfers.size(); ++k) {
@@ -165,6 +168,75 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
   CHECK(inc == full);
   CHECK(none == 0);
   CHECK(partial > 0);
+}
+
+TEST_CASE("a ring all-reduce meets the same system every round and reuses its first solve, at the hand-computed time") {
+  // Crossbar of 4 at 100 GB/s, 1 us a link; ring all-reduce of S = 400 MB: 2(n-1) = 6 rounds,
+  // each every rank sending S/n = 100 MB to its successor over two links of its own:
+  // 100 MB / 100 GB/s = 1 ms, + 2 us of latency; the network is empty between rounds, so
+  // every round solves the system the first one solved: the first solve leaves its key, the
+  // second stores its rates, and rounds 3 to 6 reuse them.
+  const auto t = crossbar();
+  net::CollectiveSpec ring = alltoall({0, 1, 2, 3}, Bytes(400'000'000));
+  ring.op = net::CollectiveOp::allreduce;
+  ring.algorithm = net::Algorithm::ring;
+  std::vector<std::int64_t> ends;
+  for (const bool memoize : {true, false}) {
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.memoize_solves = memoize;
+    net::Network network(t, q, options);
+    std::optional<Picoseconds> end;
+    net::run_collective(network, ring, [&] { end = q.now(); });
+    q.run();
+    REQUIRE(end);
+    CHECK(std::abs(end->count() - 6LL * (1'000'000'000 + 2'000'000)) <= 6 * 2);  // a picosecond of rounding a round
+    CHECK(network.solves() == 6);
+    CHECK(network.memo_hits() == (memoize ? 4u : 0u));
+    CHECK(network.peak_utilization()[0] == Approx(1.0));
+    ends.push_back(end->count());
+  }
+  CHECK(ends[0] == ends[1]);
+}
+
+TEST_CASE("collectives whose rounds leapfrog give the same times and link peaks with solves reused as without") {
+  // Two ring all-reduces of different sizes, a pairwise all-to-all started 3 us later and a
+  // hierarchical all-reduce, sharing NVLink, NICs and the spine: the systems recur only in
+  // part, and each reused one must give the bits a fresh solve gives.
+  const auto t = eight_gpu_fat_tree();
+  const auto spec = [](net::CollectiveOp op, net::Algorithm a, std::vector<std::int32_t> ranks, Bytes b) {
+    auto c = alltoall(std::move(ranks), b);
+    c.op = op;
+    c.algorithm = a;
+    return c;
+  };
+  using Op = net::CollectiveOp;
+  using A = net::Algorithm;
+  const auto run = [&](bool memoize) {
+    engine::EventQueue q;
+    net::NetworkOptions options;
+    options.memoize_solves = memoize;
+    options.coalesce_starts = true;
+    net::Network network(t, q, options);
+    std::vector<std::int64_t> ends(4, -1);
+    net::run_collective(network, spec(Op::allreduce, A::ring, {0, 2, 4, 6}, 24_MiB), [&] { ends[0] = q.now().count(); });
+    net::run_collective(network, spec(Op::allreduce, A::ring, {1, 3, 5, 7}, 40_MiB), [&] { ends[1] = q.now().count(); });
+    q.schedule(Picoseconds(3'000'000), 0, [&] {
+      net::run_collective(network, spec(Op::alltoall, A::pairwise, {0, 4, 1, 5}, 4_MiB), [&] { ends[2] = q.now().count(); });
+      net::run_collective(network, spec(Op::allreduce, A::hierarchical, {0, 1, 2, 3, 4, 5, 6, 7}, 16_MiB),
+                          [&] { ends[3] = q.now().count(); });
+    });
+    q.run();
+    return std::make_tuple(ends, network.peak_utilization(), network.memo_hits(), network.solves());
+  };
+  const auto [ends, peaks, hits, solves] = run(true);
+  const auto [fresh_ends, fresh_peaks, no_hits, fresh_solves] = run(false);
+  CHECK(ends == fresh_ends);
+  CHECK(peaks == fresh_peaks);
+  CHECK(solves == fresh_solves);
+  CHECK(no_hits == 0);
+  CHECK(hits > 0);
+  for (const auto e : ends) CHECK(e > 0);
 }
 
 TEST_CASE("two all-to-alls that share a GPU's links take together the hand-computed longer time") {

@@ -8,12 +8,36 @@
 
 namespace switchsim::net {
 
+namespace {
+// splitmix64's finalizer (Steele, Lea & Flood, "Fast splittable pseudorandom number
+// generators", OOPSLA 2014): an entry's share of the memo key.
+std::uint64_t entry_hash(std::int64_t path, std::int64_t weight) {
+  std::uint64_t z = static_cast<std::uint64_t>(path) * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(weight);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
 Network::Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options)
     : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), last_update_(queue.now()) {
   for (const auto& link : topo.links()) system_.add_constraint(link.bandwidth.value());
   link_flows_.resize(topo.links().size());
   link_mark_.assign(topo.links().size(), 0);
+  touch_mark_.assign(topo.links().size(), 0);
   constraint_of_.assign(topo.links().size(), -1);
+}
+
+void Network::clear_touched() {
+  touched_.clear();
+  ++touch_stamp_;
+}
+
+void Network::touch(std::int32_t link) {
+  auto& stamp = touch_mark_[static_cast<std::size_t>(link)];
+  if (stamp == touch_stamp_) return;
+  stamp = touch_stamp_;
+  touched_.push_back(link);
 }
 
 void Network::register_entry(std::size_t index) {
@@ -28,6 +52,7 @@ void Network::register_entry(std::size_t index) {
   }
   Active& a = active_[index];
   a.id = id;
+  memo_key_ += entry_hash(a.path, a.weight);
   id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
   for (const auto l : topo_.links_of(topo_.path(a.path))) link_flows_[static_cast<std::size_t>(l)].push_back(id);
 }
@@ -63,7 +88,7 @@ void Network::run_coalesced(const std::function<void()>& body) {
     body();
     return;
   }
-  if (coalesce_depth_++ == 0) touched_.clear();
+  if (coalesce_depth_++ == 0) clear_touched();
   try {
     body();
   } catch (...) {
@@ -126,9 +151,9 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
   }
   for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
   if (started) {
-    if (coalesce_depth_ == 0) touched_.clear();
+    if (coalesce_depth_ == 0) clear_touched();
     for (std::size_t i = first_new; i < active_.size(); ++i)
-      for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touched_.push_back(l);
+      for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touch(l);
     if (coalesce_depth_ > 0) {
       // Solved when run_coalesced's body returns; a drain planned before is void from now,
       // as a solve here would have made it, and the drain event keeps this start's place.
@@ -150,7 +175,29 @@ void Network::advance() {
   last_update_ = now;
 }
 
+// The rates of a solve of this very system, if one is remembered (memoize_solves). The key
+// is a sum over the active entries, kept as they start and drain (O(1) a change, not O(active));
+// the candidate is confirmed entry by entry, in active order, so a collision only costs the
+// comparison. Taking every flow's rate from it is exact even where only a component changed:
+// solving the whole set gives every untouched component the bits its last solve gave it
+// (see resolve()).
+bool Network::recall() {
+  if (!options_.memoize_solves) return false;
+  const auto it = memo_.find(memo_key_);
+  if (it == memo_.end() || it->second.entries.size() != active_.size()) return false;
+  const auto& m = it->second;
+  for (std::size_t i = 0; i < active_.size(); ++i)
+    if (m.entries[i].first != active_[i].path || m.entries[i].second != active_[i].weight) return false;
+  // The links carry the loads they carried when it was stored: peak_ already holds them.
+  for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = m.rates[i];
+  ++solves_;
+  ++memo_hits_;
+  return true;
+}
+
+// Solves every active flow (and remembers the system's rates when memoize_solves).
 void Network::solve_all() {
+  if (recall()) return;
   ++solves_;
   system_.clear_variables();
   for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
@@ -158,6 +205,25 @@ void Network::solve_all() {
   for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = rates_[i];
   const auto& links = topo_.links();
   for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
+  if (!options_.memoize_solves || active_.size() >= kMemoEntries) return;
+  if (memo_entries_ + active_.size() + 1 > kMemoEntries) {  // the memory bound: start over (costs solves, not exactness)
+    memo_.clear();
+    memo_entries_ = 0;
+  }
+  // A system is stored the second time it is solved: its first solve leaves only its key
+  // (one entry of the budget), so traffic whose systems never recur (a skewed alltoallv's
+  // drains) does not pay for copies it never reads.
+  const auto [it, first] = memo_.try_emplace(memo_key_);
+  if (first) {
+    ++memo_entries_;
+    return;
+  }
+  auto& m = it->second;
+  memo_entries_ -= m.entries.size();  // a hash collision replaces the older system
+  memo_entries_ += active_.size();
+  m.entries.resize(active_.size());
+  m.rates.assign(rates_.begin(), rates_.begin() + static_cast<std::ptrdiff_t>(active_.size()));
+  for (std::size_t i = 0; i < active_.size(); ++i) m.entries[i] = {active_[i].path, active_[i].weight};
 }
 
 // Re-solves the flows that share links, transitively, with the links in touched_ (the
@@ -173,6 +239,13 @@ void Network::resolve() {
     solve_all();
     return;
   }
+  // A change that left its links idle has nothing to re-solve (what the search below finds
+  // too); otherwise a remembered solve of the whole set is cheaper than the search, and gives
+  // the same bits. Either way solves() counts what it counts without the memo.
+  if (std::all_of(touched_.begin(), touched_.end(),
+                  [this](std::int32_t l) { return link_flows_[static_cast<std::size_t>(l)].empty(); }))
+    return;
+  if (recall()) return;
   // Breadth-first over the flow-link graph from the touched links, on the kept per-link
   // lists, in O(the component's incidences). Once it holds more than half the active
   // flows, everything is solved instead (at most twice the component's solve, and the rest
@@ -256,28 +329,37 @@ void Network::on_drain(std::uint64_t generation) {
   advance();
   const double slack = kCompletionSlack.seconds();
   std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> done;  // (transfer, delivery time) -> flows
+  std::pair<std::int32_t, std::int64_t> run_key{0, 0};
+  std::int64_t run_count = 0;
   std::size_t kept = 0;
-  touched_.clear();
+  clear_touched();
   drained_.clear();
   for (std::size_t i = 0; i < active_.size(); ++i) {
     const Active& a = active_[i];
     if (a.remaining <= a.rate * slack) {
       const auto at = queue_.now() + topo_.path(a.path).latency;
-      done[{a.transfer, at.count()}] += a.weight;
-      for (const auto l : topo_.links_of(topo_.path(a.path))) touched_.push_back(l);
+      // Flows drain in runs of one transfer and one latency: add a run to `done` at its end
+      // (the same sums, one map look-up a run instead of one a flow).
+      const std::pair<std::int32_t, std::int64_t> key{a.transfer, at.count()};
+      if (run_count > 0 && key != run_key) {
+        done[run_key] += run_count;
+        run_count = 0;
+      }
+      run_key = key;
+      run_count += a.weight;
+      for (const auto l : topo_.links_of(topo_.path(a.path))) touch(l);
       id_index_[static_cast<std::size_t>(a.id)] = kDead;
       drained_.push_back(a.id);
+      memo_key_ -= entry_hash(a.path, a.weight);
     } else {
       id_index_[static_cast<std::size_t>(a.id)] = static_cast<std::int64_t>(kept);
       active_[kept++] = a;
     }
   }
+  if (run_count > 0) done[run_key] += run_count;
   active_.resize(kept);
   // The drained ids leave the lists of their links (each touched link once), then may be reused.
-  ++mark_;
   for (const auto l : touched_) {
-    if (link_mark_[static_cast<std::size_t>(l)] == mark_) continue;
-    link_mark_[static_cast<std::size_t>(l)] = mark_;
     std::erase_if(link_flows_[static_cast<std::size_t>(l)],
                   [this](std::int32_t id) { return id_index_[static_cast<std::size_t>(id)] == kDead; });
   }
