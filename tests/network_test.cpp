@@ -81,7 +81,7 @@ TEST_CASE("an empty flow takes its path latency, a flow to itself no time, an em
   std::vector<Picoseconds> ends;
   network.transfer({{0, 1, Bytes(0)}}, [&] { ends.push_back(q.now()); });
   network.transfer({{2, 2, Bytes(1'000'000)}}, [&] { ends.push_back(q.now()); });
-  network.transfer({}, [&] { ends.push_back(q.now()); });
+  network.transfer(std::vector<net::Flow>{}, [&] { ends.push_back(q.now()); });
   q.run();
   REQUIRE(ends.size() == 3);
   CHECK(ends[0] == 5_us);  // the self flow

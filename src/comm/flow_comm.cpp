@@ -38,13 +38,17 @@ net::CollectiveOp to_net(model::CommOp op) {
 // One step's shared network (net/shared_network.hpp); its solves go to the FlowComm's count.
 class FlowSession final : public model::CommSession {
  public:
-  FlowSession(const topology::Topology& topo, engine::EventQueue& queue, std::uint64_t& solves, std::uint64_t& used)
-      : shared_(topo, queue), solves_(solves), used_(used) {}
+  FlowSession(const topology::Topology& topo, engine::EventQueue& queue, net::NetworkOptions options,
+              FlowCounters& counters)
+      : shared_(topo, queue, options), counters_(counters) {}
   FlowSession(const FlowSession&) = delete;
   FlowSession& operator=(const FlowSession&) = delete;
   ~FlowSession() override {
-    solves_ += shared_.network().solves();
-    if (shared_.started() > 0) ++used_;
+    const auto& network = shared_.network();
+    counters_.solves += network.solves();
+    counters_.sealed_rounds += network.sealed_rounds();
+    counters_.opened_rounds += network.opened_rounds();
+    if (shared_.started() > 0) ++counters_.co_simulated_steps;
   }
   engine::ExternalStart task(const model::CommRequest& request) override {
     return shared_.collective_task(collective_specs(request));
@@ -52,8 +56,7 @@ class FlowSession final : public model::CommSession {
 
  private:
   net::SharedNetwork shared_;
-  std::uint64_t& solves_;
-  std::uint64_t& used_;
+  FlowCounters& counters_;
 };
 
 }  // namespace
@@ -84,14 +87,19 @@ std::map<std::string, double> FlowComm::link_class_peaks(const model::CommReques
 }
 
 std::unique_ptr<model::CommSession> FlowComm::open_session(engine::EventQueue& queue) {
-  return std::make_unique<FlowSession>(topology_, queue, solves_, co_simulated_steps_);
+  // All-to-all rounds on an idle network are sealed (net/network.hpp) unless the shortcuts
+  // are off, for checking.
+  net::NetworkOptions network;
+  network.coalesce_starts = true;
+  network.seal_symmetric_rounds = options_.collapse_repeated_rounds && options_.symmetry_reduction;
+  return std::make_unique<FlowSession>(topology_, queue, network, counters_);
 }
 
 const FlowComm::Outcome& FlowComm::run(const model::CommRequest& request) {
   if (auto it = cache_.find(request); it != cache_.end()) return it->second;
   const auto specs = collective_specs(request);
   const auto result = net::concurrent_collectives_time(topology_, specs, options_);
-  solves_ += result.solves;
+  counters_.solves += result.solves;
   Outcome outcome{result.time, {}};
   for (std::size_t link = 0; link < result.peak_utilization.size(); ++link) {
     const double peak = result.peak_utilization[link];

@@ -24,6 +24,13 @@ namespace switchsim::comm {
 // std::invalid_argument when the collective's rounds are built.
 std::vector<net::CollectiveSpec> collective_specs(const model::CommRequest& request);
 
+struct FlowCounters {
+  std::uint64_t solves = 0;
+  std::uint64_t co_simulated_steps = 0;
+  std::uint64_t sealed_rounds = 0;
+  std::uint64_t opened_rounds = 0;
+};
+
 class FlowComm final : public model::CommModel {
  public:
   explicit FlowComm(const config::ClusterConfig& cluster, topology::RoutingOptions routing = {},
@@ -35,9 +42,13 @@ class FlowComm final : public model::CommModel {
   // collective_specs(request) on it. Its max-min solves are added to solves() when it closes.
   std::unique_ptr<model::CommSession> open_session(engine::EventQueue& queue) override;
   // Max-min solves so far (cache hits cost none; co-simulated steps' included), for benchmarks.
-  std::uint64_t solves() const { return solves_; }
+  std::uint64_t solves() const { return counters_.solves; }
   // Sessions (steps) that ran at least one collective on their shared network.
-  std::uint64_t co_simulated_steps() const { return co_simulated_steps_; }
+  std::uint64_t co_simulated_steps() const { return counters_.co_simulated_steps; }
+  // All-to-all rounds of co-simulated steps timed class by class (sealed), and those of them
+  // a later start opened into flows (net/network.hpp).
+  std::uint64_t sealed_rounds() const { return counters_.sealed_rounds; }
+  std::uint64_t opened_rounds() const { return counters_.opened_rounds; }
   // The cluster's topology, for a net::SharedNetwork in a co-simulated step.
   const topology::Topology& topology() const { return topology_; }
 
@@ -52,8 +63,7 @@ class FlowComm final : public model::CommModel {
   // Keyed by the whole request (compared field by field, no copy on a lookup): a string key
   // formatted from 1,024-device group lists cost more than the steps that asked for it.
   std::map<model::CommRequest, Outcome> cache_;
-  std::uint64_t solves_ = 0;
-  std::uint64_t co_simulated_steps_ = 0;
+  FlowCounters counters_;
 };
 
 }  // namespace switchsim::comm

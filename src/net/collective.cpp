@@ -309,9 +309,12 @@ void run_collective(Network& network, const CollectiveSpec& spec, std::function<
       }
       auto& current = self->runs[self->run];
       ++self->repeat;
+      if (current.pairs) {  // an all-to-all round: sealed on an idle network where it can be (net/network.hpp)
+        self->network.transfer(*current.pairs, [self] { step(self); });
+        return;
+      }
       // The last repetition may give its flows away; earlier ones copy them.
-      auto flows = current.pairs ? all_pairs_flows(*current.pairs)
-                   : self->repeat == current.count ? std::move(current.flows) : current.flows;
+      auto flows = self->repeat == current.count ? std::move(current.flows) : current.flows;
       self->network.transfer(std::move(flows), [self] { step(self); });
     }
   };
@@ -319,7 +322,7 @@ void run_collective(Network& network, const CollectiveSpec& spec, std::function<
       std::make_shared<State>(State{network, collective_round_runs(network.topology(), spec), 0, 0, std::move(on_done)});
   if (state->runs.empty()) {
     // Nothing to move: finish from an event at the current time, like every other ending.
-    network.transfer({}, [state] { State::step(state); });
+    network.transfer(std::vector<Flow>{}, [state] { State::step(state); });
     return;
   }
   State::step(state);

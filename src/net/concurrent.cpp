@@ -10,9 +10,11 @@
 namespace switchsim::net {
 namespace {
 
-ConcurrentResult plain(const topology::Topology& topo, std::span<const CollectiveSpec> specs) {
+ConcurrentResult plain(const topology::Topology& topo, std::span<const CollectiveSpec> specs, bool seal) {
   engine::EventQueue queue;
-  Network network(topo, queue);
+  NetworkOptions network_options;
+  network_options.seal_symmetric_rounds = seal;
+  Network network(topo, queue, network_options);
   std::size_t finished = 0;
   Picoseconds end{0};
   ConcurrentResult result;
@@ -104,7 +106,8 @@ ConcurrentResult concurrent_collectives_time(const topology::Topology& topo, std
     if (schedules.empty()) return ConcurrentResult{Picoseconds(0), std::vector<double>(topo.links().size(), 0.0), 0, true};
     if (auto r = collapsed(topo, schedules, options.symmetry_reduction)) return *r;
   }
-  return plain(topo, specs);
+  // Without the shortcuts (checking), every round flow by flow.
+  return plain(topo, specs, options.collapse_repeated_rounds && options.symmetry_reduction);
 }
 
 }  // namespace switchsim::net

@@ -6,6 +6,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "net/symmetry.hpp"
+
 namespace switchsim::net {
 
 namespace {
@@ -18,6 +20,16 @@ std::uint64_t entry_hash(std::int64_t path, std::int64_t weight) {
   return z ^ (z >> 31);
 }
 }  // namespace
+
+std::vector<Flow> all_pairs_flows(const AllPairs& pairs) {
+  std::vector<Flow> flows;
+  const auto n = pairs.ranks.size();
+  flows.reserve(n * (n > 0 ? n - 1 : 0));
+  for (const auto i : pairs.ranks)
+    for (const auto j : pairs.ranks)
+      if (i != j) flows.push_back(Flow{i, j, pairs.bytes});
+  return flows;
+}
 
 Network::Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options)
     : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), last_update_(queue.now()) {
@@ -94,24 +106,194 @@ void Network::run_coalesced(const std::function<void()>& body) {
   } catch (...) {
     coalesce_depth_ = 0;
     coalesced_pending_ = false;
+    pending_pairs_.clear();
     throw;
   }
   if (--coalesce_depth_ > 0 || !coalesced_pending_) return;
   coalesced_pending_ = false;
+  if (!pending_pairs_.empty()) {  // the block's starts were all-to-all rounds on an idle network
+    auto pending = std::move(pending_pairs_);
+    pending_pairs_.clear();
+    if (try_seal(pending)) return;
+    // Started flow by flow, as the block would have started them: the drain keeps the place
+    // the last start reserved.
+    const auto sequence = coalesced_sequence_;
+    ++coalesce_depth_;
+    for (auto& p : pending) start(all_pairs_flows(p.pairs), std::move(p.on_done));
+    --coalesce_depth_;
+    coalesced_sequence_ = sequence;
+    coalesced_pending_ = false;
+  }
   resolve();
   schedule_next_drain(coalesced_sequence_);
 }
 
 void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
+  open_sealed();
+  start_pending();
+  start(std::move(flows), std::move(on_done));
+}
+
+void Network::transfer(const AllPairs& pairs, std::function<void()> on_done) {
+  if (options_.seal_symmetric_rounds && idle_for_seal()) {
+    if (coalesce_depth_ > 0) {  // sealed (or started) when the block ends, with the rounds started beside it
+      pending_pairs_.push_back(PendingPairs{pairs, std::move(on_done)});
+      ++generation_;
+      coalesced_sequence_ = queue_.reserve_sequence();
+      coalesced_pending_ = true;
+      return;
+    }
+    std::vector<PendingPairs> one;
+    one.push_back(PendingPairs{pairs, std::move(on_done)});
+    if (try_seal(one)) return;
+    on_done = std::move(one.front().on_done);
+  }
+  transfer(all_pairs_flows(pairs), std::move(on_done));
+}
+
+// No flow active, no sealed round still sending (one that drained is forgotten: its end
+// event only delivers), and no flow started earlier in this coalesced block.
+bool Network::idle_for_seal() {
+  if (sealed_ && queue_.now() >= sealed_->drained) sealed_.reset();
+  return active_.empty() && !sealed_;
+}
+
+const Network::SealPlan& Network::seal_plan(const std::vector<PendingPairs>& rounds) {
+  const auto same = [&](const SealPlan& p) {
+    if (p.rounds.size() != rounds.size()) return false;
+    for (std::size_t i = 0; i < rounds.size(); ++i)
+      if (!(p.rounds[i] == rounds[i].pairs)) return false;
+    return true;
+  };
+  for (const auto& p : seal_plans_)
+    if (same(p)) return p;
+  if (seal_plans_.size() >= kSealPlans) seal_plans_.clear();
+  SealPlan plan;
+  for (const auto& r : rounds) plan.rounds.push_back(r.pairs);
+  std::optional<ReducedRound> reduced;
+  if (rounds.size() == 1) {
+    reduced = reduce_round(topo_, {}, &rounds.front().pairs);
+  } else {
+    std::vector<Flow> all;
+    for (const auto& r : rounds) {
+      const auto flows = all_pairs_flows(r.pairs);
+      all.insert(all.end(), flows.begin(), flows.end());
+    }
+    reduced = reduce_round(topo_, all);
+  }
+  if (reduced) {
+    auto timing = time_reduced_round(topo_, *reduced);
+    // Several rounds end together only if every flow is delivered at one instant (one end
+    // event for all); a round with nothing to send starts flow by flow (no solve to seal).
+    plan.sealable = timing.solves > 0 && (rounds.size() == 1 || timing.simultaneous);
+    plan.duration = timing.duration;
+    plan.drained = timing.drained;
+    plan.peak_utilization = std::move(timing.peak_utilization);
+  }
+  seal_plans_.push_back(std::move(plan));
+  return seal_plans_.back();
+}
+
+bool Network::try_seal(std::vector<PendingPairs>& rounds) {
+  const SealPlan& plan = seal_plan(rounds);
+  if (!plan.sealable) return false;
+  const Picoseconds now = queue_.now();
+  ++solves_;  // the start's solve, class by class
+  ++sealed_rounds_;
+  for (std::size_t l = 0; l < peak_.size(); ++l) peak_[l] = std::max(peak_[l], plan.peak_utilization[l]);
+  auto done = std::make_shared<std::vector<std::function<void()>>>();
+  for (auto& r : rounds) done->push_back(std::move(r.on_done));
+  sealed_ = Sealed{plan.rounds, now, now + plan.drained, done};
+  queue_.schedule(now + plan.duration, 0, [this, done] {
+    if (done->empty()) return;  // opened by a later start: its flows deliver one by one
+    auto calls = std::move(*done);
+    done->clear();
+    if (sealed_ && sealed_->done == done) sealed_.reset();
+    run_coalesced([&] {
+      for (auto& call : calls)
+        if (call) call();
+    });
+  });
+  return true;
+}
+
+// A start before the sealed round's last drain: its flows are entered as transfer() would have
+// entered them at the round's start and solved alone (they were all that was active), then
+// the drain events before now are run as on_drain would have run them (same arithmetic, same
+// re-solves; deliveries already past are only counted), so the flows hold what the flow-by-flow
+// network would hold now and the caller's advance() brings them to now.
+void Network::open_sealed() {
+  if (!sealed_) return;
+  const Picoseconds now = queue_.now();
+  if (now >= sealed_->drained) {  // every flow has drained: only its end event is left
+    sealed_.reset();
+    return;
+  }
+  Sealed s = std::move(*sealed_);
+  sealed_.reset();
+  ++opened_rounds_;
+  auto calls = std::move(*s.done);
+  s.done->clear();
+  last_update_ = s.start;
+  const std::size_t first = active_.size();
+  for (std::size_t r = 0; r < s.rounds.size(); ++r) {
+    ++call_stamp_;
+    const auto id = new_transfer(std::move(calls[r]));
+    enter(id, all_pairs_flows(s.rounds[r]), s.start);
+  }
+  for (std::size_t i = first; i < active_.size(); ++i) register_entry(i);
+  --solves_;  // counted when sealed
+  solve_all();
+  while (!active_.empty()) {
+    const Picoseconds at = last_update_ + next_drain_delay();
+    if (at >= now) break;
+    drain(at);
+  }
+  clear_touched();
+}
+
+// Rounds held for sealing in this coalesced block, started flow by flow after all (another
+// start joined them, or they could not be sealed).
+void Network::start_pending() {
+  if (pending_pairs_.empty()) return;
+  auto pending = std::move(pending_pairs_);
+  pending_pairs_.clear();
+  for (auto& p : pending) start(all_pairs_flows(p.pairs), std::move(p.on_done));
+}
+
+void Network::start(std::vector<Flow> flows, std::function<void()> on_done) {
   const auto id = new_transfer(std::move(on_done));
   const Picoseconds now = queue_.now();
   advance();
+  ++call_stamp_;
+  const std::size_t first_new = active_.size();
+  const bool started = enter(id, flows, now);
+  for (std::size_t i = first_new; i < active_.size(); ++i) register_entry(i);
+  if (transfers_[static_cast<std::size_t>(id)].outstanding == 0) return;
+  if (started) {
+    if (coalesce_depth_ == 0) clear_touched();
+    for (std::size_t i = first_new; i < active_.size(); ++i)
+      for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touch(l);
+    if (coalesce_depth_ > 0) {
+      // Solved when run_coalesced's body returns; a drain planned before is void from now,
+      // as a solve here would have made it, and the drain event keeps this start's place.
+      ++generation_;
+      coalesced_sequence_ = queue_.reserve_sequence();
+      coalesced_pending_ = true;
+      return;
+    }
+    resolve();
+    schedule_next_drain();
+  }
+}
+
+// Enters the flows of transfer `id` started at `now` as active entries (not yet registered)
+// and schedules the deliveries that need no bandwidth; true if any flow needs bandwidth.
+bool Network::enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds now) {
   // Deliveries that need no bandwidth, grouped by time so each time is one event.
   std::map<std::int64_t, std::int64_t> immediate;
   std::int64_t outstanding = 0;
   bool started = false;
-  const std::size_t first_new = active_.size();
-  ++call_stamp_;
   for (const Flow& f : flows) {
     if (f.bytes < Bytes(0)) throw std::invalid_argument("transfer: a flow with negative bytes");
     if (f.src == f.dst) {
@@ -142,29 +324,13 @@ void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
       }
     }
   }
-  for (std::size_t i = first_new; i < active_.size(); ++i) register_entry(i);
   transfers_[static_cast<std::size_t>(id)].outstanding = outstanding;
   if (outstanding == 0) {
     deliver(id, 0, now);
-    transfers_[static_cast<std::size_t>(id)].outstanding = 0;
-    return;
+    return false;
   }
   for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
-  if (started) {
-    if (coalesce_depth_ == 0) clear_touched();
-    for (std::size_t i = first_new; i < active_.size(); ++i)
-      for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touch(l);
-    if (coalesce_depth_ > 0) {
-      // Solved when run_coalesced's body returns; a drain planned before is void from now,
-      // as a solve here would have made it, and the drain event keeps this start's place.
-      ++generation_;
-      coalesced_sequence_ = queue_.reserve_sequence();
-      coalesced_pending_ = true;
-      return;
-    }
-    resolve();
-    schedule_next_drain();
-  }
+  return started;
 }
 
 void Network::advance() {
@@ -310,14 +476,17 @@ void Network::resolve() {
   }
 }
 
+Picoseconds Network::next_drain_delay() const {
+  double soonest = std::numeric_limits<double>::infinity();
+  for (const auto& a : active_) soonest = std::min(soonest, a.remaining / a.rate);
+  return Picoseconds(std::max<std::int64_t>(0, detail::ceil_to_int64(soonest * 1e12L, "drain time in picoseconds")));
+}
+
 void Network::schedule_next_drain(std::optional<std::uint64_t> sequence) {
   ++generation_;
   if (active_.empty()) return;
-  double soonest = std::numeric_limits<double>::infinity();
-  for (const auto& a : active_) soonest = std::min(soonest, a.remaining / a.rate);
-  const auto delta = std::max<std::int64_t>(0, detail::ceil_to_int64(soonest * 1e12L, "drain time in picoseconds"));
   const auto generation = generation_;
-  const auto at = queue_.now() + Picoseconds(delta);
+  const auto at = queue_.now() + next_drain_delay();
   if (sequence)
     queue_.schedule_reserved(at, 0, *sequence, [this, generation] { on_drain(generation); });
   else
@@ -327,6 +496,19 @@ void Network::schedule_next_drain(std::optional<std::uint64_t> sequence) {
 void Network::on_drain(std::uint64_t generation) {
   if (generation != generation_) return;  // rates changed since this drain was planned
   advance();
+  drain(queue_.now());
+  schedule_next_drain();
+}
+
+// A drain event at `now` (the last update): the flows within kCompletionSlack of their last
+// byte leave, their deliveries are scheduled (or, opening a sealed round, counted if already
+// past), and what they shared is re-solved.
+void Network::drain(Picoseconds now) {
+  const double dt = (now - last_update_).seconds();
+  if (now != last_update_) {
+    for (auto& a : active_) a.remaining -= a.rate * dt;
+    last_update_ = now;
+  }
   const double slack = kCompletionSlack.seconds();
   std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> done;  // (transfer, delivery time) -> flows
   std::pair<std::int32_t, std::int64_t> run_key{0, 0};
@@ -337,7 +519,7 @@ void Network::on_drain(std::uint64_t generation) {
   for (std::size_t i = 0; i < active_.size(); ++i) {
     const Active& a = active_[i];
     if (a.remaining <= a.rate * slack) {
-      const auto at = queue_.now() + topo_.path(a.path).latency;
+      const auto at = now + topo_.path(a.path).latency;
       // Flows drain in runs of one transfer and one latency: add a run to `done` at its end
       // (the same sums, one map look-up a run instead of one a flow).
       const std::pair<std::int32_t, std::int64_t> key{a.transfer, at.count()};
@@ -364,6 +546,14 @@ void Network::on_drain(std::uint64_t generation) {
                   [this](std::int32_t id) { return id_index_[static_cast<std::size_t>(id)] == kDead; });
   }
   free_ids_.insert(free_ids_.end(), drained_.begin(), drained_.end());
+  // Opening a sealed round: deliveries before the start that opens it have happened (none of
+  // them was a transfer's last: its last drain is still ahead).
+  std::erase_if(done, [this](const auto& entry) {
+    if (entry.first.second >= queue_.now().count()) return false;
+    transfers_[static_cast<std::size_t>(entry.first.first)].outstanding -= entry.second;
+    return true;
+  });
+  const bool drained_any = !drained_.empty();
   if (options_.coalesce_starts) {
     // One event per delivery time, completing the transfers in the order their separate
     // events would have run (transfer id; they were scheduled back to back by this drain,
@@ -380,12 +570,8 @@ void Network::on_drain(std::uint64_t generation) {
   } else {
     for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
   }
-  if (done.empty()) {  // rounding left a sliver: wait for it without re-solving
-    schedule_next_drain();
-    return;
-  }
+  if (!drained_any) return;  // rounding left a sliver: wait for it without re-solving
   if (!active_.empty()) resolve();
-  schedule_next_drain();
 }
 
 }  // namespace switchsim::net

@@ -15,9 +15,30 @@
 // one max-min variable of weight k (exact: max-min gives identical flows identical rates, so
 // they drain together; only floating-point rounding of the shares can differ, by far less
 // than a picosecond of drain time). NetworkOptions turns it off, for checking.
+//
+// Sealed rounds. An all-to-all round started with transfer(AllPairs) on an idle network (no
+// flow active, nothing sealed) is timed class by class when it is symmetric (net/symmetry.hpp:
+// reduce_round, then time_reduced_round, which runs this file's arithmetic over classes: the
+// same solves, drain times and deliveries). The network then holds no entry for its flows,
+// only one event at the round's last delivery that calls on_done. While nothing else starts,
+// that is the flow-by-flow network's timeline. A transfer that starts before the round's last
+// drain first opens it: its flows are entered as transfer() would have entered them at the
+// round's start and solved as the whole set (they were all that was active), and the drain
+// events between that start and now are run as on_drain runs them (deliveries already past
+// only counted), so every flow holds what it would hold flow by flow; from there on everything
+// is flow by flow. A start after the last drain finds the flows gone, as it would flow by flow
+// (only deliveries are pending). Rounds started together (run_coalesced) seal together when
+// every start in it is such a round and every flow of their union is delivered at the same
+// instant. Differences from the flow-by-flow network: class rates equal flow rates but for
+// the last bits of their sums, so a sealed round ends within kCompletionSlack of the
+// flow-by-flow end; its end event is queued at its start (not at its last drain), so among
+// events of the same picosecond it may run earlier; and later transfers may get other
+// transfer ids. A uniform all-to-all over 2,048 GPUs (4.2 million flows) then costs its
+// symmetry classes instead of 4.2 million entries, unless another transfer opens it.
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <span>
@@ -36,6 +57,17 @@ struct Flow {
   Bytes bytes;
   friend bool operator==(const Flow&, const Flow&) = default;
 };
+
+// Every ordered pair (i, j), i ≠ j, of `ranks` sends `bytes`: an all-to-all round kept
+// implicit (16,384 ranks are 268 million flows).
+struct AllPairs {
+  std::vector<std::int32_t> ranks;
+  Bytes bytes;
+  friend bool operator==(const AllPairs&, const AllPairs&) = default;
+};
+
+// The materialized flows of an AllPairs round, i-major (the order collectives always used).
+std::vector<Flow> all_pairs_flows(const AllPairs& pairs);
 
 struct NetworkOptions {
   bool aggregate_identical_flows = true;
@@ -57,6 +89,8 @@ struct NetworkOptions {
   // on 1,024 GPUs: 61 distinct systems in 7,124 whole-set solves). false: solve every time,
   // for checking.
   bool memoize_solves = true;
+  // Sealed rounds (above). false: every AllPairs round flow by flow, for checking.
+  bool seal_symmetric_rounds = true;
 };
 
 class Network {
@@ -72,6 +106,8 @@ class Network {
   // links. A flow from an endpoint to itself is delivered at once; an empty one after its
   // path latency.
   void transfer(std::vector<Flow> flows, std::function<void()> on_done);
+  // The same for transfer(all_pairs_flows(pairs), on_done), sealed where it can be (above).
+  void transfer(const AllPairs& pairs, std::function<void()> on_done);
 
   // Runs `body`; the transfers it starts are solved once, when it returns, instead of once
   // each. Exact: nothing between those starts can see a rate (no time passes, no event
@@ -93,6 +129,10 @@ class Network {
   std::size_t active_flows() const { return active_.size(); }
   // Whole-set solves answered from an earlier solve of the same system (memoize_solves).
   std::uint64_t memo_hits() const { return memo_hits_; }
+  // All-to-all rounds timed sealed, and of them those a later start opened before they drained.
+  // A sealed round's flows are not counted by active_flows().
+  std::uint64_t sealed_rounds() const { return sealed_rounds_; }
+  std::uint64_t opened_rounds() const { return opened_rounds_; }
 
  private:
   struct Active {
@@ -107,11 +147,39 @@ class Network {
     std::int64_t outstanding = 0;
     std::function<void()> on_done;
   };
+  struct PendingPairs {
+    AllPairs pairs;
+    std::function<void()> on_done;
+  };
+  // A round timed class by class (plan: nullopt when it cannot be sealed).
+  struct SealPlan {
+    std::vector<AllPairs> rounds;
+    bool sealable = false;
+    Picoseconds duration{0};  // start to the last delivery
+    Picoseconds drained{0};   // start to the drain event
+    std::vector<double> peak_utilization;
+  };
+  struct Sealed {
+    std::vector<AllPairs> rounds;
+    Picoseconds start{0};
+    Picoseconds drained{0};  // absolute
+    // The rounds' on_done, called by the end event unless an opening took them first.
+    std::shared_ptr<std::vector<std::function<void()>>> done;
+  };
+  void start(std::vector<Flow> flows, std::function<void()> on_done);
+  bool enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds now);
+  bool idle_for_seal();
+  bool try_seal(std::vector<PendingPairs>& rounds);
+  const SealPlan& seal_plan(const std::vector<PendingPairs>& rounds);
+  void open_sealed();
+  void start_pending();
   void advance();
   void resolve();
   void solve_all();
   bool recall();
   void schedule_next_drain(std::optional<std::uint64_t> sequence = std::nullopt);
+  Picoseconds next_drain_delay() const;
+  void drain(Picoseconds now);
   void complete(std::int32_t transfer, std::int64_t count);
   void on_drain(std::uint64_t generation);
   void deliver(std::int32_t transfer, std::int64_t count, Picoseconds at);
@@ -179,6 +247,15 @@ class Network {
   std::size_t memo_entries_ = 0;
   std::uint64_t memo_key_ = 0;  // Σ entry_hash(path, weight) over active_ (mod 2^64)
   std::uint64_t memo_hits_ = 0;
+  // Sealed rounds: those started in the current coalesced block while the network was idle
+  // (sealed together, or started flow by flow, when the block ends), the one in flight, and
+  // the plans of the rounds seen (at most kSealPlans; past it they start over).
+  static constexpr std::size_t kSealPlans = 64;
+  std::vector<PendingPairs> pending_pairs_;
+  std::optional<Sealed> sealed_;
+  std::vector<SealPlan> seal_plans_;
+  std::uint64_t sealed_rounds_ = 0;
+  std::uint64_t opened_rounds_ = 0;
 };
 
 }  // namespace switchsim::net

@@ -10,7 +10,7 @@ SharedNetwork::SharedNetwork(const topology::Topology& topo, engine::EventQueue&
 engine::ExternalStart SharedNetwork::collective_task(std::vector<CollectiveSpec> specs) {
   return [this, specs = std::move(specs)](engine::TaskId, std::function<void()> done) {
     if (specs.empty()) {  // nothing to move: end from an event at the current time
-      network_.transfer({}, std::move(done));
+      network_.transfer(std::vector<Flow>{}, std::move(done));
       return;
     }
     auto outstanding = std::make_shared<std::size_t>(specs.size());

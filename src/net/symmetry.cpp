@@ -105,16 +105,6 @@ bool equivariant(const topology::Topology& topo, const topology::Symmetry& sym, 
 
 }  // namespace
 
-std::vector<Flow> all_pairs_flows(const AllPairs& pairs) {
-  std::vector<Flow> flows;
-  const auto n = pairs.ranks.size();
-  flows.reserve(n * (n > 0 ? n - 1 : 0));
-  for (const auto i : pairs.ranks)
-    for (const auto j : pairs.ranks)
-      if (i != j) flows.push_back(Flow{i, j, pairs.bytes});
-  return flows;
-}
-
 std::optional<ReducedRound> reduce_round(const topology::Topology& topo, std::span<const Flow> flows, const AllPairs* pairs) {
   const topology::Symmetry* sym = topo.symmetry();
   if (!sym) return std::nullopt;
@@ -293,6 +283,7 @@ ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRo
     const Picoseconds next = now + Picoseconds(delta);
     const double dt = (next - now).seconds();
     now = next;
+    t.drained = now;
     std::size_t kept = 0;
     bool done_any = false;
     for (auto& a : active) {

@@ -50,16 +50,7 @@
 
 namespace switchsim::net {
 
-// Every ordered pair (i, j), i ≠ j, of `ranks` sends `bytes`: an all-to-all round kept
-// implicit (16,384 ranks are 268 million flows).
-struct AllPairs {
-  std::vector<std::int32_t> ranks;
-  Bytes bytes;
-  friend bool operator==(const AllPairs&, const AllPairs&) = default;
-};
-
-// The materialized flows of an AllPairs round, i-major (the order collectives always used).
-std::vector<Flow> all_pairs_flows(const AllPairs& pairs);
+// AllPairs and all_pairs_flows: net/network.hpp.
 
 struct FlowClass {
   std::int32_t src = 0;  // a representative flow's endpoints and path
@@ -87,6 +78,7 @@ std::optional<ReducedRound> reduce_round(const topology::Topology& topo, std::sp
 
 struct ReducedTiming {
   Picoseconds duration{0};               // start to the last delivery
+  Picoseconds drained{0};                // start to the last drain event (last byte sent)
   bool simultaneous = true;              // every flow delivered at the same instant
   std::vector<double> peak_utilization;  // per link, load / bandwidth
   std::uint64_t solves = 0;
