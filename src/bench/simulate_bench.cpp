@@ -5,8 +5,10 @@
 // <= 1 s and <= 5 s, issue 17; `co_simulated` says whether the step needed the shared network
 // or its collectives never overlapped). Times include loading the
 // configs, building the topology and routes, and the step. The "plain" row times every
-// round of every collective (no repeated-round shortcut), the reference the shortcut must
-// match: its step time must be the same picoseconds.
+// round of every collective (no repeated-round shortcut, no sealed all-to-all rounds), the
+// reference the shortcuts must match: its step time must be the same picoseconds.
+// `sealed` / `opened`: all-to-all rounds timed class by class on an idle network, and those a
+// later start opened into flows (net/network.hpp).
 
 #include <fmt/format.h>
 
@@ -42,7 +44,7 @@ struct Case {
 
 Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> reference = std::nullopt) {
   model::StepResult result;
-  std::uint64_t solves = 0;
+  std::uint64_t solves = 0, sealed = 0, opened = 0;
   bool co_simulated = false;
   std::int64_t devices = 0;
   const double cpu_before = cpu_seconds();
@@ -56,6 +58,8 @@ Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> re
     comm::FlowComm flow(inputs.cluster, {}, net::ConcurrentOptions{collapse});
     result = model::simulate_step(inputs, flow);
     solves = flow.solves();
+    sealed = flow.sealed_rounds();
+    opened = flow.opened_rounds();
     co_simulated = flow.co_simulated_steps() > 0;
   });
   const double cpu = cpu_seconds() - cpu_before;
@@ -67,9 +71,9 @@ Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> re
                         std::abs(static_cast<double>(diff)) <= 1e-9 * static_cast<double>(reference->count()) ? "yes" : "NO");
   }
   fmt::print("simulate/{:<16} {:<20} devices={:<5} rounds={:<9} wall_s={:<8.3f} cpu_s={:<8.3f} goal_s={:<3.0f} goal_ratio={:<6.2f} "
-             "tasks={:<6} solves={:<7} co_simulated={} step_time_ms={:.3f} peak_rss_GB={:.3f}{}\n",
+             "tasks={:<6} solves={:<7} sealed={:<4} opened={:<4} co_simulated={} step_time_ms={:.3f} peak_rss_GB={:.3f}{}\n",
              c.model, c.cluster, devices, collapse ? "collapsed" : "plain", seconds, cpu, c.goal_s, seconds / c.goal_s,
-             result.tasks, solves, co_simulated ? "yes" : "no", result.step_time.seconds() * 1e3, peak_rss_bytes() / 1e9, check);
+             result.tasks, solves, sealed, opened, co_simulated ? "yes" : "no", result.step_time.seconds() * 1e3, peak_rss_bytes() / 1e9, check);
   return result.step_time;
 }
 
