@@ -17,6 +17,7 @@
 #include "model/scenario.hpp"
 #include "model/simulate.hpp"
 #include "net/network.hpp"
+#include "net/symmetry.hpp"
 #include "topology/build.hpp"
 #include "test_files.hpp"
 
@@ -126,54 +127,119 @@ TEST_CASE("a transfer started while a sealed all-to-all sends opens it, and ever
   }
 }
 
-TEST_CASE("all-to-alls started together seal together only when every flow ends at one instant") {
-  // The fat tree's symmetries shift the GPU in a node, the node in a leaf and the leaf group.
-  // One all-to-all a node ({0,1}, {2,3}, {4,5}, {6,7}): every generator maps the union onto
-  // itself and every flow is one NVLink flow alone on its links, so all are delivered at
-  // one instant: one sealed round, at the hand-computed time. One all-to-all a leaf group
-  // ({0..3}, {4..7}): the union is symmetric too, but its intra-node flows drain long before
-  // its NIC flows, and rounds sealed together would end together: flow by flow. Node groups
-  // with an explicit flow in the same block: flow by flow. Every end equals the flow-by-flow
-  // network's.
+namespace {
+// Groups of consecutive ranks, each running to the next first rank (the last to 8).
+std::vector<net::AllPairs> consecutive_groups(const std::vector<std::int32_t>& firsts, Bytes bytes) {
+  std::vector<net::AllPairs> groups;
+  for (std::size_t g = 0; g < firsts.size(); ++g) {
+    const std::int32_t end = g + 1 < firsts.size() ? firsts[g + 1] : 8;
+    groups.push_back(every_pair(firsts[g], end - firsts[g], bytes));
+  }
+  return groups;
+}
+
+struct BlockEnds {
+  std::vector<Picoseconds> ends;  // each group's, then the extra flow's
+  std::uint64_t sealed = 0;
+  std::uint64_t opened = 0;
+};
+
+// The groups' all-to-alls started in one coalesced block on the 8-GPU fat tree (with an extra
+// flow 0 -> 2 in the block, or started alone at `extra_at`).
+BlockEnds run_block(const std::vector<net::AllPairs>& groups, bool seal, bool flow_in_block,
+                    std::optional<Picoseconds> extra_at = std::nullopt) {
   const auto t = sealed_fat_tree();
+  engine::EventQueue q;
+  auto options = sealing(seal);
+  options.coalesce_starts = true;
+  auto network = std::make_unique<net::Network>(t, q, options);
+  BlockEnds out;
+  out.ends.assign(groups.size() + 1, Picoseconds(-1));
+  const auto extra = [&] {
+    network->transfer(std::vector<net::Flow>{net::Flow{0, 2, Bytes(4'000'000)}}, [&] { out.ends.back() = q.now(); });
+  };
+  network->run_coalesced([&] {
+    for (std::size_t g = 0; g < groups.size(); ++g) network->transfer(groups[g], [&out, &q, g] { out.ends[g] = q.now(); });
+    if (flow_in_block) extra();
+  });
+  if (extra_at) q.schedule(*extra_at, 0, extra);
+  q.run();
+  out.sealed = network->sealed_rounds();
+  out.opened = network->opened_rounds();
+  return out;
+}
+}  // namespace
+
+TEST_CASE("all-to-alls started together on disjoint groups seal together, each ending at its flow-by-flow time") {
+  // The fat tree's symmetries shift the GPU in a node, the node in a leaf and the leaf group.
+  // - One all-to-all a node ({0,1}, {2,3}, {4,5}, {6,7}): every flow is one NVLink flow alone
+  //   on its links: all end at the hand-computed time.
+  // - One a leaf group ({0..3}, {4..7}): the leaf-group shift maps one onto the other, so
+  //   both end at one instant.
+  // - {0..3}, {4,5}, {6,7}: symmetric (the GPU and node shifts keep it; the leaf-group shift
+  //   does not): the node groups end long before the 4-GPU group, whose NIC flows are slower.
+  // - Node groups with an explicit flow in the same block: flow by flow.
+  // Every end equals the flow-by-flow network's.
   const Bytes pair(9'000'000);
   struct Block {
     const char* name;
-    std::int32_t group;
+    std::vector<std::int32_t> firsts;
     bool with_flow;
     std::uint64_t sealed;
   };
-  for (const Block block : {Block{"a node each", 2, false, 1}, Block{"a leaf group each", 4, false, 0},
-                            Block{"a node each and a flow", 2, true, 0}}) {
+  for (const Block& block : {Block{"a node each", {0, 2, 4, 6}, false, 1}, Block{"a leaf group each", {0, 4}, false, 1},
+                             Block{"a leaf group and two nodes", {0, 4, 6}, false, 1},
+                             Block{"a node each and a flow", {0, 2, 4, 6}, true, 0}}) {
     INFO(block.name);
-    std::vector<std::vector<Picoseconds>> ends;
-    std::vector<std::uint64_t> sealed;
-    for (const bool seal : {true, false}) {
-      engine::EventQueue q;
-      auto options = sealing(seal);
-      options.coalesce_starts = true;
-      net::Network network(t, q, options);
-      std::vector<Picoseconds> e(9, Picoseconds(-1));
-      network.run_coalesced([&] {
-        for (std::int32_t first = 0; first < 8; first += block.group)
-          network.transfer(every_pair(first, block.group, pair), [&e, &q, first] { e[static_cast<std::size_t>(first)] = q.now(); });
-        if (block.with_flow) network.transfer(std::vector<net::Flow>{net::Flow{0, 2, pair}}, [&] { e[8] = q.now(); });
-      });
-      q.run();
-      ends.push_back(e);
-      sealed.push_back(network.sealed_rounds());
+    const auto groups = consecutive_groups(block.firsts, pair);
+    const auto sealed = run_block(groups, true, block.with_flow);
+    const auto plain = run_block(groups, false, block.with_flow);
+    CHECK(sealed.sealed == block.sealed);
+    CHECK(plain.sealed == 0u);
+    for (std::size_t i = 0; i < sealed.ends.size(); ++i) {
+      INFO("end " << i << ": sealed " << sealed.ends[i].count() << " ps, flow by flow " << plain.ends[i].count() << " ps");
+      CHECK(within_slack(sealed.ends[i], plain.ends[i]));
     }
-    CHECK(sealed[0] == block.sealed);
-    CHECK(sealed[1] == 0u);
-    for (std::size_t i = 0; i < ends[0].size(); ++i) {
-      INFO("end " << i << ": sealed " << ends[0][i].count() << " ps, flow by flow " << ends[1][i].count() << " ps");
-      CHECK(within_slack(ends[0][i], ends[1][i]));
-    }
-    if (block.group == 2 && !block.with_flow) {
+    if (block.firsts.size() == 4 && !block.with_flow) {
       // 9 MB at 450 GB/s: 20 us to drain, then two 0.5 us NVLink hops (GPU -> node switch -> GPU).
-      for (std::int32_t first = 0; first < 8; first += 2)
-        CHECK(std::abs(ends[0][static_cast<std::size_t>(first)].count() - (20'000'000 + 1'000'000)) <= 2);
+      for (std::size_t g = 0; g < 4; ++g) CHECK(std::abs(sealed.ends[g].count() - (20'000'000 + 1'000'000)) <= 2);
     }
+    if (block.firsts.size() == 2) CHECK(sealed.ends[0] == sealed.ends[1]);  // images of each other
+    if (block.firsts.size() == 3) {
+      CHECK(sealed.ends[1] == sealed.ends[2]);
+      CHECK(sealed.ends[1].count() * 5 < sealed.ends[0].count());  // the node groups end first
+    }
+  }
+  // Groups sharing a rank are not sealed together.
+  const std::vector<net::AllPairs> overlapping{every_pair(0, 4, pair), every_pair(2, 4, pair)};
+  const auto sealed = run_block(overlapping, true, false);
+  const auto plain = run_block(overlapping, false, false);
+  CHECK(sealed.sealed == 0u);
+  for (std::size_t i = 0; i < 2; ++i) CHECK(within_slack(sealed.ends[i], plain.ends[i]));
+}
+
+TEST_CASE("a start after some of the sealed all-to-alls ended opens the rest, and every end is the flow-by-flow one") {
+  // {0..3}, {4,5}, {6,7}: the node groups end at about 21 us, the 4-GPU group hundreds of us
+  // later. A flow 0 -> 2 (on the 4-GPU group's NIC) starts before the node groups end, after
+  // they end while the 4-GPU group sends, and after everything: the round is opened in the
+  // first two (the ended groups' flows entered for the links they shared, not called again).
+  const auto groups = consecutive_groups({0, 4, 6}, Bytes(9'000'000));
+  const auto alone = run_block(groups, false, false);
+  REQUIRE(alone.ends[1].count() * 5 < alone.ends[0].count());
+  const std::int64_t node_end = alone.ends[1].count(), group_end = alone.ends[0].count();
+  for (const std::int64_t at : {node_end / 3, (node_end + group_end) / 2, group_end + 1'000'000}) {
+    INFO("extra flow at " << at << " ps");
+    const auto sealed = run_block(groups, true, false, Picoseconds(at));
+    const auto plain = run_block(groups, false, false, Picoseconds(at));
+    CHECK(sealed.sealed == 1u);
+    CHECK(sealed.opened == (at < group_end ? 1u : 0u));
+    for (std::size_t i = 0; i < sealed.ends.size(); ++i) {
+      INFO("end " << i << ": sealed " << sealed.ends[i].count() << " ps, flow by flow " << plain.ends[i].count() << " ps");
+      CHECK(within_slack(sealed.ends[i], plain.ends[i]));
+    }
+    // The extra flow shares the 4-GPU group's NIC only while that group sends.
+    if (at < group_end) CHECK(sealed.ends[0] > alone.ends[0]);
+    else CHECK(within_slack(sealed.ends[0], alone.ends[0]));
   }
 }
 

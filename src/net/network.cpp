@@ -183,10 +183,17 @@ const Network::SealPlan& Network::seal_plan(const std::vector<PendingPairs>& rou
   }
   if (reduced) {
     auto timing = time_reduced_round(topo_, *reduced);
-    // Several rounds end together only if every flow is delivered at one instant (one end
-    // event for all); a round with nothing to send starts flow by flow (no solve to seal).
-    plan.sealable = timing.solves > 0 && (rounds.size() == 1 || timing.simultaneous);
-    plan.duration = timing.duration;
+    // A round with nothing to send starts flow by flow (no solve to seal).
+    if (timing.solves > 0) {
+      if (rounds.size() == 1) {
+        plan.round_end = {timing.duration};
+      } else if (auto ends = group_last_deliveries(*reduced, timing, plan.rounds)) {
+        plan.round_end = std::move(*ends);
+      } else if (timing.simultaneous) {  // rounds sharing ranks: one end for all
+        plan.round_end.assign(rounds.size(), timing.duration);
+      }
+    }
+    plan.sealable = !plan.round_end.empty();
     plan.drained = timing.drained;
     plan.peak_utilization = std::move(timing.peak_utilization);
   }
@@ -204,16 +211,22 @@ bool Network::try_seal(std::vector<PendingPairs>& rounds) {
   auto done = std::make_shared<std::vector<std::function<void()>>>();
   for (auto& r : rounds) done->push_back(std::move(r.on_done));
   sealed_ = Sealed{plan.rounds, now, now + plan.drained, done};
-  queue_.schedule(now + plan.duration, 0, [this, done] {
-    if (done->empty()) return;  // opened by a later start: its flows deliver one by one
-    auto calls = std::move(*done);
-    done->clear();
-    if (sealed_ && sealed_->done == done) sealed_.reset();
-    run_coalesced([&] {
-      for (auto& call : calls)
-        if (call) call();
+  // One end event per distinct round end, in time order, completing its rounds in round
+  // order (as one delivery event completes transfers in id order).
+  std::map<Picoseconds, std::vector<std::size_t>> ending;
+  for (std::size_t r = 0; r < plan.round_end.size(); ++r) ending[plan.round_end[r]].push_back(r);
+  for (auto& [end, which] : ending)
+    queue_.schedule(now + end, 0, [this, done, which = std::move(which)] {
+      std::vector<std::function<void()>> calls;
+      for (const auto r : which) {
+        calls.push_back(std::move((*done)[r]));  // empty once opened
+        (*done)[r] = nullptr;
+      }
+      run_coalesced([&] {
+        for (auto& call : calls)
+          if (call) call();
+      });
     });
-  });
   return true;
 }
 
@@ -232,8 +245,11 @@ void Network::open_sealed() {
   Sealed s = std::move(*sealed_);
   sealed_.reset();
   ++opened_rounds_;
-  auto calls = std::move(*s.done);
-  s.done->clear();
+  std::vector<std::function<void()>> calls(s.done->size());
+  for (std::size_t r = 0; r < calls.size(); ++r) {
+    calls[r] = std::move((*s.done)[r]);
+    (*s.done)[r] = nullptr;  // its end event finds nothing to call
+  }
   last_update_ = s.start;
   const std::size_t first = active_.size();
   for (std::size_t r = 0; r < s.rounds.size(); ++r) {
@@ -546,11 +562,17 @@ void Network::drain(Picoseconds now) {
                   [this](std::int32_t id) { return id_index_[static_cast<std::size_t>(id)] == kDead; });
   }
   free_ids_.insert(free_ids_.end(), drained_.begin(), drained_.end());
-  // Opening a sealed round: deliveries before the start that opens it have happened (none of
-  // them was a transfer's last: its last drain is still ahead).
+  // Opening a sealed round: deliveries before the start that opens it have happened. A
+  // transfer whose last one is among them is a round that ended before the opening (its end
+  // event called it; it is entered for the links it shared): released without a call.
   std::erase_if(done, [this](const auto& entry) {
     if (entry.first.second >= queue_.now().count()) return false;
-    transfers_[static_cast<std::size_t>(entry.first.first)].outstanding -= entry.second;
+    auto& t = transfers_[static_cast<std::size_t>(entry.first.first)];
+    t.outstanding -= entry.second;
+    if (t.outstanding == 0) {
+      t.on_done = nullptr;
+      free_transfers_.push_back(entry.first.first);
+    }
     return true;
   });
   const bool drained_any = !drained_.empty();

@@ -27,9 +27,11 @@
 // events between that start and now are run as on_drain runs them (deliveries already past
 // only counted), so every flow holds what it would hold flow by flow; from there on everything
 // is flow by flow. A start after the last drain finds the flows gone, as it would flow by flow
-// (only deliveries are pending). Rounds started together (run_coalesced) seal together when
-// every start in it is such a round and every flow of their union is delivered at the same
-// instant. Differences from the flow-by-flow network: class rates equal flow rates but for
+// (only deliveries are pending). Rounds started together (run_coalesced; one all-to-all per
+// expert-parallel group) seal together when every start in the block is such a round, on
+// disjoint rank sets, and their union is symmetric; each round then ends at its own last
+// delivery (net/symmetry.hpp: group_last_deliveries), and an opening after some have ended
+// enters their flows too (they shared links with the others) without calling them again. Differences from the flow-by-flow network: class rates equal flow rates but for
 // the last bits of their sums, so a sealed round ends within kCompletionSlack of the
 // flow-by-flow end; its end event is queued at its start (not at its last drain), so among
 // events of the same picosecond it may run earlier; and later transfers may get other
@@ -93,6 +95,8 @@ struct NetworkOptions {
   bool seal_symmetric_rounds = true;
 };
 
+struct ReducedRound;  // net/symmetry.hpp
+
 class Network {
  public:
   static constexpr Picoseconds kCompletionSlack{2};
@@ -151,19 +155,20 @@ class Network {
     AllPairs pairs;
     std::function<void()> on_done;
   };
-  // A round timed class by class (plan: nullopt when it cannot be sealed).
+  // Rounds started together, timed class by class when sealable.
   struct SealPlan {
     std::vector<AllPairs> rounds;
     bool sealable = false;
-    Picoseconds duration{0};  // start to the last delivery
-    Picoseconds drained{0};   // start to the drain event
+    std::vector<Picoseconds> round_end;  // start to each round's last delivery
+    Picoseconds drained{0};              // start to the last drain event
     std::vector<double> peak_utilization;
   };
   struct Sealed {
     std::vector<AllPairs> rounds;
     Picoseconds start{0};
     Picoseconds drained{0};  // absolute
-    // The rounds' on_done, called by the end event unless an opening took them first.
+    // The rounds' on_done, each called by its round's end event unless an opening took them
+    // first (an ended round's slot is empty).
     std::shared_ptr<std::vector<std::function<void()>>> done;
   };
   void start(std::vector<Flow> flows, std::function<void()> on_done);

@@ -141,6 +141,7 @@ std::optional<ReducedRound> reduce_round(const topology::Topology& topo, std::sp
       ++link_orbit_size[static_cast<std::size_t>(d)];
     }
   }
+  r.endpoint_orbit = rep;
   const auto order = static_cast<double>(r.group_order);
 
   // Classes keyed by (bytes, latency, (link orbit, links of it on the path)...): identical
@@ -162,8 +163,10 @@ std::optional<ReducedRound> reduce_round(const topology::Topology& topo, std::sp
         r.classes.push_back(FlowClass{s, d, -1, 0.0, Picoseconds(0), 0});
         class_orbits.emplace_back();
         merged.push_back(0);
+        r.class_sources.emplace_back();
       }
       ++merged[it->second];
+      r.class_sources[it->second].push_back(s);
       return true;
     }
     if (!equivariant(topo, *sym, kept, s, d)) return false;
@@ -184,8 +187,11 @@ std::optional<ReducedRound> reduce_round(const topology::Topology& topo, std::sp
         r.classes.push_back(FlowClass{s, d, route.first_path + p, key.bytes, path.latency, 0});
         class_orbits.push_back(key.orbits);
         merged.push_back(0);
+        r.class_sources.emplace_back();
       }
       ++merged[it->second];
+      auto& sources = r.class_sources[it->second];
+      if (sources.empty() || sources.back() != s) sources.push_back(s);
     }
     return true;
   };
@@ -200,6 +206,11 @@ std::optional<ReducedRound> reduce_round(const topology::Topology& topo, std::sp
       if (f.bytes < Bytes(0)) throw std::invalid_argument("transfer: a flow with negative bytes");
       if (rep[static_cast<std::size_t>(f.src)] == f.src && !add(f.src, f.dst, f.bytes)) return std::nullopt;
     }
+  }
+
+  for (auto& sources : r.class_sources) {
+    std::sort(sources.begin(), sources.end());
+    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
   }
 
   // Constraints: the link orbits the classes cross.
@@ -240,13 +251,15 @@ ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRo
   std::vector<double> orbit_peak(round.link_orbit.size(), 0.0);  // indexed by orbit (at most one per link)
   std::optional<Picoseconds> first_delivery;
   Picoseconds last{0};
-  const auto deliver = [&](Picoseconds at) {
+  t.class_delivery.assign(round.classes.size(), Picoseconds(0));
+  const auto deliver = [&](std::size_t c, Picoseconds at) {
+    t.class_delivery[c] = at;
     if (!first_delivery) first_delivery = at;
     if (at != *first_delivery) t.simultaneous = false;
     last = std::max(last, at);
   };
-  for (const auto& c : round.classes)
-    if (c.bytes <= 0.0) deliver(c.latency);
+  for (std::size_t c = 0; c < round.classes.size(); ++c)
+    if (round.classes[c].bytes <= 0.0) deliver(c, round.classes[c].latency);
 
   struct Active {
     std::int32_t variable;
@@ -289,7 +302,8 @@ ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRo
     for (auto& a : active) {
       a.remaining -= a.rate * dt;
       if (a.remaining <= a.rate * slack) {
-        deliver(now + round.classes[static_cast<std::size_t>(round.variable_class[static_cast<std::size_t>(a.variable)])].latency);
+        const auto c = static_cast<std::size_t>(round.variable_class[static_cast<std::size_t>(a.variable)]);
+        deliver(c, now + round.classes[c].latency);
         done_any = true;
       } else {
         active[kept++] = a;
@@ -303,6 +317,30 @@ ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRo
   for (std::size_t l = 0; l < round.link_orbit.size(); ++l)
     t.peak_utilization[l] = orbit_peak[static_cast<std::size_t>(round.link_orbit[l])];
   return t;
+}
+
+std::optional<std::vector<Picoseconds>> group_last_deliveries(const ReducedRound& round, const ReducedTiming& timing,
+                                                              std::span<const AllPairs> groups) {
+  // group_of[orbit representative] = the groups meeting that orbit (a bit a group would cost
+  // rounds x endpoints; an orbit meets few groups).
+  std::vector<std::int32_t> group_of_rank(round.endpoint_orbit.size(), -1);
+  std::vector<std::vector<std::int32_t>> groups_of_orbit(round.endpoint_orbit.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g].ranks.size() < 2) return std::nullopt;
+    for (const auto rank : groups[g].ranks) {
+      auto& owner = group_of_rank.at(static_cast<std::size_t>(rank));
+      if (owner >= 0) return std::nullopt;  // two groups share a rank
+      owner = static_cast<std::int32_t>(g);
+      auto& meets = groups_of_orbit[static_cast<std::size_t>(round.endpoint_orbit[static_cast<std::size_t>(rank)])];
+      if (meets.empty() || meets.back() != static_cast<std::int32_t>(g)) meets.push_back(static_cast<std::int32_t>(g));
+    }
+  }
+  std::vector<Picoseconds> last(groups.size(), Picoseconds(0));
+  for (std::size_t c = 0; c < round.classes.size(); ++c)
+    for (const auto source : round.class_sources[c])
+      for (const auto g : groups_of_orbit[static_cast<std::size_t>(source)])
+        last[static_cast<std::size_t>(g)] = std::max(last[static_cast<std::size_t>(g)], timing.class_delivery[c]);
+  return last;
 }
 
 }  // namespace switchsim::net

@@ -67,6 +67,10 @@ struct ReducedRound {
   std::vector<std::int32_t> variable_class;  // max-min variable -> class
   std::vector<std::int32_t> constraint_orbit;  // max-min constraint -> link orbit
   std::vector<std::int32_t> link_orbit;        // link -> orbit under the group used
+  std::vector<std::int32_t> endpoint_orbit;    // endpoint -> least endpoint of its orbit
+  // Per class: the representative sources (least endpoints of their orbits) of the flows
+  // it stands for, sorted, distinct. A class's flows leave from exactly these orbits.
+  std::vector<std::vector<std::int32_t>> class_sources;
   std::int64_t group_order = 1;                // |H| of the group used
 };
 
@@ -80,11 +84,22 @@ struct ReducedTiming {
   Picoseconds duration{0};               // start to the last delivery
   Picoseconds drained{0};                // start to the last drain event (last byte sent)
   bool simultaneous = true;              // every flow delivered at the same instant
+  std::vector<Picoseconds> class_delivery;  // per class: start to its flows' delivery
   std::vector<double> peak_utilization;  // per link, load / bandwidth
   std::uint64_t solves = 0;
 };
 
 // The round started on an idle network, timed class by class (see Timing).
 ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRound& round);
+
+// Start to the last delivery of each all-to-all of a round that is their union, or nullopt
+// when two of them share a rank or one has fewer than 2 ranks. Why a class's time belongs to
+// a group: a symmetry h of the round maps a flow of group j to a flow of the round from h(src)
+// and to h(dst); both ends of a flow lie in one group (the groups are disjoint), so the flows
+// of a class that leave from group j's endpoints are group j's. A class's flows leave from
+// the orbits in class_sources; so group j's last delivery is the latest class_delivery over
+// the classes with a source orbit that meets group j.
+std::optional<std::vector<Picoseconds>> group_last_deliveries(const ReducedRound& round, const ReducedTiming& timing,
+                                                              std::span<const AllPairs> groups);
 
 }  // namespace switchsim::net
