@@ -555,3 +555,42 @@ TEST_CASE("an algorithm name is parsed once at the edge: a wrong one is refused 
   CHECK_FALSE(in.alltoall_algorithm.has_value());  // auto
   CHECK(in.allreduce_algorithm == model::CommAlgorithm::tree);
 }
+
+TEST_CASE("a step reports its stages' progress: timed alone, then co-simulated when its collectives overlap") {
+  // Switch-Base-8 on one DGX H100: with the gradient all-reduce after the backward pass the
+  // collectives never overlap (one stage); overlapping it with the backward pass needs the
+  // shared network (a second stage). Each stage counts every task of the step, once each.
+  model::Scenario s;
+  s.model = "switch-base-8";
+  s.cluster = "dgx-h100-8";
+  s.batch_tokens = 1 << 16;
+  s.allreduce_algorithm = "ring";
+  for (const bool overlap : {false, true}) {
+    INFO("overlap " << overlap);
+    s.overlap = overlap;
+    const auto inputs = model::make_inputs(s, catalog());
+    comm::FlowComm flow(inputs.cluster, {}, net::ConcurrentOptions{true, true});
+    std::vector<std::string> stages;
+    std::vector<std::int64_t> last_finished, totals;
+    bool counted_up = true;
+    const auto result = model::simulate_step(inputs, flow, false, nullptr,
+                                             [&](std::string_view stage, std::int64_t finished, std::int64_t total) {
+                                               if (stages.empty() || stages.back() != stage) {
+                                                 stages.emplace_back(stage);
+                                                 last_finished.push_back(0);
+                                                 totals.push_back(total);
+                                               }
+                                               counted_up = counted_up && finished == last_finished.back() + 1;
+                                               last_finished.back() = finished;
+                                             });
+    CHECK(counted_up);
+    const std::vector<std::string> expected =
+        overlap ? std::vector<std::string>{std::string(model::kStageAlone), std::string(model::kStageShared)}
+                : std::vector<std::string>{std::string(model::kStageAlone)};
+    CHECK(stages == expected);
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      CHECK(totals[i] == result.tasks);
+      CHECK(last_finished[i] == result.tasks);
+    }
+  }
+}

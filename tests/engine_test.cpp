@@ -54,18 +54,30 @@ TEST_CASE("events scheduled from handlers run in time order") {
 
 // A diamond: A (10) -> B (20), C (30) on separate streams -> D (5).
 // Hand-computed: B ends at 30, C ends at 40, D starts at 40 and ends at 45.
-TEST_CASE("a diamond DAG on separate streams finishes at 10 + max(20, 30) + 5 = 45 ps") {
+namespace {
+// A (10 ps) -> B (20 ps) and C (30 ps) -> D (5 ps); A, B, D on stream s0, C on s1.
+struct Diamond {
   TaskGraph g;
-  const auto s0 = g.add_resource("s0");
-  const auto s1 = g.add_resource("s1");
-  const auto a = g.add_task("A", "x", s0, 10_ps);
-  const auto b = g.add_task("B", "x", s0, 20_ps);
-  const auto c = g.add_task("C", "x", s1, 30_ps);
-  const auto d = g.add_task("D", "x", s0, 5_ps);
-  g.add_dependency(a, b);
-  g.add_dependency(a, c);
-  g.add_dependency(b, d);
-  g.add_dependency(c, d);
+  TaskId a, b, c, d;
+};
+Diamond diamond_on_two_streams() {
+  Diamond x;
+  const auto s0 = x.g.add_resource("s0");
+  const auto s1 = x.g.add_resource("s1");
+  x.a = x.g.add_task("A", "x", s0, 10_ps);
+  x.b = x.g.add_task("B", "x", s0, 20_ps);
+  x.c = x.g.add_task("C", "x", s1, 30_ps);
+  x.d = x.g.add_task("D", "x", s0, 5_ps);
+  x.g.add_dependency(x.a, x.b);
+  x.g.add_dependency(x.a, x.c);
+  x.g.add_dependency(x.b, x.d);
+  x.g.add_dependency(x.c, x.d);
+  return x;
+}
+}  // namespace
+
+TEST_CASE("a diamond DAG on separate streams finishes at 10 + max(20, 30) + 5 = 45 ps") {
+  const auto [g, a, b, c, d] = diamond_on_two_streams();
   EventQueue q;
   Recorder rec;
   Executor ex(g, q, &rec);
@@ -75,6 +87,23 @@ TEST_CASE("a diamond DAG on separate streams finishes at 10 + max(20, 30) + 5 = 
   REQUIRE(rec.records().size() == 4);
   CHECK(rec.records().back().task == d);
   CHECK(rec.records().back().start == 40_ps);
+}
+
+TEST_CASE("the executor reports progress once per finished task, in the order the recorder sees them") {
+  const auto [g, a, b, c, d] = diamond_on_two_streams();
+  EventQueue q;
+  Recorder rec;
+  Executor ex(g, q, &rec);
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  std::vector<TaskId> recorded_at_call;
+  ex.on_progress([&](std::size_t finished, std::size_t total) {
+    calls.emplace_back(finished, total);
+    recorded_at_call.push_back(rec.records().back().task);
+  });
+  ex.run();
+  // A at 10, B at 30, C at 40, D at 45: four calls, 1..4 of 4, each after its task was recorded.
+  CHECK(calls == std::vector<std::pair<std::size_t, std::size_t>>{{1, 4}, {2, 4}, {3, 4}, {4, 4}});
+  CHECK(recorded_at_call == std::vector<TaskId>{a, b, c, d});
 }
 
 TEST_CASE("the same diamond on one stream serializes: 10 + 20 + 30 + 5 = 65 ps") {

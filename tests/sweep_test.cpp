@@ -93,4 +93,7 @@ TEST_CASE("sweep results do not depend on the number of threads, and bad points 
 TEST_CASE("the progress bar shows done/total, rate and ETA") {
   CHECK(ProgressBar::render("sweep", 25, 100, 5.0) ==
         "sweep [#######.......................] 25/100 points  5.0 points/s  ETA 15 s");
+  // A step counts tasks: 129 of 258 in 2 s, the rest at the same rate in 2 more.
+  CHECK(ProgressBar::render("simulate", 129, 258, 2.0, "tasks") ==
+        "simulate [###############...............] 129/258 tasks  64.5 tasks/s  ETA 2 s");
 }

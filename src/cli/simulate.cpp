@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 #include <new>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "cli/comm_factory.hpp"
 #include "cli/command.hpp"
@@ -11,6 +15,7 @@
 #include "cli/scenario_options.hpp"
 #include "config/catalog.hpp"
 #include "model/simulate_run.hpp"
+#include "sweep/progress.hpp"
 #include "units/format.hpp"
 
 namespace switchsim::cli {
@@ -23,6 +28,31 @@ struct SimulateOptions {
   std::string out;
   std::int64_t steps = 1;
   bool json = false;
+  bool quiet = false;
+};
+
+// A progress bar on stderr for a step that takes long (Switch-C-2048 co-simulated on 2,048
+// GPUs: a minute or two), one per stage, counting the step's tasks; it appears only after a
+// second, so quick runs print nothing, and never when stderr is not a terminal.
+class StepProgressBar {
+ public:
+  explicit StepProgressBar(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  void update(std::string_view stage, std::int64_t finished, std::int64_t total) {
+    if (!enabled_) return;
+    if (!bar_ && std::chrono::steady_clock::now() - start_ < std::chrono::seconds(1)) return;
+    if (!bar_ || stage != stage_) {
+      bar_.reset();  // ends the previous stage's line
+      stage_ = std::string(stage);
+      bar_.emplace("simulate: " + stage_, true, "tasks");
+    }
+    bar_->update(finished, total);
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+  std::string stage_;
+  std::optional<sweep::ProgressBar> bar_;
 };
 
 void print_text(const model::StepInputs& in, const model::StepResult& r) {
@@ -85,7 +115,11 @@ int run_simulate(const SimulateOptions& o) {
   std::unique_ptr<model::CommModel> comm;
   try {
     comm = make_comm_model(inputs.cluster, o.network);
-    run = model::simulate_run(inputs, *comm, o.steps, !o.trace.empty());
+    StepProgressBar bar(!o.quiet && sweep::ProgressBar::stderr_is_terminal());
+    run = model::simulate_run(inputs, *comm, o.steps, !o.trace.empty(),
+                              [&bar](std::string_view stage, std::int64_t finished, std::int64_t total) {
+                                bar.update(stage, finished, total);
+                              });
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   } catch (const OverflowError& e) {
@@ -153,8 +187,9 @@ void setup_simulate(CLI::App& app, Action& action) {
   auto options = std::make_shared<SimulateOptions>();
   add_scenario_options(*cmd, options->scenario);
   cmd->add_option("--network", options->network, "How collectives are timed: flow (max-min flow simulation on the topology,\n"
-                  "groups sharing links; about 0.4 s for 1,024 GPUs) or closed-form (injection bandwidth formulas, no\n"
-                  "contention between groups) (default: flow)");
+                  "groups sharing links; about 1 s for a Switch-Base-128 step on 1,024 GPUs, 1-2 minutes for\n"
+                  "Switch-C-2048 on 2,048) or closed-form (injection bandwidth formulas, no contention between\n"
+                  "groups) (default: flow)");
   cmd->add_option("--steps", options->steps,
                   "Training steps in the run; adds run_time_s, the sum of the step times (default: 1). With\n"
                   "--routing trace:FILE each step routes as the trace's next step, counts as given (the trace\n"
@@ -165,6 +200,9 @@ void setup_simulate(CLI::App& app, Action& action) {
   cmd->add_option("--trace", options->trace, "Write a Chrome/Perfetto trace of the step to this file");
   cmd->add_option("--out", options->out, "Also write the JSON result to this file (atomically)");
   cmd->add_flag("--json", options->json, "Print the result as JSON (one row, units in the field names)");
+  cmd->add_flag("--quiet", options->quiet,
+                "No progress bar (shown on stderr for a step that takes over a second, and only when stderr is a\n"
+                "terminal)");
   cmd->callback([options, &action] { action = [options] { return run_simulate(*options); }; });
 }
 

@@ -72,6 +72,7 @@ void Executor::on_finished(TaskId id) {
   if (now > makespan_) makespan_ = now;
   ++finished_;
   if (recorder_) recorder_->record(TaskRecord{id, start_[id], now});
+  if (progress_) progress_(finished_, graph_.task_count());
   if (task.resource) {
     const ResourceId r = *task.resource;
     if (resource_queue_[r].empty()) {

@@ -4,6 +4,7 @@
 // the order they became ready (ties in that order are the event order, hence deterministic).
 
 #include <deque>
+#include <functional>
 #include <vector>
 
 #include "engine/event_queue.hpp"
@@ -28,6 +29,10 @@ class Executor {
   // task never reported completion.
   Picoseconds run();
 
+  // Called after each task finishes with the tasks finished so far and the graph's total,
+  // for a caller's progress display (a long co-simulated step finishes its tasks slowly).
+  void on_progress(std::function<void(std::size_t finished, std::size_t total)> progress) { progress_ = std::move(progress); }
+
   std::size_t finished_count() const { return finished_; }
   Picoseconds finish_time(TaskId id) const { return finish_.at(id); }
 
@@ -39,6 +44,7 @@ class Executor {
   const TaskGraph& graph_;
   EventQueue& queue_;
   Recorder* recorder_;
+  std::function<void(std::size_t, std::size_t)> progress_;
   std::vector<std::uint32_t> waiting_on_;
   std::vector<Picoseconds> start_;
   std::vector<Picoseconds> finish_;

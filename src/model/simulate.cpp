@@ -35,8 +35,13 @@ bool comm_overlaps(const StepGraph& step, const engine::Recorder& recorder) {
 }
 
 // Third stage: run the graph on the engine; the step time, busy time per phase, the trace.
-void run_step(const StepGraph& step, engine::EventQueue& queue, engine::Recorder& recorder, StepResult& result) {
+void run_step(const StepGraph& step, engine::EventQueue& queue, engine::Recorder& recorder, StepResult& result,
+              const StepProgress& progress, std::string_view stage) {
   engine::Executor executor(step.graph, queue, &recorder);
+  if (progress)
+    executor.on_progress([&progress, stage](std::size_t finished, std::size_t total) {
+      progress(stage, static_cast<std::int64_t>(finished), static_cast<std::int64_t>(total));
+    });
   result.step_time = executor.run();
 }
 
@@ -106,7 +111,7 @@ void step_metrics(const StepInputs& in, const StepPlan& plan, StepResult& result
 }  // namespace
 
 StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trace,
-                         SampledCountsCache* sampled_counts) {
+                         SampledCountsCache* sampled_counts, const StepProgress& progress) {
   const StepPlan plan = plan_step(in, sampled_counts);
   const compute::KernelModel kernels(in.cluster.device);
   const PhaseCosts costs(kernels, in.model, in.layout.tp);
@@ -125,15 +130,15 @@ StepResult simulate_step(const StepInputs& in, CommModel& comm, bool record_trac
   StepGraph step = build_step_graph(in, plan, costs, comm, result.memory, record_trace, wiring);
   engine::Recorder recorder;
   if (!session) {
-    run_step(step, queue, recorder, result);
+    run_step(step, queue, recorder, result, progress, kStageAlone);
   } else {
     engine::EventQueue alone_queue;
-    run_step(step, alone_queue, recorder, result);
+    run_step(step, alone_queue, recorder, result, progress, kStageAlone);
     if (comm_overlaps(step, recorder)) {
       wiring.session = session.get();
       step = build_step_graph(in, plan, costs, comm, result.memory, record_trace, wiring);
       recorder = engine::Recorder{};
-      run_step(step, queue, recorder, result);
+      run_step(step, queue, recorder, result, progress, kStageShared);
     }
   }
   step_records(step, recorder, record_trace, result);

@@ -12,6 +12,9 @@
 // build_step_graph (step_graph.hpp), then running the graph and the step's metrics (here).
 
 #include "engine/task_graph.hpp"
+#include <functional>
+#include <string_view>
+
 #include "model/comm_model.hpp"
 #include "model/step_inputs.hpp"
 #include "model/step_result.hpp"
@@ -20,9 +23,15 @@ namespace switchsim::model {
 
 class SampledCountsCache;  // sampled_counts.hpp
 
+// Progress of a step, for a caller's display: the stage running (kStageAlone, then
+// kStageShared when the step is co-simulated) and its tasks finished of total.
+using StepProgress = std::function<void(std::string_view stage, std::int64_t finished, std::int64_t total)>;
+inline constexpr std::string_view kStageAlone = "each collective timed alone";
+inline constexpr std::string_view kStageShared = "co-simulating the shared network";
+
 // Throws std::invalid_argument for inconsistent inputs (layout, batch split, capacity).
 // `sampled_counts`: a search's reuse of sampled routing loads across points (plan_step).
 StepResult simulate_step(const StepInputs& inputs, CommModel& comm, bool record_trace = false,
-                         SampledCountsCache* sampled_counts = nullptr);
+                         SampledCountsCache* sampled_counts = nullptr, const StepProgress& progress = {});
 
 }  // namespace switchsim::model

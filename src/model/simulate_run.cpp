@@ -1,6 +1,7 @@
 #include "model/simulate_run.hpp"
 
 #include <stdexcept>
+#include <string>
 
 #include "model/simulate.hpp"
 
@@ -47,7 +48,8 @@ StepResult mean_of(const std::vector<StepResult>& steps, const std::vector<std::
 
 }  // namespace
 
-RunResult simulate_run(const StepInputs& inputs, CommModel& comm, std::int64_t steps, bool record_trace) {
+RunResult simulate_run(const StepInputs& inputs, CommModel& comm, std::int64_t steps, bool record_trace,
+                       const StepProgress& progress) {
   if (steps < 1) throw std::invalid_argument("a run needs at least one step, got " + std::to_string(steps));
   const bool traced = inputs.routing.kind == RoutingSpec::Kind::trace && inputs.routing.trace && inputs.model.is_moe();
   const std::int64_t period = traced ? static_cast<std::int64_t>(inputs.routing.trace->steps.size()) : 1;
@@ -57,7 +59,13 @@ RunResult simulate_run(const StepInputs& inputs, CommModel& comm, std::int64_t s
   for (std::int64_t s = 0; s < distinct; ++s) {
     StepInputs in = inputs;
     in.step = s;
-    run.distinct.push_back(simulate_step(in, comm, record_trace && s == 0));
+    StepProgress step_progress = progress;
+    if (progress && distinct > 1)
+      step_progress = [&progress, s, distinct](std::string_view stage, std::int64_t finished, std::int64_t total) {
+        const std::string label = "step " + std::to_string(s + 1) + " of " + std::to_string(distinct) + ": " + std::string(stage);
+        progress(label, finished, total);
+      };
+    run.distinct.push_back(simulate_step(in, comm, record_trace && s == 0, nullptr, step_progress));
     // Step s stands for s, s + period, s + 2 period, ... below N.
     run.occurrences.push_back(steps / period + (s < steps % period ? 1 : 0));
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/comm_model.hpp"
+#include "model/simulate.hpp"
 #include "model/step_inputs.hpp"
 #include "model/step_result.hpp"
 
@@ -22,7 +23,9 @@ struct RunResult {
   Picoseconds run_time{0};                // sum over the N steps (checked: OverflowError)
 };
 
-// Throws std::invalid_argument as simulate_step does, and for steps < 1.
-RunResult simulate_run(const StepInputs& inputs, CommModel& comm, std::int64_t steps, bool record_trace = false);
+// Throws std::invalid_argument as simulate_step does, and for steps < 1. `progress` gets each
+// distinct step's stages (prefixed "step s of D: " when there are several).
+RunResult simulate_run(const StepInputs& inputs, CommModel& comm, std::int64_t steps, bool record_trace = false,
+                       const StepProgress& progress = {});
 
 }  // namespace switchsim::model

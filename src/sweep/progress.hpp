@@ -10,17 +10,20 @@ namespace switchsim::sweep {
 
 class ProgressBar {
  public:
-  explicit ProgressBar(std::string label, bool enabled);
+  // `unit`: what is counted ("points" of a sweep, "tasks" of a step).
+  explicit ProgressBar(std::string label, bool enabled, std::string unit = "points");
   ~ProgressBar();
   void update(std::int64_t done, std::int64_t total);
 
   static bool stderr_is_terminal();
   // The text of the bar, for tests.
-  static std::string render(const std::string& label, std::int64_t done, std::int64_t total, double elapsed_s);
+  static std::string render(const std::string& label, std::int64_t done, std::int64_t total, double elapsed_s,
+                            const std::string& unit = "points");
 
  private:
   std::string label_;
   bool enabled_;
+  std::string unit_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
