@@ -7,8 +7,8 @@
 // configs, building the topology and routes, and the step. The "plain" row times every
 // round of every collective (no repeated-round shortcut, no sealed all-to-all rounds), the
 // reference the shortcuts must match: its step time must be the same picoseconds.
-// `sealed` / `opened`: all-to-all rounds timed class by class on an idle network, and those a
-// later start opened into flows (net/network.hpp).
+// `sealed` / `opened`: seals (all-to-all rounds started together on an idle network, timed
+// class by class as one) and those a later start opened into flows (net/network.hpp).
 
 #include <fmt/format.h>
 

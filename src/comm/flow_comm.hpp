@@ -45,8 +45,8 @@ class FlowComm final : public model::CommModel {
   std::uint64_t solves() const { return counters_.solves; }
   // Sessions (steps) that ran at least one collective on their shared network.
   std::uint64_t co_simulated_steps() const { return counters_.co_simulated_steps; }
-  // All-to-all rounds of co-simulated steps timed class by class (sealed), and those of them
-  // a later start opened into flows (net/network.hpp).
+  // Seals in co-simulated steps (all-to-all rounds started together timed class by class as
+  // one), and those of them a later start opened into flows (net/network.hpp).
   std::uint64_t sealed_rounds() const { return counters_.sealed_rounds; }
   std::uint64_t opened_rounds() const { return counters_.opened_rounds; }
   // The cluster's topology, for a net::SharedNetwork in a co-simulated step.

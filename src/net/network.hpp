@@ -133,8 +133,9 @@ class Network {
   std::size_t active_flows() const { return active_.size(); }
   // Whole-set solves answered from an earlier solve of the same system (memoize_solves).
   std::uint64_t memo_hits() const { return memo_hits_; }
-  // All-to-all rounds timed sealed, and of them those a later start opened before they drained.
-  // A sealed round's flows are not counted by active_flows().
+  // Seals (an all-to-all round, or the rounds one coalesced block started together, timed
+  // class by class as one), and of them those a later start opened before they drained.
+  // Sealed flows are not counted by active_flows().
   std::uint64_t sealed_rounds() const { return sealed_rounds_; }
   std::uint64_t opened_rounds() const { return opened_rounds_; }
 
