@@ -216,6 +216,17 @@ TEST_CASE("all-to-alls started together on disjoint groups seal together, each e
   const auto plain = run_block(overlapping, false, false);
   CHECK(sealed.sealed == 0u);
   for (std::size_t i = 0; i < 2; ++i) CHECK(within_slack(sealed.ends[i], plain.ends[i]));
+  // One-rank groups send nothing and end at once; beside them node groups {0,1}, {2,3} whose
+  // union is symmetric (GPU and node shifts) with every flow delivered at one instant.
+  const std::vector<net::AllPairs> with_single{every_pair(0, 2, pair), every_pair(2, 2, pair), every_pair(4, 1, pair),
+                                               every_pair(5, 1, pair)};
+  const auto sealed_single = run_block(with_single, true, false);
+  const auto plain_single = run_block(with_single, false, false);
+  CHECK(plain_single.ends[2] == Picoseconds(0));
+  for (std::size_t i = 0; i < with_single.size(); ++i) {
+    INFO("end " << i << ": sealed " << sealed_single.ends[i].count() << " ps, flow by flow " << plain_single.ends[i].count() << " ps");
+    CHECK(within_slack(sealed_single.ends[i], plain_single.ends[i]));
+  }
 }
 
 TEST_CASE("a start after some of the sealed all-to-alls ended opens the rest, and every end is the flow-by-flow one") {

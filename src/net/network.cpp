@@ -183,14 +183,14 @@ const Network::SealPlan& Network::seal_plan(const std::vector<PendingPairs>& rou
   }
   if (reduced) {
     auto timing = time_reduced_round(topo_, *reduced);
-    // A round with nothing to send starts flow by flow (no solve to seal).
+    // A round with nothing to send starts flow by flow (no solve to seal), and so do rounds
+    // whose ends the classes do not tell (sharing a rank, or one of a single rank, which
+    // ends at once).
     if (timing.solves > 0) {
       if (rounds.size() == 1) {
         plan.round_end = {timing.duration};
       } else if (auto ends = group_last_deliveries(*reduced, timing, plan.rounds)) {
         plan.round_end = std::move(*ends);
-      } else if (timing.simultaneous) {  // rounds sharing ranks: one end for all
-        plan.round_end.assign(rounds.size(), timing.duration);
       }
     }
     plan.sealable = !plan.round_end.empty();

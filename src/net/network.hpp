@@ -20,7 +20,7 @@
 // flow active, nothing sealed) is timed class by class when it is symmetric (net/symmetry.hpp:
 // reduce_round, then time_reduced_round, which runs this file's arithmetic over classes: the
 // same solves, drain times and deliveries). The network then holds no entry for its flows,
-// only one event at the round's last delivery that calls on_done. While nothing else starts,
+// only an event at the round's last delivery that calls on_done. While nothing else starts,
 // that is the flow-by-flow network's timeline. A transfer that starts before the round's last
 // drain first opens it: its flows are entered as transfer() would have entered them at the
 // round's start and solved as the whole set (they were all that was active), and the drain
@@ -29,9 +29,10 @@
 // is flow by flow. A start after the last drain finds the flows gone, as it would flow by flow
 // (only deliveries are pending). Rounds started together (run_coalesced; one all-to-all per
 // expert-parallel group) seal together when every start in the block is such a round, on
-// disjoint rank sets, and their union is symmetric; each round then ends at its own last
-// delivery (net/symmetry.hpp: group_last_deliveries), and an opening after some have ended
-// enters their flows too (they shared links with the others) without calling them again. Differences from the flow-by-flow network: class rates equal flow rates but for
+// disjoint rank sets of at least 2 ranks, and their union is symmetric; each round then ends
+// at its own last delivery (net/symmetry.hpp: group_last_deliveries), and an opening after
+// some have ended enters their flows too (they shared links with the others) without calling
+// them again. Differences from the flow-by-flow network: class rates equal flow rates but for
 // the last bits of their sums, so a sealed round ends within kCompletionSlack of the
 // flow-by-flow end; its end event is queued at its start (not at its last drain), so among
 // events of the same picosecond it may run earlier; and later transfers may get other
