@@ -119,7 +119,7 @@ void Network::run_coalesced(const std::function<void()>& body) {
     // the last start reserved.
     const auto sequence = coalesced_sequence_;
     ++coalesce_depth_;
-    for (auto& p : pending) start(all_pairs_flows(p.pairs), std::move(p.on_done));
+    start_flow_by_flow(pending);
     --coalesce_depth_;
     coalesced_sequence_ = sequence;
     coalesced_pending_ = false;
@@ -269,12 +269,16 @@ void Network::open_sealed() {
 }
 
 // Rounds held for sealing in this coalesced block, started flow by flow after all (another
-// start joined them, or they could not be sealed).
+// start joined them).
 void Network::start_pending() {
   if (pending_pairs_.empty()) return;
   auto pending = std::move(pending_pairs_);
   pending_pairs_.clear();
-  for (auto& p : pending) start(all_pairs_flows(p.pairs), std::move(p.on_done));
+  start_flow_by_flow(pending);
+}
+
+void Network::start_flow_by_flow(std::vector<PendingPairs>& rounds) {
+  for (auto& r : rounds) start(all_pairs_flows(r.pairs), std::move(r.on_done));
 }
 
 void Network::start(std::vector<Flow> flows, std::function<void()> on_done) {

@@ -180,6 +180,7 @@ class Network {
   const SealPlan& seal_plan(const std::vector<PendingPairs>& rounds);
   void open_sealed();
   void start_pending();
+  void start_flow_by_flow(std::vector<PendingPairs>& rounds);
   void advance();
   void resolve();
   void solve_all();
