@@ -13,6 +13,7 @@
 #include "model/simulate.hpp"
 #include "net/concurrent.hpp"
 #include "topology/build.hpp"
+#include "small_step.hpp"
 #include "test_files.hpp"
 
 using namespace switchsim;
@@ -157,10 +158,7 @@ TEST_CASE("groups that do not end their rounds together fall back to the plain s
 }
 
 TEST_CASE("a flow-network training step takes the same picoseconds with and without the shortcut") {
-  model::Scenario s;
-  s.model = "switch-base-8";
-  s.cluster = "dgx-h100-8";
-  s.batch_tokens = 1 << 16;
+  model::Scenario s = switchsim::test::switch_base_8_on_one_dgx();
   for (const std::string allreduce : {"ring", "tree", "hierarchical"}) {
     INFO(allreduce);
     s.allreduce_algorithm = allreduce;

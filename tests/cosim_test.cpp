@@ -27,6 +27,7 @@
 #include "net/network.hpp"
 #include "net/shared_network.hpp"
 #include "topology/build.hpp"
+#include "small_step.hpp"
 #include "test_files.hpp"
 
 using namespace switchsim;
@@ -83,19 +84,6 @@ TEST_CASE("a transfer on links no other flow uses re-solves only its own compone
   CHECK(network.partial_solves() >= 1);
 }
 
-namespace {
-// 4 nodes of 2 GPUs, 2 nodes a leaf: flows cross NVLink, NICs and the spine.
-topology::Topology eight_gpu_fat_tree() {
-  config::FatTreeSpec f;
-  f.nodes = 4;
-  f.endpoints_per_node = 2;
-  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 2;
-  f.switch_latency = Picoseconds(1'000'000);
-  return topology::build_topology(config::TopologySpec{f}, "t");
-}
-}  // namespace
 
 namespace {
 struct TimedTransfer {
@@ -136,7 +124,7 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
     const auto b = std::uniform_int_distribution<std::int64_t>(1, 50'000'000)(rng);
     transfers.push_back({at, {net::Flow{s, d, Bytes(b)}}});
   }
-  const auto t = eight_gpu_fat_tree();
+  const auto t = switchsim::test::eight_gpu_fat_tree();
   const auto [inc, partial] = deliveries(t, transfers, true);
   const auto [full, none] = deliveries(t, transfers, false);
   CHECK(inc == full);
@@ -161,7 +149,7 @@ TEST_CASE("the incremental network gives the same delivery times as re-solving e
                                 std::uniform_int_distribution<std::int32_t>(0, 7)(rng), Bytes(b)});
     transfers.push_back({at, flows});
   }
-  const auto t = eight_gpu_fat_tree();
+  const auto t = switchsim::test::eight_gpu_fat_tree();
   const auto [inc, partial] = deliveries(t, transfers, true);
   const auto [full, none] = deliveries(t, transfers, false);
   CHECK(inc.size() == 60);
@@ -203,7 +191,7 @@ TEST_CASE("collectives whose rounds leapfrog give the same times and link peaks 
   // Two ring all-reduces of different sizes, a pairwise all-to-all started 3 us later and a
   // hierarchical all-reduce, sharing NVLink, NICs and the spine: the systems recur only in
   // part, and each reused one must give the bits a fresh solve gives.
-  const auto t = eight_gpu_fat_tree();
+  const auto t = switchsim::test::eight_gpu_fat_tree();
   const auto spec = [](net::CollectiveOp op, net::Algorithm a, std::vector<std::int32_t> ranks, Bytes b) {
     auto c = alltoall(std::move(ranks), b);
     c.op = op;
@@ -290,15 +278,7 @@ TEST_CASE("coalesced deliveries give every task the same end, to the picosecond,
   // Rail-optimized fat tree of 8 GPUs; tasks whose collectives' rounds end together (groups
   // of equal size) and overlap others (a ring all-reduce, a pairwise all-to-all starting
   // 3 us later, a hierarchical all-reduce after the first all-to-alls).
-  config::FatTreeSpec f;
-  f.nodes = 4;
-  f.endpoints_per_node = 2;
-  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 2;
-  f.switch_latency = Picoseconds(1'000'000);
-  f.rail_optimized = true;
-  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto t = switchsim::test::eight_gpu_fat_tree(true);
   const auto spec = [](net::CollectiveOp op, net::Algorithm a, std::vector<std::int32_t> ranks, Bytes b) {
     auto c = alltoall(std::move(ranks), b);
     c.op = op;
@@ -339,15 +319,7 @@ TEST_CASE("coalesced deliveries give every task the same end, to the picosecond,
 }
 
 TEST_CASE("a collective alone as an external task takes what collective_time gives") {
-  config::FatTreeSpec f;
-  f.nodes = 4;
-  f.endpoints_per_node = 2;
-  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 2;
-  f.switch_latency = Picoseconds(1'000'000);
-  f.rail_optimized = true;
-  const auto t = topology::build_topology(config::TopologySpec{f}, "t");
+  const auto t = switchsim::test::eight_gpu_fat_tree(true);
   std::vector<std::int32_t> ranks(8);
   std::iota(ranks.begin(), ranks.end(), 0);
   for (const auto& [op, a] : {std::pair{net::CollectiveOp::alltoall, net::Algorithm::direct},
@@ -483,10 +455,7 @@ Picoseconds step_time(const model::StepInputs& in, comm::FlowComm& flow, bool co
 TEST_CASE("a co-simulated step whose collectives never overlap takes the time of its collectives timed alone") {
   // Gradient all-reduces after the whole backward pass (not overlapped): every collective
   // runs alone on the shared network, so each takes its time alone, and the step too.
-  model::Scenario s;
-  s.model = "switch-base-8";
-  s.cluster = "dgx-h100-8";
-  s.batch_tokens = 1 << 16;
+  model::Scenario s = switchsim::test::switch_base_8_on_one_dgx();
   s.overlap = false;
   for (const std::string allreduce : {"ring", "tree", "auto"}) {
     INFO(allreduce);
@@ -509,10 +478,7 @@ TEST_CASE("a step whose gradient all-reduce overlaps the backward all-to-alls is
   // sharing it cannot finish any collective earlier than alone, so the co-simulated step is at
   // least the step with every collective taking its time alone on its stream; here it is
   // strictly longer, since the overlapped all-to-alls hold up the compute chain.
-  model::Scenario s;
-  s.model = "switch-base-8";
-  s.cluster = "dgx-h100-8";
-  s.batch_tokens = 1 << 16;
+  model::Scenario s = switchsim::test::switch_base_8_on_one_dgx();
   s.overlap = true;
   s.allreduce_algorithm = "ring";
   const auto inputs = model::make_inputs(s, catalog());
@@ -540,10 +506,7 @@ TEST_CASE("every workload algorithm becomes the network algorithm of the same na
 }
 
 TEST_CASE("an algorithm name is parsed once at the edge: a wrong one is refused naming the option") {
-  model::Scenario s;
-  s.model = "switch-base-8";
-  s.cluster = "dgx-h100-8";
-  s.batch_tokens = 1 << 16;
+  model::Scenario s = switchsim::test::switch_base_8_on_one_dgx();
   s.alltoall_algorithm = "ring";  // an all-reduce algorithm
   CHECK_THROWS_WITH(model::make_inputs(s, catalog()),
                     "--alltoall-algo must be direct, pairwise, hierarchical or auto, got 'ring'");
@@ -560,10 +523,7 @@ TEST_CASE("a step reports its stages' progress: timed alone, then co-simulated w
   // Switch-Base-8 on one DGX H100: with the gradient all-reduce after the backward pass the
   // collectives never overlap (one stage); overlapping it with the backward pass needs the
   // shared network (a second stage). Each stage counts every task of the step, once each.
-  model::Scenario s;
-  s.model = "switch-base-8";
-  s.cluster = "dgx-h100-8";
-  s.batch_tokens = 1 << 16;
+  model::Scenario s = switchsim::test::switch_base_8_on_one_dgx();
   s.allreduce_algorithm = "ring";
   for (const bool overlap : {false, true}) {
     INFO("overlap " << overlap);

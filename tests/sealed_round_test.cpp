@@ -19,6 +19,7 @@
 #include "net/network.hpp"
 #include "net/symmetry.hpp"
 #include "topology/build.hpp"
+#include "small_step.hpp"
 #include "test_files.hpp"
 
 using namespace switchsim;
@@ -31,19 +32,9 @@ topology::Topology sealed_crossbar(std::int64_t n) {
   return topology::build_topology(config::TopologySpec{s}, "crossbar");
 }
 
-// 4 nodes of 2 GPUs, NVLink 450 GB/s inside a node, 50 GB/s NICs, rail-optimized leaves: an
-// all-to-all's intra-node flows drain long before its inter-node ones (two drain events).
-topology::Topology sealed_fat_tree() {
-  config::FatTreeSpec f;
-  f.nodes = 4;
-  f.endpoints_per_node = 2;
-  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 2;
-  f.switch_latency = Picoseconds(1'000'000);
-  f.rail_optimized = true;
-  return topology::build_topology(config::TopologySpec{f}, "fat-tree");
-}
+// test::eight_gpu_fat_tree, rail-optimized: an all-to-all's intra-node flows drain long before
+// its inter-node ones (two drain events).
+topology::Topology sealed_fat_tree() { return switchsim::test::eight_gpu_fat_tree(true); }
 
 net::AllPairs every_pair(std::int32_t first, std::int32_t count, Bytes bytes) {
   net::AllPairs p;
@@ -258,10 +249,7 @@ TEST_CASE("a co-simulated step with sealed all-to-alls takes the flow-by-flow st
   // Switch-Base-8 on one DGX H100 with the gradient all-reduce overlapping the backward pass:
   // all-to-alls start on an idle network (sealed) and beside all-reduce rounds (flow by flow),
   // and some all-reduce rounds start while a sealed all-to-all sends (opened).
-  model::Scenario s;
-  s.model = "switch-base-8";
-  s.cluster = "dgx-h100-8";
-  s.batch_tokens = 1 << 16;
+  model::Scenario s = switchsim::test::switch_base_8_on_one_dgx();
   s.overlap = true;
   s.allreduce_algorithm = "ring";
   const auto inputs = model::make_inputs(s, switchsim::test::catalog());
