@@ -91,7 +91,7 @@ std::unique_ptr<model::CommSession> FlowComm::open_session(engine::EventQueue& q
   // are off, for checking.
   net::NetworkOptions network;
   network.coalesce_starts = true;
-  network.seal_symmetric_rounds = options_.collapse_repeated_rounds && options_.symmetry_reduction;
+  network.seal_symmetric_rounds = options_.seals_rounds();
   return std::make_unique<FlowSession>(topology_, queue, network, counters_);
 }
 

@@ -107,7 +107,7 @@ ConcurrentResult concurrent_collectives_time(const topology::Topology& topo, std
     if (auto r = collapsed(topo, schedules, options.symmetry_reduction)) return *r;
   }
   // Without the shortcuts (checking), every round flow by flow.
-  return plain(topo, specs, options.collapse_repeated_rounds && options.symmetry_reduction);
+  return plain(topo, specs, options.seals_rounds());
 }
 
 }  // namespace switchsim::net

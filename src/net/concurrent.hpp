@@ -44,6 +44,10 @@ struct ConcurrentOptions {
   // With the shortcut: solve a symmetric round with one variable per class of equivalent
   // flows (net/symmetry.hpp, exact; rounds that are not symmetric are simulated flow by flow).
   bool symmetry_reduction = true;
+  // Whether a network run under these options seals symmetric all-to-all rounds
+  // (NetworkOptions::seal_symmetric_rounds): only with both shortcuts, so that turning
+  // either off checks against every round flow by flow.
+  bool seals_rounds() const { return collapse_repeated_rounds && symmetry_reduction; }
 };
 
 struct ConcurrentResult {
