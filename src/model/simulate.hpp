@@ -11,10 +11,10 @@
 // Four stages: plan_step (step_plan.hpp: token split, layers, plan_switch_layer per stack),
 // build_step_graph (step_graph.hpp), then running the graph and the step's metrics (here).
 
-#include "engine/task_graph.hpp"
 #include <functional>
 #include <string_view>
 
+#include "engine/task_graph.hpp"
 #include "model/comm_model.hpp"
 #include "model/step_inputs.hpp"
 #include "model/step_result.hpp"
