@@ -566,10 +566,11 @@ void Network::drain(Picoseconds now) {
                   [this](std::int32_t id) { return id_index_[static_cast<std::size_t>(id)] == kDead; });
   }
   free_ids_.insert(free_ids_.end(), drained_.begin(), drained_.end());
-  // Opening a sealed round: deliveries before the start that opens it have happened. A
+  // Opening a sealed round (a drain replayed before the queue's now; only then can a
+  // delivery lie in the past): deliveries before the start that opens it have happened. A
   // transfer whose last one is among them is a round that ended before the opening (its end
   // event called it; it is entered for the links it shared): released without a call.
-  std::erase_if(done, [this](const auto& entry) {
+  if (now < queue_.now()) std::erase_if(done, [this](const auto& entry) {
     if (entry.first.second >= queue_.now().count()) return false;
     auto& t = transfers_[static_cast<std::size_t>(entry.first.first)];
     t.outstanding -= entry.second;
