@@ -99,6 +99,9 @@ std::pair<std::vector<std::int64_t>, std::uint64_t> deliveries(const topology::T
   net::NetworkOptions options;
   options.incremental = incremental;
   options.memoize_solves = incremental;  // the reference solves every system afresh
+  // Both sides solve after every drain: kept rates are equal only to the last bits
+  // (tests/kept_rates_test.cpp), and this compares the incremental solve bit for bit.
+  options.keep_rates_on_departure = false;
   net::Network network(t, q, options);
   std::vector<std::int64_t> ends;
   for (std::size_t k = 0; k < transfers.size(); ++k) {

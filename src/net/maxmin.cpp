@@ -58,11 +58,12 @@ void MaxMinSystem::reserve(std::size_t variables, std::size_t incidences) {
   var_coefficients_.reserve(incidences);
 }
 
-void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load) const {
+void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load, std::vector<std::int32_t>* fixed_by) const {
   const std::size_t nv = variable_count();
   const std::size_t nc = capacity_.size();
   rates.assign(nv, std::numeric_limits<double>::infinity());
   load.assign(nc, 0.0);
+  if (fixed_by) fixed_by->assign(nv, -1);
 
   // Transpose the incidence: constraint -> variables (in variable order).
   con_begin_.assign(nc + 1, 0);
@@ -116,6 +117,7 @@ void MaxMinSystem::solve(std::vector<double>& rates, std::vector<double>& load) 
       if (fixed[v]) continue;
       fixed[v] = 1;
       rates[v] = current;
+      if (fixed_by) (*fixed_by)[v] = c;
       for (auto j = var_begin_[v]; j < var_begin_[v + 1]; ++j) {
         const auto other = static_cast<std::size_t>(var_constraints_[static_cast<std::size_t>(j)]);
         const double a = var_coefficients_[static_cast<std::size_t>(j)];

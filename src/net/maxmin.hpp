@@ -50,8 +50,12 @@ class MaxMinSystem {
   }
 
   // Rate of each variable (per flow it stands for) into `rates`; load of each constraint
-  // (Σ w_v x_v over its variables) into `load`.
-  void solve(std::vector<double>& rates, std::vector<double>& load) const;
+  // (Σ w_v x_v over its variables) into `load`; with `fixed_by`, the constraint whose step
+  // fixed each variable (-1 for one using no constraint). That constraint is a bottleneck of
+  // the variable in Bertsekas & Gallager's sense: saturated when it was fixed (its share
+  // handed out all that remained), with no variable on it at a higher rate (those fixed
+  // before got less, those fixed at it the same, and none was left unfixed).
+  void solve(std::vector<double>& rates, std::vector<double>& load, std::vector<std::int32_t>* fixed_by = nullptr) const;
 
  private:
   std::vector<double> capacity_;

@@ -38,6 +38,28 @@ Network::Network(const topology::Topology& topo, engine::EventQueue& queue, Netw
   link_mark_.assign(topo.links().size(), 0);
   touch_mark_.assign(topo.links().size(), 0);
   constraint_of_.assign(topo.links().size(), -1);
+  bottlenecked_.assign(topo.links().size(), 0);
+}
+
+void Network::set_rate(Active& a, double rate, std::int32_t bottleneck) {
+  if (a.bottleneck >= 0)
+    --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
+  else
+    --without_bottleneck_;
+  if (bottleneck >= 0)
+    ++bottlenecked_[static_cast<std::size_t>(bottleneck)];
+  else
+    ++without_bottleneck_;
+  a.rate = rate;
+  a.bottleneck = bottleneck;
+}
+
+// keep_rates_on_departure (network.hpp says why this is exact): every remaining entry has a
+// bottleneck from the last solve, and none of them is a link of the flows that just drained.
+bool Network::rates_survive_departure() const {
+  if (!options_.keep_rates_on_departure || without_bottleneck_ > 0) return false;
+  return std::all_of(touched_.begin(), touched_.end(),
+                     [this](std::int32_t l) { return bottlenecked_[static_cast<std::size_t>(l)] == 0; });
 }
 
 void Network::clear_touched() {
@@ -65,6 +87,7 @@ void Network::register_entry(std::size_t index) {
   Active& a = active_[index];
   a.id = id;
   memo_key_ += entry_hash(a.path, a.weight);
+  ++without_bottleneck_;  // until its first solve
   id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
   for (const auto l : topo_.links_of(topo_.path(a.path))) link_flows_[static_cast<std::size_t>(l)].push_back(id);
 }
@@ -375,7 +398,7 @@ bool Network::recall() {
   for (std::size_t i = 0; i < active_.size(); ++i)
     if (m.entries[i].first != active_[i].path || m.entries[i].second != active_[i].weight) return false;
   // The links carry the loads they carried when it was stored: peak_ already holds them.
-  for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = m.rates[i];
+  for (std::size_t i = 0; i < active_.size(); ++i) set_rate(active_[i], m.rates[i], m.bottlenecks[i]);
   ++solves_;
   ++memo_hits_;
   return true;
@@ -387,8 +410,8 @@ void Network::solve_all() {
   ++solves_;
   system_.clear_variables();
   for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
-  system_.solve(rates_, load_);
-  for (std::size_t i = 0; i < active_.size(); ++i) active_[i].rate = rates_[i];
+  system_.solve(rates_, load_, &fixed_by_);  // constraint = link id
+  for (std::size_t i = 0; i < active_.size(); ++i) set_rate(active_[i], rates_[i], fixed_by_[i]);
   const auto& links = topo_.links();
   for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
   if (!options_.memoize_solves || active_.size() >= kMemoEntries) return;
@@ -409,6 +432,7 @@ void Network::solve_all() {
   memo_entries_ += active_.size();
   m.entries.resize(active_.size());
   m.rates.assign(rates_.begin(), rates_.begin() + static_cast<std::ptrdiff_t>(active_.size()));
+  m.bottlenecks.assign(fixed_by_.begin(), fixed_by_.begin() + static_cast<std::ptrdiff_t>(active_.size()));
   for (std::size_t i = 0; i < active_.size(); ++i) m.entries[i] = {active_[i].path, active_[i].weight};
 }
 
@@ -488,8 +512,11 @@ void Network::resolve() {
     for (const auto l : topo_.links_of(topo_.path(a.path))) cs_.push_back(constraint_of_[static_cast<std::size_t>(l)]);
     sub_.add_variable(cs_, a.weight);
   }
-  sub_.solve(rates_, load_);
-  for (std::size_t k = 0; k < members_.size(); ++k) active_[static_cast<std::size_t>(members_[k])].rate = rates_[k];
+  sub_.solve(rates_, load_, &fixed_by_);
+  for (std::size_t k = 0; k < members_.size(); ++k) {
+    const auto c = fixed_by_[k];
+    set_rate(active_[static_cast<std::size_t>(members_[k])], rates_[k], c >= 0 ? component_links_[static_cast<std::size_t>(c)] : -1);
+  }
   for (std::size_t c = 0; c < component_links_.size(); ++c) {
     const auto l = static_cast<std::size_t>(component_links_[c]);
     peak_[l] = std::max(peak_[l], load_[c] / links[l].bandwidth.value());
@@ -552,6 +579,10 @@ void Network::drain(Picoseconds now) {
       for (const auto l : topo_.links_of(topo_.path(a.path))) touch(l);
       id_index_[static_cast<std::size_t>(a.id)] = kDead;
       drained_.push_back(a.id);
+      if (a.bottleneck >= 0)
+        --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
+      else
+        --without_bottleneck_;
       memo_key_ -= entry_hash(a.path, a.weight);
     } else {
       id_index_[static_cast<std::size_t>(a.id)] = static_cast<std::int64_t>(kept);
@@ -597,8 +628,12 @@ void Network::drain(Picoseconds now) {
   } else {
     for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
   }
-  if (!drained_any) return;  // rounding left a sliver: wait for it without re-solving
-  if (!active_.empty()) resolve();
+  if (!drained_any || active_.empty()) return;  // nothing left, or rounding left a sliver: wait for it without re-solving
+  if (rates_survive_departure()) {
+    ++kept_rates_;
+    return;
+  }
+  resolve();
 }
 
 }  // namespace switchsim::net

@@ -94,6 +94,20 @@ struct NetworkOptions {
   bool memoize_solves = true;
   // Sealed rounds (above). false: every AllPairs round flow by flow, for checking.
   bool seal_symmetric_rounds = true;
+  // A drain after which every remaining flow still has its bottleneck keeps the rates
+  // without a solve. Why that is the max-min allocation: an allocation is max-min fair iff
+  // it is feasible and every flow has a bottleneck, a saturated link on which no flow has a
+  // higher rate (Bertsekas & Gallager, "Data Networks", §6.5.2), and that allocation is
+  // unique. Each flow keeps the link whose step fixed it in the last solve (MaxMinSystem's
+  // fixed_by, a bottleneck). Flows that leave only lower loads, so the rest stays feasible;
+  // a link none of them crossed keeps its flows and their rates, so it is still saturated
+  // and still a bottleneck of each flow it fixed. So when no remaining flow was fixed by a
+  // link of the drained flows, the kept rates are the new max-min allocation. A solve would
+  // compute the same rates with other floating-point sums (equal but for the last bits, as
+  // sealed rounds' class rates are). A skewed all-to-all, whose columns drain one at a time
+  // while each destination's link stays its flows' bottleneck, drains without solves.
+  // false: re-solve after every drain, for checking.
+  bool keep_rates_on_departure = true;
 };
 
 struct ReducedRound;  // net/symmetry.hpp
@@ -134,6 +148,8 @@ class Network {
   std::size_t active_flows() const { return active_.size(); }
   // Whole-set solves answered from an earlier solve of the same system (memoize_solves).
   std::uint64_t memo_hits() const { return memo_hits_; }
+  // Drains after which the rates were kept without a solve (keep_rates_on_departure).
+  std::uint64_t kept_rates() const { return kept_rates_; }
   // Seals (an all-to-all round, or the rounds one coalesced block started together, timed
   // class by class as one), and of them those a later start opened before they drained.
   // Sealed flows are not counted by active_flows().
@@ -148,6 +164,7 @@ class Network {
     std::int32_t transfer;
     std::int64_t weight;  // identical flows this entry stands for
     std::int32_t id;      // stable while active (active_ compacts on drains); reused after
+    std::int32_t bottleneck = -1;  // the link whose step fixed its rate in the last solve; -1 before one
   };
   struct Transfer {
     std::int64_t outstanding = 0;
@@ -193,6 +210,8 @@ class Network {
   void deliver(std::int32_t transfer, std::int64_t count, Picoseconds at);
   std::int32_t new_transfer(std::function<void()> on_done);
   void register_entry(std::size_t index);
+  void set_rate(Active& a, double rate, std::int32_t bottleneck);
+  bool rates_survive_departure() const;
 
   const topology::Topology& topo_;
   engine::EventQueue& queue_;
@@ -207,6 +226,12 @@ class Network {
   std::vector<double> rates_;
   std::vector<double> load_;
   std::vector<double> peak_;
+  // keep_rates_on_departure: per link, the active entries it fixed (Active::bottleneck), and
+  // the entries with none yet (started since the last solve).
+  std::vector<std::int64_t> bottlenecked_;
+  std::int64_t without_bottleneck_ = 0;
+  std::uint64_t kept_rates_ = 0;
+  std::vector<std::int32_t> fixed_by_;
   Picoseconds last_update_{0};
   std::uint64_t generation_ = 0;
   std::uint64_t solves_ = 0;
@@ -250,6 +275,7 @@ class Network {
   struct Solved {
     std::vector<std::pair<std::int64_t, std::int64_t>> entries;
     std::vector<double> rates;
+    std::vector<std::int32_t> bottlenecks;
   };
   std::unordered_map<std::uint64_t, Solved> memo_;
   std::size_t memo_entries_ = 0;
