@@ -32,9 +32,10 @@ std::vector<Flow> all_pairs_flows(const AllPairs& pairs) {
 }
 
 Network::Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options)
-    : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), last_update_(queue.now()) {
+    : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), state_time_(queue.now()) {
   for (const auto& link : topo.links()) system_.add_constraint(link.bandwidth.value());
   link_flows_.resize(topo.links().size());
+  dead_in_list_.assign(topo.links().size(), 0);
   link_mark_.assign(topo.links().size(), 0);
   touch_mark_.assign(topo.links().size(), 0);
   constraint_of_.assign(topo.links().size(), -1);
@@ -42,16 +43,104 @@ Network::Network(const topology::Topology& topo, engine::EventQueue& queue, Netw
 }
 
 void Network::set_rate(Active& a, double rate, std::int32_t bottleneck) {
-  if (a.bottleneck >= 0)
-    --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
-  else
-    --without_bottleneck_;
-  if (bottleneck >= 0)
-    ++bottlenecked_[static_cast<std::size_t>(bottleneck)];
-  else
-    ++without_bottleneck_;
-  a.rate = rate;
-  a.bottleneck = bottleneck;
+  if (a.bottleneck != bottleneck) {
+    if (a.bottleneck >= 0)
+      --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
+    else
+      --without_bottleneck_;
+    if (bottleneck >= 0)
+      ++bottlenecked_[static_cast<std::size_t>(bottleneck)];
+    else
+      ++without_bottleneck_;
+    a.bottleneck = bottleneck;
+  }
+  if (a.clock.set_rate(rate, state_time_)) {
+    least_finish_known_ = false;
+    ++id_version_[static_cast<std::size_t>(a.id)];
+    if (heap_mode_) rerated_.push_back(a.id);
+  }
+}
+
+// The finish times of the entries set_rate changed go on the heap, one push each; when they
+// are many (a whole-set solve), the heap is dropped: scans serve until rates hold again.
+void Network::push_finishes() {
+  const std::greater<> later;
+  if (!heap_mode_) return;
+  if (4 * rerated_.size() > live_) {
+    heap_mode_ = false;
+    finishes_.clear();
+  } else {
+    for (const auto id : rerated_) {
+      const auto& a = active_[static_cast<std::size_t>(id_index_[static_cast<std::size_t>(id)])];
+      finishes_.push_back(Finish{a.clock.finish.count(), id, id_version_[static_cast<std::size_t>(id)]});
+      std::push_heap(finishes_.begin(), finishes_.end(), later);
+    }
+  }
+  rerated_.clear();
+}
+
+// After a solve of every entry (all of them solved, compacted): the least finish for the
+// next drain, taken in the same pass that set the rates.
+void Network::note_least_finish(std::int64_t least) {
+  least_finish_ = least;
+  least_finish_known_ = true;
+}
+
+// The heap from the entries draining (solved at least once), without stale items.
+void Network::rebuild_finishes() {
+  finishes_.clear();
+  for (const auto& a : active_)
+    if (a.weight > 0 && a.clock.rate > 0.0)
+      finishes_.push_back(Finish{a.clock.finish.count(), a.id, id_version_[static_cast<std::size_t>(a.id)]});
+  std::make_heap(finishes_.begin(), finishes_.end(), std::greater<>());
+}
+
+// The least finish time of an entry still draining: the heap's top (stale items dropped on
+// the way), or without the heap the least over the entries.
+std::optional<Picoseconds> Network::next_finish() {
+  if (!heap_mode_) {
+    if (!least_finish_known_) {
+      least_finish_ = kNoFinish;
+      for (const auto& a : active_)
+        if (a.weight > 0 && a.clock.rate > 0.0) least_finish_ = std::min(least_finish_, a.clock.finish.count());
+      least_finish_known_ = true;
+    }
+    if (least_finish_ == kNoFinish) return std::nullopt;
+    return Picoseconds(least_finish_);
+  }
+  const std::greater<> later;
+  if (finishes_.size() > 4 * live_ + 1024) rebuild_finishes();  // mostly stale
+  while (!finishes_.empty()) {
+    const auto& top = finishes_.front();
+    const auto id = static_cast<std::size_t>(top.id);
+    if (id_index_[id] != kDead && id_version_[id] == top.version) return Picoseconds(top.at);
+    std::pop_heap(finishes_.begin(), finishes_.end(), later);
+    finishes_.pop_back();
+  }
+  return std::nullopt;
+}
+
+// Drops the drained entries from active_, keeping the others' order (the order solves use).
+void Network::compact() {
+  if (live_ == active_.size()) return;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    if (active_[i].weight == 0) continue;
+    id_index_[static_cast<std::size_t>(active_[i].id)] = static_cast<std::int64_t>(kept);
+    active_[kept++] = active_[i];
+  }
+  active_.resize(kept);
+}
+
+// Removes the drained ids from a link's list; an id out of all its lists may be reused.
+void Network::purge(std::size_t link) {
+  std::erase_if(link_flows_[link], [this](std::int32_t id) {
+    const auto i = static_cast<std::size_t>(id);
+    if (id_index_[i] != kDead) return false;
+    if (--lists_left_[i] == 0) free_ids_.push_back(id);
+    return true;
+  });
+  dead_in_list_[link] = 0;
 }
 
 // keep_rates_on_departure (network.hpp says why this is exact): every remaining entry has a
@@ -83,9 +172,13 @@ void Network::register_entry(std::size_t index) {
     id = static_cast<std::int32_t>(id_index_.size());
     id_index_.push_back(kDead);
     id_mark_.push_back(0);
+    id_version_.push_back(0);
+    lists_left_.push_back(0);
   }
   Active& a = active_[index];
   a.id = id;
+  ++id_version_[static_cast<std::size_t>(id)];  // a new life: its old heap items are stale
+  ++live_;
   memo_key_ += entry_hash(a.path, a.weight);
   ++without_bottleneck_;  // until its first solve
   id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
@@ -178,7 +271,7 @@ void Network::transfer(const AllPairs& pairs, std::function<void()> on_done) {
 // event only delivers), and no flow started earlier in this coalesced block.
 bool Network::idle_for_seal() {
   if (sealed_ && queue_.now() >= sealed_->drained) sealed_.reset();
-  return active_.empty() && !sealed_;
+  return live_ == 0 && !sealed_;
 }
 
 const Network::SealPlan& Network::seal_plan(const std::vector<PendingPairs>& rounds) {
@@ -257,7 +350,7 @@ bool Network::try_seal(std::vector<PendingPairs>& rounds) {
 // entered them at the round's start and solved alone (they were all that was active), then
 // the drain events before now are run as on_drain would have run them (same arithmetic, same
 // re-solves; deliveries already past are only counted), so the flows hold what the flow-by-flow
-// network would hold now and the caller's advance() brings them to now.
+// network would hold now.
 void Network::open_sealed() {
   if (!sealed_) return;
   const Picoseconds now = queue_.now();
@@ -273,7 +366,7 @@ void Network::open_sealed() {
     calls[r] = std::move((*s.done)[r]);
     (*s.done)[r] = nullptr;  // its end event finds nothing to call
   }
-  last_update_ = s.start;
+  state_time_ = s.start;
   const std::size_t first = active_.size();
   for (std::size_t r = 0; r < s.rounds.size(); ++r) {
     ++call_stamp_;
@@ -283,10 +376,10 @@ void Network::open_sealed() {
   for (std::size_t i = first; i < active_.size(); ++i) register_entry(i);
   --solves_;  // counted when sealed
   solve_all();
-  while (!active_.empty()) {
-    const Picoseconds at = last_update_ + next_drain_delay();
-    if (at >= now) break;
-    drain(at);
+  while (live_ > 0) {
+    const auto at = next_finish();
+    if (!at || *at >= now) break;
+    drain(*at);
   }
   clear_touched();
 }
@@ -307,7 +400,7 @@ void Network::start_flow_by_flow(std::vector<PendingPairs>& rounds) {
 void Network::start(std::vector<Flow> flows, std::function<void()> on_done) {
   const auto id = new_transfer(std::move(on_done));
   const Picoseconds now = queue_.now();
-  advance();
+  state_time_ = now;
   ++call_stamp_;
   const std::size_t first_new = active_.size();
   const bool started = enter(id, flows, now);
@@ -357,13 +450,13 @@ bool Network::enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds
         if (options_.aggregate_identical_flows) {
           if (path_seen_.size() <= static_cast<std::size_t>(index)) path_seen_.resize(static_cast<std::size_t>(index) + 1, {0, 0});
           auto& seen = path_seen_[static_cast<std::size_t>(index)];
-          if (seen.first == call_stamp_ && active_[seen.second].remaining == bytes) {
+          if (seen.first == call_stamp_ && active_[seen.second].clock.remaining == bytes) {
             ++active_[seen.second].weight;
             continue;
           }
           seen = {call_stamp_, active_.size()};
         }
-        active_.push_back(Active{index, bytes, 0.0, id, 1, 0});
+        active_.push_back(Active{index, DrainClock::start(bytes, now), id, 1, 0});
       }
     }
   }
@@ -376,14 +469,6 @@ bool Network::enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds
   return started;
 }
 
-void Network::advance() {
-  const Picoseconds now = queue_.now();
-  if (now == last_update_) return;
-  const double dt = (now - last_update_).seconds();
-  for (auto& a : active_) a.remaining -= a.rate * dt;
-  last_update_ = now;
-}
-
 // The rates of a solve of this very system, if one is remembered (memoize_solves). The key
 // is a sum over the active entries, kept as they start and drain (O(1) a change, not O(active));
 // the candidate is confirmed entry by entry, in active order, so a collision only costs the
@@ -393,12 +478,19 @@ void Network::advance() {
 bool Network::recall() {
   if (!options_.memoize_solves) return false;
   const auto it = memo_.find(memo_key_);
-  if (it == memo_.end() || it->second.entries.size() != active_.size()) return false;
+  if (it == memo_.end() || it->second.entries.size() != live_) return false;
+  compact();
   const auto& m = it->second;
   for (std::size_t i = 0; i < active_.size(); ++i)
     if (m.entries[i].first != active_[i].path || m.entries[i].second != active_[i].weight) return false;
   // The links carry the loads they carried when it was stored: peak_ already holds them.
-  for (std::size_t i = 0; i < active_.size(); ++i) set_rate(active_[i], m.rates[i], m.bottlenecks[i]);
+  std::int64_t least = kNoFinish;
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    set_rate(active_[i], m.rates[i], m.bottlenecks[i]);
+    least = std::min(least, active_[i].clock.finish.count());
+  }
+  note_least_finish(least);
+  push_finishes();
   ++solves_;
   ++memo_hits_;
   return true;
@@ -407,11 +499,18 @@ bool Network::recall() {
 // Solves every active flow (and remembers the system's rates when memoize_solves).
 void Network::solve_all() {
   if (recall()) return;
+  compact();
   ++solves_;
   system_.clear_variables();
   for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
   system_.solve(rates_, load_, &fixed_by_);  // constraint = link id
-  for (std::size_t i = 0; i < active_.size(); ++i) set_rate(active_[i], rates_[i], fixed_by_[i]);
+  std::int64_t least = kNoFinish;
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    set_rate(active_[i], rates_[i], fixed_by_[i]);
+    least = std::min(least, active_[i].clock.finish.count());
+  }
+  note_least_finish(least);
+  push_finishes();
   const auto& links = topo_.links();
   for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
   if (!options_.memoize_solves || active_.size() >= kMemoEntries) return;
@@ -443,7 +542,7 @@ void Network::solve_all() {
 // component is solved with its links in id order and its flows in active order, the
 // order the whole system would use, so the rates are the same to the last bit.
 void Network::resolve() {
-  const std::size_t n = active_.size();
+  const std::size_t n = live_;
   const auto& links = topo_.links();
   if (!options_.incremental) {
     solve_all();
@@ -452,8 +551,8 @@ void Network::resolve() {
   // A change that left its links idle has nothing to re-solve (what the search below finds
   // too); otherwise a remembered solve of the whole set is cheaper than the search, and gives
   // the same bits. Either way solves() counts what it counts without the memo.
-  if (std::all_of(touched_.begin(), touched_.end(),
-                  [this](std::int32_t l) { return link_flows_[static_cast<std::size_t>(l)].empty(); }))
+  const auto idle = [this](std::size_t l) { return static_cast<std::int64_t>(link_flows_[l].size()) == dead_in_list_[l]; };
+  if (std::all_of(touched_.begin(), touched_.end(), [&](std::int32_t l) { return idle(static_cast<std::size_t>(l)); }))
     return;
   if (recall()) return;
   // Breadth-first over the flow-link graph from the touched links, on the kept per-link
@@ -474,12 +573,12 @@ void Network::resolve() {
   while (!frontier_.empty()) {
     const auto l = static_cast<std::size_t>(frontier_.back());
     frontier_.pop_back();
-    if (link_flows_[l].empty()) continue;  // a touched link its drained flows left idle
+    if (idle(l)) continue;  // a touched link its drained flows left idle
     component_links_.push_back(static_cast<std::int32_t>(l));
     for (const auto id : link_flows_[l]) {
-      if (id_mark_[static_cast<std::size_t>(id)] == mark_) continue;
-      id_mark_[static_cast<std::size_t>(id)] = mark_;
       const auto e = id_index_[static_cast<std::size_t>(id)];
+      if (e == kDead || id_mark_[static_cast<std::size_t>(id)] == mark_) continue;
+      id_mark_[static_cast<std::size_t>(id)] = mark_;
       members_.push_back(e);
       if (2 * members_.size() > n) {
         solve_all();
@@ -517,23 +616,19 @@ void Network::resolve() {
     const auto c = fixed_by_[k];
     set_rate(active_[static_cast<std::size_t>(members_[k])], rates_[k], c >= 0 ? component_links_[static_cast<std::size_t>(c)] : -1);
   }
+  push_finishes();
   for (std::size_t c = 0; c < component_links_.size(); ++c) {
     const auto l = static_cast<std::size_t>(component_links_[c]);
     peak_[l] = std::max(peak_[l], load_[c] / links[l].bandwidth.value());
   }
 }
 
-Picoseconds Network::next_drain_delay() const {
-  double soonest = std::numeric_limits<double>::infinity();
-  for (const auto& a : active_) soonest = std::min(soonest, a.remaining / a.rate);
-  return Picoseconds(std::max<std::int64_t>(0, detail::ceil_to_int64(soonest * 1e12L, "drain time in picoseconds")));
-}
-
 void Network::schedule_next_drain(std::optional<std::uint64_t> sequence) {
   ++generation_;
-  if (active_.empty()) return;
+  const auto next = next_finish();
+  if (!next) return;
   const auto generation = generation_;
-  const auto at = queue_.now() + next_drain_delay();
+  const auto at = std::max(*next, queue_.now());
   if (sequence)
     queue_.schedule_reserved(at, 0, *sequence, [this, generation] { on_drain(generation); });
   else
@@ -542,61 +637,95 @@ void Network::schedule_next_drain(std::optional<std::uint64_t> sequence) {
 
 void Network::on_drain(std::uint64_t generation) {
   if (generation != generation_) return;  // rates changed since this drain was planned
-  advance();
   drain(queue_.now());
   schedule_next_drain();
 }
 
-// A drain event at `now` (the last update): the flows within kCompletionSlack of their last
-// byte leave, their deliveries are scheduled (or, opening a sealed round, counted if already
-// past), and what they shared is re-solved.
+// A drain event at `now`: the flows whose finish lies within kCompletionSlack of it leave
+// (found on the finish heap, not by visiting every flow), their deliveries are scheduled (or,
+// opening a sealed round, counted if already past), and what they shared is re-solved.
 void Network::drain(Picoseconds now) {
-  const double dt = (now - last_update_).seconds();
-  if (now != last_update_) {
-    for (auto& a : active_) a.remaining -= a.rate * dt;
-    last_update_ = now;
-  }
-  const double slack = kCompletionSlack.seconds();
+  state_time_ = now;
   std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> done;  // (transfer, delivery time) -> flows
+  // Flows drain in runs of one transfer and one latency: a run is added to `done` at its end
+  // (the same sums, one map look-up a run instead of one a flow).
   std::pair<std::int32_t, std::int64_t> run_key{0, 0};
   std::int64_t run_count = 0;
-  std::size_t kept = 0;
   clear_touched();
   drained_.clear();
-  for (std::size_t i = 0; i < active_.size(); ++i) {
-    const Active& a = active_[i];
-    if (a.remaining <= a.rate * slack) {
-      const auto at = now + topo_.path(a.path).latency;
-      // Flows drain in runs of one transfer and one latency: add a run to `done` at its end
-      // (the same sums, one map look-up a run instead of one a flow).
-      const std::pair<std::int32_t, std::int64_t> key{a.transfer, at.count()};
-      if (run_count > 0 && key != run_key) {
-        done[run_key] += run_count;
-        run_count = 0;
-      }
-      run_key = key;
-      run_count += a.weight;
-      for (const auto l : topo_.links_of(topo_.path(a.path))) touch(l);
-      id_index_[static_cast<std::size_t>(a.id)] = kDead;
-      drained_.push_back(a.id);
-      if (a.bottleneck >= 0)
-        --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
-      else
-        --without_bottleneck_;
-      memo_key_ -= entry_hash(a.path, a.weight);
-    } else {
-      id_index_[static_cast<std::size_t>(a.id)] = static_cast<std::int64_t>(kept);
-      active_[kept++] = a;
+  const auto retire = [&](Active& a) {
+    const auto& path = topo_.path(a.path);
+    const std::pair<std::int32_t, std::int64_t> key{a.transfer, (now + path.latency).count()};
+    if (run_count > 0 && key != run_key) {
+      done[run_key] += run_count;
+      run_count = 0;
     }
+    run_key = key;
+    run_count += a.weight;
+    const auto id = a.id;
+    const auto links = topo_.links_of(path);
+    for (const auto l : links) {
+      touch(l);
+      ++dead_in_list_[static_cast<std::size_t>(l)];
+    }
+    lists_left_[static_cast<std::size_t>(id)] = static_cast<std::int32_t>(links.size());
+    if (links.empty()) free_ids_.push_back(id);
+    id_index_[static_cast<std::size_t>(id)] = kDead;
+    drained_.push_back(id);
+    if (a.bottleneck >= 0)
+      --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
+    else
+      --without_bottleneck_;
+    memo_key_ -= entry_hash(a.path, a.weight);
+    a.weight = 0;
+    --live_;
+    least_finish_known_ = false;
+  };
+  // The finishing flows come off the heap, unless they are many (a symmetric round's class
+  // draining at once): past an eighth of the flows, one pass over them all is cheaper.
+  const std::greater<> later;
+  const std::size_t pops_before_scan = live_ / 8 + 64;
+  std::size_t popped = 0;
+  bool scan = !heap_mode_;
+  while (heap_mode_) {
+    const auto at = next_finish();
+    if (!at) break;
+    if (*at > now + kCompletionSlack) break;
+    if (++popped > pops_before_scan) {
+      scan = true;
+      break;
+    }
+    const auto id = finishes_.front().id;
+    std::pop_heap(finishes_.begin(), finishes_.end(), later);
+    finishes_.pop_back();
+    retire(active_[static_cast<std::size_t>(id_index_[static_cast<std::size_t>(id)])]);
+  }
+  if (scan) {  // compacting active_ in the same pass
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < active_.size(); ++i) {
+      Active& a = active_[i];
+      if (a.weight == 0) continue;
+      if (a.clock.rate > 0.0 && a.clock.finishes_by(now)) {
+        retire(a);
+        continue;
+      }
+      id_index_[static_cast<std::size_t>(a.id)] = static_cast<std::int64_t>(kept);
+      if (kept != i) active_[kept] = a;
+      ++kept;
+    }
+    active_.resize(kept);
+    heap_mode_ = false;
+    finishes_.clear();
   }
   if (run_count > 0) done[run_key] += run_count;
-  active_.resize(kept);
-  // The drained ids leave the lists of their links (each touched link once), then may be reused.
+  // After a pass over every flow the lists the drained flows were in are purged now (their
+  // ids free at once, the lists short); after heap pops, only a list more than half drained
+  // (amortized O(1) a drained flow). So is active_.
   for (const auto l : touched_) {
-    std::erase_if(link_flows_[static_cast<std::size_t>(l)],
-                  [this](std::int32_t id) { return id_index_[static_cast<std::size_t>(id)] == kDead; });
+    const auto link = static_cast<std::size_t>(l);
+    if (scan || 2 * dead_in_list_[link] > static_cast<std::int64_t>(link_flows_[link].size())) purge(link);
   }
-  free_ids_.insert(free_ids_.end(), drained_.begin(), drained_.end());
+  if (2 * live_ < active_.size()) compact();
   // Opening a sealed round (a drain replayed before the queue's now; only then can a
   // delivery lie in the past): deliveries before the start that opens it have happened. A
   // transfer whose last one is among them is a round that ended before the opening (its end
@@ -628,11 +757,19 @@ void Network::drain(Picoseconds now) {
   } else {
     for (const auto& [key, count] : done) deliver(key.first, count, Picoseconds(key.second));
   }
-  if (!drained_any || active_.empty()) return;  // nothing left, or rounding left a sliver: wait for it without re-solving
+  if (!drained_any || live_ == 0) return;  // nothing left to re-solve
   if (rates_survive_departure()) {
     ++kept_rates_;
+    // Rates that held through two drains in a row tend to hold through the next ones (a
+    // skewed all-to-all's columns): from here on the next finishes come off a heap. (After
+    // one, the next drain is often a symmetric class that a solve follows.)
+    if (!heap_mode_ && ++kept_in_a_row_ >= 2) {
+      rebuild_finishes();
+      heap_mode_ = true;
+    }
     return;
   }
+  kept_in_a_row_ = 0;
   resolve();
 }
 

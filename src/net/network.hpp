@@ -9,6 +9,11 @@
 // picoseconds: a drain time is rounded up to the next picosecond, and flows whose last
 // byte leaves within kCompletionSlack of an event finish at that event, so symmetric flows
 // whose rates differ only by rounding finish together (the error is at most that slack).
+// Lazily (net/drain_clock.hpp): a flow's bytes and finish time change only when its rate
+// does. While drains keep the rates (keep_rates_on_departure, below), the next drain is the
+// top of a heap of finish times, so a drain costs the flows it ends, not every active flow;
+// after solves that change most rates, one pass over the flows finds it (cheaper than
+// rebuilding the heap each time).
 // With ECMP a flow is split into sub-flows, one per path, with bytes in proportion.
 //
 // Symmetry: flows of one transfer call with the same path and the same size are solved as
@@ -41,6 +46,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -48,6 +54,7 @@
 #include <vector>
 
 #include "engine/event_queue.hpp"
+#include "net/drain_clock.hpp"
 #include "net/maxmin.hpp"
 #include "topology/topology.hpp"
 #include "units/units.hpp"
@@ -114,7 +121,7 @@ struct ReducedRound;  // net/symmetry.hpp
 
 class Network {
  public:
-  static constexpr Picoseconds kCompletionSlack{2};
+  static constexpr Picoseconds kCompletionSlack = net::kCompletionSlack;
 
   Network(const topology::Topology& topo, engine::EventQueue& queue, NetworkOptions options = {});
   Network(const Network&) = delete;
@@ -145,7 +152,7 @@ class Network {
   std::uint64_t solves() const { return solves_; }
   // Solves that re-solved only the component of the change (fewer flows than active).
   std::uint64_t partial_solves() const { return partial_solves_; }
-  std::size_t active_flows() const { return active_.size(); }
+  std::size_t active_flows() const { return live_; }
   // Whole-set solves answered from an earlier solve of the same system (memoize_solves).
   std::uint64_t memo_hits() const { return memo_hits_; }
   // Drains after which the rates were kept without a solve (keep_rates_on_departure).
@@ -159,12 +166,19 @@ class Network {
  private:
   struct Active {
     std::int64_t path;  // index into topology paths
-    double remaining;   // bytes
-    double rate;        // bytes per second, of each of the `weight` identical flows
+    DrainClock clock;   // bytes left and rate (of each of the `weight` identical flows)
     std::int32_t transfer;
-    std::int64_t weight;  // identical flows this entry stands for
-    std::int32_t id;      // stable while active (active_ compacts on drains); reused after
+    std::int64_t weight;  // identical flows this entry stands for; 0 once drained (until compacted)
+    std::int32_t id;      // stable while active (active_ compacts); reused once purged
     std::int32_t bottleneck = -1;  // the link whose step fixed its rate in the last solve; -1 before one
+  };
+  // A finish time on the drain heap; stale once its id's version moved on (the rate changed,
+  // or the entry drained).
+  struct Finish {
+    std::int64_t at;  // ps
+    std::int32_t id;
+    std::uint32_t version;
+    friend auto operator<=>(const Finish&, const Finish&) = default;
   };
   struct Transfer {
     std::int64_t outstanding = 0;
@@ -198,12 +212,13 @@ class Network {
   void open_sealed();
   void start_pending();
   void start_flow_by_flow(std::vector<PendingPairs>& rounds);
-  void advance();
+  std::optional<Picoseconds> next_finish();
+  void compact();
+  void purge(std::size_t link);
   void resolve();
   void solve_all();
   bool recall();
   void schedule_next_drain(std::optional<std::uint64_t> sequence = std::nullopt);
-  Picoseconds next_drain_delay() const;
   void drain(Picoseconds now);
   void complete(std::int32_t transfer, std::int64_t count);
   void on_drain(std::uint64_t generation);
@@ -211,6 +226,8 @@ class Network {
   std::int32_t new_transfer(std::function<void()> on_done);
   void register_entry(std::size_t index);
   void set_rate(Active& a, double rate, std::int32_t bottleneck);
+  void push_finishes();
+  void rebuild_finishes();
   bool rates_survive_departure() const;
 
   const topology::Topology& topo_;
@@ -232,7 +249,23 @@ class Network {
   std::int64_t without_bottleneck_ = 0;
   std::uint64_t kept_rates_ = 0;
   std::vector<std::int32_t> fixed_by_;
-  Picoseconds last_update_{0};
+  // The instant the entries' state stands for: rates set now drain from it.
+  Picoseconds state_time_{0};
+  // Entries not drained (active_ also holds drained ones until compact()).
+  std::size_t live_ = 0;
+  // The finish times of the entries, least first (std::greater), with stale ones skipped; kept
+  // only while drains keep rates (heap_mode_): after solves that change most rates, a scan
+  // of the entries finds the next finish for less.
+  std::vector<Finish> finishes_;
+  bool heap_mode_ = false;
+  // Without the heap: the least finish over the entries, while no rate or entry changed.
+  static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
+  std::int64_t least_finish_ = kNoFinish;
+  bool least_finish_known_ = false;
+  void note_least_finish(std::int64_t least);
+  int kept_in_a_row_ = 0;  // drains that kept the rates since the last one that solved
+  std::vector<std::uint32_t> id_version_;
+  std::vector<std::int32_t> rerated_;  // ids whose rate set_rate changed, for push_finishes
   std::uint64_t generation_ = 0;
   std::uint64_t solves_ = 0;
   std::uint64_t partial_solves_ = 0;
@@ -244,11 +277,14 @@ class Network {
   void clear_touched();
   void touch(std::int32_t link);
   // Kept up to date as flows start and drain, so finding a change's component costs the
-  // component, not every active flow: per link, the ids of the active entries crossing it
-  // (any order); per id, its index in active_ (kDead once drained; drained ids leave the
-  // lists of their links, and only then are reused).
+  // component, not every active flow: per link, the ids of the entries crossing it (any
+  // order; drained ones too, until more than half of a list is drained: then it is purged);
+  // per id, its index in active_ (kDead once drained); a drained id is reused once every
+  // list it was in has been purged (lists_left_ counts them down).
   static constexpr std::int64_t kDead = -1;
   std::vector<std::vector<std::int32_t>> link_flows_;
+  std::vector<std::int64_t> dead_in_list_;
+  std::vector<std::int32_t> lists_left_;
   std::vector<std::int64_t> id_index_;
   std::vector<std::int32_t> free_ids_;
   // Scratch of resolve(), reused: marks are stamps (equal to mark_ means "in this search").

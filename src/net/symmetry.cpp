@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "net/drain_clock.hpp"
+
 namespace switchsim::net {
 namespace {
 
@@ -263,15 +265,15 @@ ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRo
 
   struct Active {
     std::int32_t variable;
-    double remaining;
-    double rate;
+    DrainClock clock;
   };
   std::vector<Active> active;
   for (std::size_t v = 0; v < round.variable_class.size(); ++v)
-    active.push_back(Active{static_cast<std::int32_t>(v), round.classes[static_cast<std::size_t>(round.variable_class[v])].bytes, 0.0});
+    active.push_back(Active{static_cast<std::int32_t>(v),
+                            DrainClock::start(round.classes[static_cast<std::size_t>(round.variable_class[v])].bytes, Picoseconds(0))});
   // Solving a subset: the round's system restricted to the active variables.
   std::vector<double> rates, load;
-  std::vector<bool> keep(round.variable_class.size(), true);
+  Picoseconds now{0};
   const auto solve = [&] {
     ++t.solves;
     // Variables that finished are removed by rebuilding the system over the active ones.
@@ -280,37 +282,29 @@ ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRo
     for (const auto& a : active) sub.add_variable(round.system.constraints_of(static_cast<std::size_t>(a.variable)),
                                                   round.system.coefficients_of(static_cast<std::size_t>(a.variable)));
     sub.solve(rates, load);
-    for (std::size_t i = 0; i < active.size(); ++i) active[i].rate = rates[i];
+    for (std::size_t i = 0; i < active.size(); ++i) active[i].clock.set_rate(rates[i], now);
     for (std::size_t c = 0; c < load.size(); ++c) {
       auto& peak = orbit_peak[static_cast<std::size_t>(round.constraint_orbit[c])];
       peak = std::max(peak, load[c] / round.system.capacity(c));
     }
   };
-  Picoseconds now{0};
   if (!active.empty()) solve();
-  const double slack = Network::kCompletionSlack.seconds();
   while (!active.empty()) {
-    double soonest = std::numeric_limits<double>::infinity();
-    for (const auto& a : active) soonest = std::min(soonest, a.remaining / a.rate);
-    const auto delta = std::max<std::int64_t>(0, detail::ceil_to_int64(soonest * 1e12L, "drain time in picoseconds"));
-    const Picoseconds next = now + Picoseconds(delta);
-    const double dt = (next - now).seconds();
-    now = next;
+    now = std::max_element(active.begin(), active.end(), [](const Active& a, const Active& b) {
+            return a.clock.finish > b.clock.finish;
+          })->clock.finish;  // the least finish
     t.drained = now;
     std::size_t kept = 0;
-    bool done_any = false;
     for (auto& a : active) {
-      a.remaining -= a.rate * dt;
-      if (a.remaining <= a.rate * slack) {
+      if (a.clock.finishes_by(now)) {
         const auto c = static_cast<std::size_t>(round.variable_class[static_cast<std::size_t>(a.variable)]);
         deliver(c, now + round.classes[c].latency);
-        done_any = true;
       } else {
         active[kept++] = a;
       }
     }
     active.resize(kept);
-    if (done_any && !active.empty()) solve();
+    if (!active.empty()) solve();
   }
   t.duration = last;
   t.peak_utilization.assign(topo.links().size(), 0.0);
