@@ -42,16 +42,18 @@ Network::Network(const topology::Topology& topo, engine::EventQueue& queue, Netw
   bottlenecked_.assign(topo.links().size(), 0);
 }
 
+// One entry more (+1) or fewer (-1) fixed by `bottleneck` (-1: by none yet).
+void Network::count_bottleneck(std::int32_t bottleneck, std::int64_t delta) {
+  if (bottleneck >= 0)
+    bottlenecked_[static_cast<std::size_t>(bottleneck)] += delta;
+  else
+    without_bottleneck_ += delta;
+}
+
 void Network::set_rate(Active& a, double rate, std::int32_t bottleneck) {
   if (a.bottleneck != bottleneck) {
-    if (a.bottleneck >= 0)
-      --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
-    else
-      --without_bottleneck_;
-    if (bottleneck >= 0)
-      ++bottlenecked_[static_cast<std::size_t>(bottleneck)];
-    else
-      ++without_bottleneck_;
+    count_bottleneck(a.bottleneck, -1);
+    count_bottleneck(bottleneck, +1);
     a.bottleneck = bottleneck;
   }
   if (a.clock.set_rate(rate, state_time_)) {
@@ -71,27 +73,39 @@ void Network::push_finishes() {
     finishes_.clear();
   } else {
     for (const auto id : rerated_) {
-      const auto& a = active_[static_cast<std::size_t>(id_index_[static_cast<std::size_t>(id)])];
-      finishes_.push_back(Finish{a.clock.finish.count(), id, id_version_[static_cast<std::size_t>(id)]});
+      finishes_.push_back(finish_of(active_[static_cast<std::size_t>(id_index_[static_cast<std::size_t>(id)])]));
       std::push_heap(finishes_.begin(), finishes_.end(), later);
     }
   }
   rerated_.clear();
 }
 
-// After a solve of every entry (all of them solved, compacted): the least finish for the
-// next drain, taken in the same pass that set the rates.
-void Network::note_least_finish(std::int64_t least) {
+// The rates (and bottlenecks) of a solve of every entry, all of them solved and compacted,
+// in active order; the least finish for the next drain is taken in the same pass.
+void Network::take_rates(std::span<const double> rates, std::span<const std::int32_t> bottlenecks) {
+  std::int64_t least = kNoFinish;
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    set_rate(active_[i], rates[i], bottlenecks[i]);
+    least = std::min(least, active_[i].clock.finish.count());
+  }
   least_finish_ = least;
   least_finish_known_ = true;
+  push_finishes();
 }
 
-// The heap from the entries draining (solved at least once), without stale items.
+Network::Finish Network::finish_of(const Active& a) const {
+  return Finish{a.clock.finish.count(), a.id, id_version_[static_cast<std::size_t>(a.id)]};
+}
+
+// Not drained, and solved at least once (an entry started in a coalesced block has no rate
+// until the block's solve).
+bool Network::draining(const Active& a) { return a.weight > 0 && a.clock.rate > 0.0; }
+
+// The heap from the entries draining, without stale items.
 void Network::rebuild_finishes() {
   finishes_.clear();
   for (const auto& a : active_)
-    if (a.weight > 0 && a.clock.rate > 0.0)
-      finishes_.push_back(Finish{a.clock.finish.count(), a.id, id_version_[static_cast<std::size_t>(a.id)]});
+    if (draining(a)) finishes_.push_back(finish_of(a));
   std::make_heap(finishes_.begin(), finishes_.end(), std::greater<>());
 }
 
@@ -102,7 +116,7 @@ std::optional<Picoseconds> Network::next_finish() {
     if (!least_finish_known_) {
       least_finish_ = kNoFinish;
       for (const auto& a : active_)
-        if (a.weight > 0 && a.clock.rate > 0.0) least_finish_ = std::min(least_finish_, a.clock.finish.count());
+        if (draining(a)) least_finish_ = std::min(least_finish_, a.clock.finish.count());
       least_finish_known_ = true;
     }
     if (least_finish_ == kNoFinish) return std::nullopt;
@@ -180,7 +194,7 @@ void Network::register_entry(std::size_t index) {
   ++id_version_[static_cast<std::size_t>(id)];  // a new life: its old heap items are stale
   ++live_;
   memo_key_ += entry_hash(a.path, a.weight);
-  ++without_bottleneck_;  // until its first solve
+  count_bottleneck(a.bottleneck, +1);  // -1: none until its first solve
   id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
   for (const auto l : topo_.links_of(topo_.path(a.path))) link_flows_[static_cast<std::size_t>(l)].push_back(id);
 }
@@ -484,13 +498,7 @@ bool Network::recall() {
   for (std::size_t i = 0; i < active_.size(); ++i)
     if (m.entries[i].first != active_[i].path || m.entries[i].second != active_[i].weight) return false;
   // The links carry the loads they carried when it was stored: peak_ already holds them.
-  std::int64_t least = kNoFinish;
-  for (std::size_t i = 0; i < active_.size(); ++i) {
-    set_rate(active_[i], m.rates[i], m.bottlenecks[i]);
-    least = std::min(least, active_[i].clock.finish.count());
-  }
-  note_least_finish(least);
-  push_finishes();
+  take_rates(m.rates, m.bottlenecks);
   ++solves_;
   ++memo_hits_;
   return true;
@@ -504,13 +512,7 @@ void Network::solve_all() {
   system_.clear_variables();
   for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
   system_.solve(rates_, load_, &fixed_by_);  // constraint = link id
-  std::int64_t least = kNoFinish;
-  for (std::size_t i = 0; i < active_.size(); ++i) {
-    set_rate(active_[i], rates_[i], fixed_by_[i]);
-    least = std::min(least, active_[i].clock.finish.count());
-  }
-  note_least_finish(least);
-  push_finishes();
+  take_rates(rates_, fixed_by_);
   const auto& links = topo_.links();
   for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
   if (!options_.memoize_solves || active_.size() >= kMemoEntries) return;
@@ -652,7 +654,7 @@ void Network::drain(Picoseconds now) {
   std::pair<std::int32_t, std::int64_t> run_key{0, 0};
   std::int64_t run_count = 0;
   clear_touched();
-  drained_.clear();
+  bool drained_any = false;
   const auto retire = [&](Active& a) {
     const auto& path = topo_.path(a.path);
     const std::pair<std::int32_t, std::int64_t> key{a.transfer, (now + path.latency).count()};
@@ -671,11 +673,8 @@ void Network::drain(Picoseconds now) {
     lists_left_[static_cast<std::size_t>(id)] = static_cast<std::int32_t>(links.size());
     if (links.empty()) free_ids_.push_back(id);
     id_index_[static_cast<std::size_t>(id)] = kDead;
-    drained_.push_back(id);
-    if (a.bottleneck >= 0)
-      --bottlenecked_[static_cast<std::size_t>(a.bottleneck)];
-    else
-      --without_bottleneck_;
+    drained_any = true;
+    count_bottleneck(a.bottleneck, -1);
     memo_key_ -= entry_hash(a.path, a.weight);
     a.weight = 0;
     --live_;
@@ -700,20 +699,9 @@ void Network::drain(Picoseconds now) {
     finishes_.pop_back();
     retire(active_[static_cast<std::size_t>(id_index_[static_cast<std::size_t>(id)])]);
   }
-  if (scan) {  // compacting active_ in the same pass
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < active_.size(); ++i) {
-      Active& a = active_[i];
-      if (a.weight == 0) continue;
-      if (a.clock.rate > 0.0 && a.clock.finishes_by(now)) {
-        retire(a);
-        continue;
-      }
-      id_index_[static_cast<std::size_t>(a.id)] = static_cast<std::int64_t>(kept);
-      if (kept != i) active_[kept] = a;
-      ++kept;
-    }
-    active_.resize(kept);
+  if (scan) {
+    for (auto& a : active_)
+      if (draining(a) && a.clock.finishes_by(now)) retire(a);
     heap_mode_ = false;
     finishes_.clear();
   }
@@ -725,7 +713,7 @@ void Network::drain(Picoseconds now) {
     const auto link = static_cast<std::size_t>(l);
     if (scan || 2 * dead_in_list_[link] > static_cast<std::int64_t>(link_flows_[link].size())) purge(link);
   }
-  if (2 * live_ < active_.size()) compact();
+  if (scan || 2 * live_ < active_.size()) compact();
   // Opening a sealed round (a drain replayed before the queue's now; only then can a
   // delivery lie in the past): deliveries before the start that opens it have happened. A
   // transfer whose last one is among them is a round that ended before the opening (its end
@@ -740,7 +728,6 @@ void Network::drain(Picoseconds now) {
     }
     return true;
   });
-  const bool drained_any = !drained_.empty();
   if (options_.coalesce_starts) {
     // One event per delivery time, completing the transfers in the order their separate
     // events would have run (transfer id; they were scheduled back to back by this drain,

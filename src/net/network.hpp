@@ -226,6 +226,9 @@ class Network {
   std::int32_t new_transfer(std::function<void()> on_done);
   void register_entry(std::size_t index);
   void set_rate(Active& a, double rate, std::int32_t bottleneck);
+  void count_bottleneck(std::int32_t bottleneck, std::int64_t delta);
+  Finish finish_of(const Active& a) const;
+  static bool draining(const Active& a);
   void push_finishes();
   void rebuild_finishes();
   bool rates_survive_departure() const;
@@ -262,7 +265,7 @@ class Network {
   static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
   std::int64_t least_finish_ = kNoFinish;
   bool least_finish_known_ = false;
-  void note_least_finish(std::int64_t least);
+  void take_rates(std::span<const double> rates, std::span<const std::int32_t> bottlenecks);
   int kept_in_a_row_ = 0;  // drains that kept the rates since the last one that solved
   std::vector<std::uint32_t> id_version_;
   std::vector<std::int32_t> rerated_;  // ids whose rate set_rate changed, for push_finishes
@@ -296,7 +299,6 @@ class Network {
   std::vector<std::int64_t> members_;
   std::vector<std::int32_t> constraint_of_;
   std::vector<std::int32_t> cs_;
-  std::vector<std::int32_t> drained_;
   // run_coalesced: nesting depth, whether a start awaits its solve, and the sequence
   // number the latest start reserved for the drain event.
   int coalesce_depth_ = 0;

@@ -290,9 +290,9 @@ ReducedTiming time_reduced_round(const topology::Topology& topo, const ReducedRo
   };
   if (!active.empty()) solve();
   while (!active.empty()) {
-    now = std::max_element(active.begin(), active.end(), [](const Active& a, const Active& b) {
-            return a.clock.finish > b.clock.finish;
-          })->clock.finish;  // the least finish
+    now = std::min_element(active.begin(), active.end(), [](const Active& a, const Active& b) {
+            return a.clock.finish < b.clock.finish;
+          })->clock.finish;
     t.drained = now;
     std::size_t kept = 0;
     for (auto& a : active) {
