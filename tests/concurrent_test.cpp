@@ -38,14 +38,7 @@ std::vector<std::int32_t> first(std::int32_t n) {
 
 // 4 nodes of 2 endpoints (NVLink inside, 100 GB/s NICs), 2 nodes a leaf, non-blocking.
 topology::Topology four_node_fat_tree() {
-  config::FatTreeSpec f;
-  f.nodes = 4;
-  f.endpoints_per_node = 2;
-  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 2;
-  f.switch_latency = Picoseconds(1'000'000);
-  return topology::build_topology(config::TopologySpec{f}, "fat-tree-4x2");
+  return switchsim::test::fat_tree(4, 2, 2, BytesPerSecond(100e9), false, "fat-tree-4x2");
 }
 // 4x4 torus, one endpoint a chip, 100 GB/s, 1 us a hop.
 topology::Topology torus_4x4() {

@@ -106,14 +106,7 @@ TEST_CASE("a zipf-skewed all-to-all on 64 GPUs drains column by column off the f
   // the rates, so the heap of finish times, its stale items, the lazy purge of the per-link
   // lists and the compaction of the entries all run; each delivery must stay where solving
   // after every drain puts it.
-  config::FatTreeSpec f;
-  f.nodes = 8;
-  f.endpoints_per_node = 8;
-  f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 4;
-  f.switch_latency = Picoseconds(1'000'000);
-  const auto t = topology::build_topology(config::TopologySpec{f}, "fat-tree");
+  const auto t = test::fat_tree(8, 8, 4, BytesPerSecond(50e9));
   std::vector<net::Flow> flows;
   for (std::int32_t i = 0; i < 64; ++i)
     for (std::int32_t j = 0; j < 64; ++j)

@@ -2,6 +2,9 @@
 // The small step and network the co-simulation tests share, milliseconds to simulate. Each
 // test sets what it varies (overlap, all-reduce or all-to-all algorithm) on what it gets.
 
+#include <cstdint>
+#include <string>
+
 #include "config/topology_spec.hpp"
 #include "model/scenario.hpp"
 #include "topology/build.hpp"
@@ -16,19 +19,26 @@ inline model::Scenario switch_base_8_on_one_dgx() {
   return s;
 }
 
-// 4 nodes of 2 GPUs, 2 nodes a leaf, NVLink 450 GB/s inside a node and 50 GB/s NICs: flows
-// cross NVLink, NICs and the spine, and an all-to-all's intra-node flows drain long before its
-// inter-node ones. Rail-optimized: one leaf per GPU index.
-inline topology::Topology eight_gpu_fat_tree(bool rail_optimized = false) {
+// A fat-tree of `nodes` nodes of `per_node` GPUs, `per_leaf` nodes a leaf: NVLink 450 GB/s
+// (0.5 us) inside a node, NICs of `nic` (1 us), 1 us a switch. Rail-optimized: one leaf per
+// GPU index.
+inline topology::Topology fat_tree(std::int64_t nodes, std::int64_t per_node, std::int64_t per_leaf, BytesPerSecond nic,
+                                   bool rail_optimized = false, const std::string& name = "fat-tree") {
   config::FatTreeSpec f;
-  f.nodes = 4;
-  f.endpoints_per_node = 2;
+  f.nodes = nodes;
+  f.endpoints_per_node = per_node;
   f.intra_node = config::LinkSpec{BytesPerSecond(450e9), Picoseconds(500'000)};
-  f.nic = config::LinkSpec{BytesPerSecond(50e9), Picoseconds(1'000'000)};
-  f.nodes_per_leaf = 2;
+  f.nic = config::LinkSpec{nic, Picoseconds(1'000'000)};
+  f.nodes_per_leaf = per_leaf;
   f.switch_latency = Picoseconds(1'000'000);
   f.rail_optimized = rail_optimized;
-  return topology::build_topology(config::TopologySpec{f}, "fat-tree");
+  return topology::build_topology(config::TopologySpec{f}, name);
+}
+
+// 4 nodes of 2 GPUs, 2 nodes a leaf, 50 GB/s NICs: flows cross NVLink, NICs and the spine,
+// and an all-to-all's intra-node flows drain long before its inter-node ones.
+inline topology::Topology eight_gpu_fat_tree(bool rail_optimized = false) {
+  return fat_tree(4, 2, 2, BytesPerSecond(50e9), rail_optimized);
 }
 
 }  // namespace switchsim::test
