@@ -44,7 +44,7 @@ struct Case {
 
 Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> reference = std::nullopt) {
   model::StepResult result;
-  std::uint64_t solves = 0, sealed = 0, opened = 0;
+  std::uint64_t solves = 0, sealed = 0, opened = 0, as_classes = 0, refined = 0;
   bool co_simulated = false;
   std::int64_t devices = 0;
   const double cpu_before = cpu_seconds();
@@ -60,6 +60,8 @@ Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> re
     solves = flow.solves();
     sealed = flow.sealed_rounds();
     opened = flow.opened_rounds();
+    as_classes = flow.class_openings();
+    refined = flow.refinements();
     co_simulated = flow.co_simulated_steps() > 0;
   });
   const double cpu = cpu_seconds() - cpu_before;
@@ -71,9 +73,9 @@ Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> re
                         std::abs(static_cast<double>(diff)) <= 1e-9 * static_cast<double>(reference->count()) ? "yes" : "NO");
   }
   fmt::print("simulate/{:<16} {:<20} devices={:<5} rounds={:<9} wall_s={:<8.3f} cpu_s={:<8.3f} goal_s={:<3.0f} goal_ratio={:<6.2f} "
-             "tasks={:<6} solves={:<7} sealed={:<4} opened={:<4} co_simulated={} step_time_ms={:.3f} peak_rss_GB={:.3f}{}\n",
+             "tasks={:<6} solves={:<7} sealed={:<4} opened={:<4} as_classes={:<4} refined={:<4} co_simulated={} step_time_ms={:.3f} peak_rss_GB={:.3f}{}\n",
              c.model, c.cluster, devices, collapse ? "collapsed" : "plain", seconds, cpu, c.goal_s, seconds / c.goal_s,
-             result.tasks, solves, sealed, opened, co_simulated ? "yes" : "no", result.step_time.seconds() * 1e3, peak_rss_bytes() / 1e9, check);
+             result.tasks, solves, sealed, opened, as_classes, refined, co_simulated ? "yes" : "no", result.step_time.seconds() * 1e3, peak_rss_bytes() / 1e9, check);
   return result.step_time;
 }
 

@@ -48,6 +48,8 @@ class FlowSession final : public model::CommSession {
     counters_.solves += network.solves();
     counters_.sealed_rounds += network.sealed_rounds();
     counters_.opened_rounds += network.opened_rounds();
+    counters_.class_openings += network.class_openings();
+    counters_.refinements += network.refinements();
     if (shared_.started() > 0) ++counters_.co_simulated_steps;
   }
   engine::ExternalStart task(const model::CommRequest& request) override {

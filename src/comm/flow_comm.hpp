@@ -29,6 +29,8 @@ struct FlowCounters {
   std::uint64_t co_simulated_steps = 0;
   std::uint64_t sealed_rounds = 0;
   std::uint64_t opened_rounds = 0;
+  std::uint64_t class_openings = 0;
+  std::uint64_t refinements = 0;
 };
 
 class FlowComm final : public model::CommModel {
@@ -49,6 +51,10 @@ class FlowComm final : public model::CommModel {
   // one), and those of them a later start opened into flows (net/network.hpp).
   std::uint64_t sealed_rounds() const { return counters_.sealed_rounds; }
   std::uint64_t opened_rounds() const { return counters_.opened_rounds; }
+  // Of those openings, the ones into flow classes (net::NetworkOptions::symmetric_classes),
+  // and the refinements of classes to a smaller subgroup or to flows.
+  std::uint64_t class_openings() const { return counters_.class_openings; }
+  std::uint64_t refinements() const { return counters_.refinements; }
   // The cluster's topology, for a net::SharedNetwork in a co-simulated step.
   const topology::Topology& topology() const { return topology_; }
 

@@ -42,7 +42,9 @@ std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
       if (s[j].count != first[j].count) return std::nullopt;
   }
   engine::EventQueue queue;
-  Network network(topo, queue);
+  NetworkOptions network_options;
+  network_options.symmetric_classes = symmetry;  // without symmetry reduction, flow by flow, exactly
+  Network network(topo, queue, network_options);
   ConcurrentResult result;
   result.collapsed = true;
   result.peak_utilization.assign(topo.links().size(), 0.0);

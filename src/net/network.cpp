@@ -40,6 +40,38 @@ Network::Network(const topology::Topology& topo, engine::EventQueue& queue, Netw
   touch_mark_.assign(topo.links().size(), 0);
   constraint_of_.assign(topo.links().size(), -1);
   bottlenecked_.assign(topo.links().size(), 0);
+  if (topo.symmetry()) class_paths_ = std::make_unique<ClassPaths>(topo);
+}
+
+Network::Incidence Network::incidence(std::int64_t path) const {
+  if (ClassPaths::is_class_path(path)) {
+    const ClassPath& p = class_paths_->at(path);
+    return Incidence{p.links, p.per_flow, p.latency};
+  }
+  const auto& p = topo_.path(path);
+  return Incidence{topo_.links_of(p), {}, p.latency};
+}
+
+void Network::add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, const Active& a) {
+  const auto per_flow = incidence(a.path).per_flow;
+  if (per_flow.empty()) {
+    system.add_variable(constraints, a.weight);
+    return;
+  }
+  coefficients_.clear();
+  for (const auto c : per_flow) coefficients_.push_back(c * static_cast<double>(a.weight));
+  system.add_variable(constraints, coefficients_);
+}
+
+// In class mode a link stands for its orbit, whose links carry the same load.
+void Network::note_peak(std::int32_t link, double utilization) {
+  if (group_ < 0) {
+    auto& peak = peak_[static_cast<std::size_t>(link)];
+    peak = std::max(peak, utilization);
+    return;
+  }
+  for (const auto l : class_paths_->group_at(group_).orbit_links[static_cast<std::size_t>(link)])
+    peak_[static_cast<std::size_t>(l)] = std::max(peak_[static_cast<std::size_t>(l)], utilization);
 }
 
 // One entry more (+1) or fewer (-1) fixed by `bottleneck` (-1: by none yet).
@@ -196,7 +228,7 @@ void Network::register_entry(std::size_t index) {
   memo_key_ += entry_hash(a.path, a.weight);
   count_bottleneck(a.bottleneck, +1);  // -1: none until its first solve
   id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
-  for (const auto l : topo_.links_of(topo_.path(a.path))) link_flows_[static_cast<std::size_t>(l)].push_back(id);
+  for (const auto l : incidence(a.path).links) link_flows_[static_cast<std::size_t>(l)].push_back(id);
 }
 
 std::int32_t Network::new_transfer(std::function<void()> on_done) {
@@ -259,6 +291,7 @@ void Network::run_coalesced(const std::function<void()>& body) {
 }
 
 void Network::transfer(std::vector<Flow> flows, std::function<void()> on_done) {
+  if (start_as_classes(flows, nullptr, on_done)) return;
   open_sealed();
   start_pending();
   start(std::move(flows), std::move(on_done));
@@ -278,7 +311,189 @@ void Network::transfer(const AllPairs& pairs, std::function<void()> on_done) {
     if (try_seal(one)) return;
     on_done = std::move(one.front().on_done);
   }
-  transfer(all_pairs_flows(pairs), std::move(on_done));
+  if (start_as_classes({}, &pairs, on_done)) return;
+  open_sealed();
+  start_pending();
+  start(all_pairs_flows(pairs), std::move(on_done));
+}
+
+// Class mode (NetworkOptions::symmetric_classes): a start on an idle network, while a sealed
+// round sends, or while the entries are classes, is entered as classes of the subgroup that
+// keeps it and everything active (opening the round, or refining the classes, to that
+// subgroup). False when there is none (or a route is split or not equivariant): the caller
+// starts it as flows, after opening the sealed round into flows (or, here, refining the
+// classes to flows). Entries that are flows stay flows.
+bool Network::start_as_classes(std::span<const Flow> flows, const AllPairs* pairs, std::function<void()>& on_done) {
+  if (!options_.symmetric_classes || !options_.seal_symmetric_rounds || !class_paths_ || !pending_pairs_.empty()) return false;
+  if (sealed_ && queue_.now() >= sealed_->drained) sealed_.reset();
+  if (live_ == 0) group_ = -1;
+  if (live_ > 0 && group_ < 0) return false;
+  const topology::Symmetry& sym = *topo_.symmetry();
+  const auto endpoints = topo_.endpoint_count();
+  auto kept = preserving_generators(sym, flows, pairs, endpoints);
+  const auto keep_only = [&kept](const std::vector<std::size_t>& also) {
+    std::erase_if(kept, [&also](std::size_t g) { return !std::binary_search(also.begin(), also.end(), g); });
+  };
+  if (sealed_) {
+    for (const auto& round : sealed_->rounds) keep_only(preserving_generators(sym, {}, &round, endpoints));
+  } else if (group_ >= 0) {
+    keep_only(class_paths_->group_at(group_).generators);
+  }
+  std::optional<std::int32_t> group = kept.empty() ? std::nullopt : class_paths_->group(kept);
+  std::optional<std::vector<ClassFlow>> entering;
+  if (group) entering = class_flows(*group, flows, pairs);
+  if (sealed_) {
+    if (!entering) return false;
+    std::vector<std::vector<ClassFlow>> rounds;
+    for (const auto& round : sealed_->rounds) {
+      auto classes = class_flows(*group, {}, &round);
+      if (!classes) return false;
+      rounds.push_back(std::move(*classes));
+    }
+    group_ = *group;
+    open_sealed(&rounds);
+  } else if (group_ < 0) {  // idle
+    if (!entering) return false;
+    group_ = *group;
+  } else if (!entering || (*group != group_ && !refine(*group))) {
+    refine(std::nullopt);
+    return false;
+  }
+  const auto id = new_transfer(std::move(on_done));
+  state_time_ = queue_.now();
+  const std::size_t first_new = active_.size();
+  launch(id, first_new, enter_classes(id, *entering, queue_.now()));
+  return true;
+}
+
+// The representative flows (one a class: those from the least endpoint of their source's
+// orbit) of traffic the group keeps, with their class paths; nullopt when a route is split
+// or not equivariant.
+std::optional<std::vector<Network::ClassFlow>> Network::class_flows(std::int32_t group, std::span<const Flow> flows,
+                                                                    const AllPairs* pairs) {
+  const auto& rep = class_paths_->group_at(group).endpoint_rep;
+  std::vector<ClassFlow> out;
+  const auto add = [&](std::int32_t s, std::int32_t d, double bytes) {
+    if (rep[static_cast<std::size_t>(s)] != s) return true;
+    if (s == d) {
+      out.push_back(ClassFlow{s, d, bytes, 0});
+      return true;
+    }
+    const auto path = class_paths_->path(group, s, d);
+    if (!path) return false;
+    out.push_back(ClassFlow{s, d, bytes, *path});
+    return true;
+  };
+  if (pairs) {
+    for (const auto s : pairs->ranks)
+      if (rep[static_cast<std::size_t>(s)] == s)
+        for (const auto d : pairs->ranks)
+          if (d != s && !add(s, d, pairs->bytes.as_double())) return std::nullopt;
+  } else {
+    for (const auto& f : flows) {
+      if (f.bytes < Bytes(0)) throw std::invalid_argument("transfer: a flow with negative bytes");
+      if (!add(f.src, f.dst, f.bytes.as_double())) return std::nullopt;
+    }
+  }
+  return out;
+}
+
+// enter() for class flows of the current group: each stands for |H| flows.
+bool Network::enter_classes(std::int32_t id, const std::vector<ClassFlow>& flows, Picoseconds now) {
+  const auto order = class_paths_->group_at(group_).order;
+  std::map<std::int64_t, std::int64_t> immediate;
+  std::int64_t outstanding = 0;
+  bool started = false;
+  for (const auto& f : flows) {
+    outstanding += order;
+    if (f.src == f.dst) {
+      immediate[now.count()] += order;
+      continue;
+    }
+    if (f.bytes <= 0.0) {
+      immediate[(now + class_paths_->at(f.path).latency).count()] += order;
+      continue;
+    }
+    started = true;
+    active_.push_back(Active{f.path, DrainClock::start(f.bytes, now), id, order, 0});
+  }
+  transfers_[static_cast<std::size_t>(id)].outstanding = outstanding;
+  if (outstanding == 0) {
+    deliver(id, 0, now);
+    return false;
+  }
+  for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
+  return started;
+}
+
+// The classes split into the classes of the subgroup `group` (a subgroup of the current one:
+// H = H' x <the generators H' lacks>, so a class's classes under H' are its representative's
+// images under those generators), or into flows (nullopt). Each keeps the bytes, rate and
+// finish of the class, and the transfer; no bottleneck is known until the next solve, which
+// is of every entry. False, changing nothing, when a route under `group` is not equivariant.
+bool Network::refine(std::optional<std::int32_t> group) {
+  if (group_ < 0) return true;
+  const ClassGroup& from = class_paths_->group_at(group_);
+  std::vector<std::size_t> dropped;
+  std::int64_t factor = 1;
+  for (const auto g : from.generators)
+    if (!group || !std::binary_search(class_paths_->group_at(*group).generators.begin(),
+                                      class_paths_->group_at(*group).generators.end(), g)) {
+      dropped.push_back(g);
+      factor *= topo_.symmetry()->generator_order[g];
+    }
+  compact();
+  std::vector<Active> next;
+  next.reserve(active_.size() * static_cast<std::size_t>(factor));
+  bool ok = true;
+  for (const auto& a : active_) {
+    const ClassPath& p = class_paths_->at(a.path);
+    class_paths_->for_each_image(dropped, p.src, p.dst, [&](std::int32_t s, std::int32_t d) {
+      if (!ok) return;
+      std::int64_t path = 0;
+      if (group) {
+        const auto id = class_paths_->path(*group, s, d);
+        if (!id) {
+          ok = false;
+          return;
+        }
+        path = *id;
+      } else {
+        path = topo_.route(s, d).first_path;  // one path: the class's route is, and equivariant
+      }
+      next.push_back(Active{path, a.clock, a.transfer, a.weight / factor, 0});
+    });
+    if (!ok) return false;
+  }
+  reset_entries(std::move(next));
+  group_ = group ? *group : -1;
+  ++refinements_;
+  solve_all_next_ = true;
+  return true;
+}
+
+// Replaces every entry (as refine() splits them), rebuilding what is kept per entry.
+void Network::reset_entries(std::vector<Active> entries) {
+  for (std::size_t l = 0; l < link_flows_.size(); ++l) {
+    link_flows_[l].clear();
+    dead_in_list_[l] = 0;
+    bottlenecked_[l] = 0;
+  }
+  without_bottleneck_ = 0;
+  id_index_.clear();
+  id_mark_.clear();
+  id_version_.clear();
+  lists_left_.clear();
+  free_ids_.clear();
+  memo_key_ = 0;
+  live_ = 0;
+  finishes_.clear();
+  rerated_.clear();
+  heap_mode_ = false;
+  least_finish_known_ = false;
+  kept_in_a_row_ = 0;
+  active_ = std::move(entries);
+  for (std::size_t i = 0; i < active_.size(); ++i) register_entry(i);
 }
 
 // No flow active, no sealed round still sending (one that drained is forgotten: its end
@@ -365,7 +580,8 @@ bool Network::try_seal(std::vector<PendingPairs>& rounds) {
 // the drain events before now are run as on_drain would have run them (same arithmetic, same
 // re-solves; deliveries already past are only counted), so the flows hold what the flow-by-flow
 // network would hold now.
-void Network::open_sealed() {
+// With `classes` (class mode), the rounds are entered as those classes of group_ instead.
+void Network::open_sealed(const std::vector<std::vector<ClassFlow>>* classes) {
   if (!sealed_) return;
   const Picoseconds now = queue_.now();
   if (now >= sealed_->drained) {  // every flow has drained: only its end event is left
@@ -375,6 +591,7 @@ void Network::open_sealed() {
   Sealed s = std::move(*sealed_);
   sealed_.reset();
   ++opened_rounds_;
+  if (classes) ++class_openings_;
   std::vector<std::function<void()>> calls(s.done->size());
   for (std::size_t r = 0; r < calls.size(); ++r) {
     calls[r] = std::move((*s.done)[r]);
@@ -385,7 +602,10 @@ void Network::open_sealed() {
   for (std::size_t r = 0; r < s.rounds.size(); ++r) {
     ++call_stamp_;
     const auto id = new_transfer(std::move(calls[r]));
-    enter(id, all_pairs_flows(s.rounds[r]), s.start);
+    if (classes)
+      enter_classes(id, (*classes)[r], s.start);
+    else
+      enter(id, all_pairs_flows(s.rounds[r]), s.start);
   }
   for (std::size_t i = first; i < active_.size(); ++i) register_entry(i);
   --solves_;  // counted when sealed
@@ -417,13 +637,18 @@ void Network::start(std::vector<Flow> flows, std::function<void()> on_done) {
   state_time_ = now;
   ++call_stamp_;
   const std::size_t first_new = active_.size();
-  const bool started = enter(id, flows, now);
+  launch(id, first_new, enter(id, flows, now));
+}
+
+// The entries transfer `id` entered from first_new on are registered; when some need
+// bandwidth, they are solved (at the end of a coalesced block, or now).
+void Network::launch(std::int32_t id, std::size_t first_new, bool started) {
   for (std::size_t i = first_new; i < active_.size(); ++i) register_entry(i);
   if (transfers_[static_cast<std::size_t>(id)].outstanding == 0) return;
   if (started) {
     if (coalesce_depth_ == 0) clear_touched();
     for (std::size_t i = first_new; i < active_.size(); ++i)
-      for (const auto l : topo_.links_of(topo_.path(active_[i].path))) touch(l);
+      for (const auto l : incidence(active_[i].path).links) touch(l);
     if (coalesce_depth_ > 0) {
       // Solved when run_coalesced's body returns; a drain planned before is void from now,
       // as a solve here would have made it, and the drain event keeps this start's place.
@@ -510,11 +735,13 @@ void Network::solve_all() {
   compact();
   ++solves_;
   system_.clear_variables();
-  for (const auto& a : active_) system_.add_variable(topo_.links_of(topo_.path(a.path)), a.weight);
+  solve_all_next_ = false;
+  for (const auto& a : active_) add_variable(system_, incidence(a.path).links, a);
   system_.solve(rates_, load_, &fixed_by_);  // constraint = link id
   take_rates(rates_, fixed_by_);
   const auto& links = topo_.links();
-  for (std::size_t l = 0; l < links.size(); ++l) peak_[l] = std::max(peak_[l], load_[l] / links[l].bandwidth.value());
+  for (std::size_t l = 0; l < links.size(); ++l)
+    if (load_[l] > 0.0) note_peak(static_cast<std::int32_t>(l), load_[l] / links[l].bandwidth.value());
   if (!options_.memoize_solves || active_.size() >= kMemoEntries) return;
   if (memo_entries_ + active_.size() + 1 > kMemoEntries) {  // the memory bound: start over (costs solves, not exactness)
     memo_.clear();
@@ -546,7 +773,7 @@ void Network::solve_all() {
 void Network::resolve() {
   const std::size_t n = live_;
   const auto& links = topo_.links();
-  if (!options_.incremental) {
+  if (!options_.incremental || solve_all_next_) {
     solve_all();
     return;
   }
@@ -586,7 +813,7 @@ void Network::resolve() {
         solve_all();
         return;
       }
-      for (const auto m : topo_.links_of(topo_.path(active_[static_cast<std::size_t>(e)].path)))
+      for (const auto m : incidence(active_[static_cast<std::size_t>(e)].path).links)
         if (link_mark_[static_cast<std::size_t>(m)] != mark_) {
           link_mark_[static_cast<std::size_t>(m)] = mark_;
           frontier_.push_back(m);
@@ -610,8 +837,8 @@ void Network::resolve() {
   for (const auto i : members_) {
     cs_.clear();
     const auto& a = active_[static_cast<std::size_t>(i)];
-    for (const auto l : topo_.links_of(topo_.path(a.path))) cs_.push_back(constraint_of_[static_cast<std::size_t>(l)]);
-    sub_.add_variable(cs_, a.weight);
+    for (const auto l : incidence(a.path).links) cs_.push_back(constraint_of_[static_cast<std::size_t>(l)]);
+    add_variable(sub_, cs_, a);
   }
   sub_.solve(rates_, load_, &fixed_by_);
   for (std::size_t k = 0; k < members_.size(); ++k) {
@@ -620,8 +847,8 @@ void Network::resolve() {
   }
   push_finishes();
   for (std::size_t c = 0; c < component_links_.size(); ++c) {
-    const auto l = static_cast<std::size_t>(component_links_[c]);
-    peak_[l] = std::max(peak_[l], load_[c] / links[l].bandwidth.value());
+    const auto l = component_links_[c];
+    note_peak(l, load_[c] / links[static_cast<std::size_t>(l)].bandwidth.value());
   }
 }
 
@@ -656,7 +883,7 @@ void Network::drain(Picoseconds now) {
   clear_touched();
   bool drained_any = false;
   const auto retire = [&](Active& a) {
-    const auto& path = topo_.path(a.path);
+    const auto path = incidence(a.path);
     const std::pair<std::int32_t, std::int64_t> key{a.transfer, (now + path.latency).count()};
     if (run_count > 0 && key != run_key) {
       done[run_key] += run_count;
@@ -665,7 +892,7 @@ void Network::drain(Picoseconds now) {
     run_key = key;
     run_count += a.weight;
     const auto id = a.id;
-    const auto links = topo_.links_of(path);
+    const auto links = path.links;
     for (const auto l : links) {
       touch(l);
       ++dead_in_list_[static_cast<std::size_t>(l)];
@@ -714,6 +941,7 @@ void Network::drain(Picoseconds now) {
     if (scan || 2 * dead_in_list_[link] > static_cast<std::int64_t>(link_flows_[link].size())) purge(link);
   }
   if (scan || 2 * live_ < active_.size()) compact();
+  if (live_ == 0) group_ = -1;  // class mode ends with its last entry
   // Opening a sealed round (a drain replayed before the queue's now; only then can a
   // delivery lie in the past): deliveries before the start that opens it have happened. A
   // transfer whose last one is among them is a round that ended before the opening (its end

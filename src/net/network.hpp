@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "engine/event_queue.hpp"
+#include "net/class_paths.hpp"
 #include "net/drain_clock.hpp"
 #include "net/maxmin.hpp"
 #include "topology/topology.hpp"
@@ -115,6 +116,19 @@ struct NetworkOptions {
   // while each destination's link stays its flows' bottleneck, drains without solves.
   // false: re-solve after every drain, for checking.
   bool keep_rates_on_departure = true;
+  // Class mode: a start on an idle network, or one that opens a sealed round, that is
+  // invariant, with the round, under a subgroup H of the topology's symmetry group (the
+  // generators that map each transfer onto itself) enters every flow class of H as one entry
+  // of weight |H| instead of |H| flows (net/class_paths.hpp), and the network runs on
+  // classes until it is empty: later starts that H keeps are entered as classes too. Exact
+  // by the argument of net/symmetry.hpp: every active transfer is H-invariant, so the max-min
+  // allocation is, at every instant, and the flows of a class drain together (class and flow
+  // rates equal but for the last bits of their sums, as for sealed rounds). A start that H
+  // does not keep refines the classes to the subgroup that keeps it (each class split into
+  // its representative's images under the generators dropped, with the bytes and rates it
+  // had), or to flows. Only with seal_symmetric_rounds (turning that off checks against
+  // flows). false: flows, as before.
+  bool symmetric_classes = true;
 };
 
 struct ReducedRound;  // net/symmetry.hpp
@@ -162,10 +176,14 @@ class Network {
   // Sealed flows are not counted by active_flows().
   std::uint64_t sealed_rounds() const { return sealed_rounds_; }
   std::uint64_t opened_rounds() const { return opened_rounds_; }
+  // Openings that entered classes instead of flows (symmetric_classes), and refinements of
+  // classes to a smaller subgroup or to flows.
+  std::uint64_t class_openings() const { return class_openings_; }
+  std::uint64_t refinements() const { return refinements_; }
 
  private:
   struct Active {
-    std::int64_t path;  // index into topology paths
+    std::int64_t path;  // index into topology paths, or a class path id (< 0, class mode)
     DrainClock clock;   // bytes left and rate (of each of the `weight` identical flows)
     std::int32_t transfer;
     std::int64_t weight;  // identical flows this entry stands for; 0 once drained (until compacted)
@@ -205,11 +223,33 @@ class Network {
     std::shared_ptr<std::vector<std::function<void()>>> done;
   };
   void start(std::vector<Flow> flows, std::function<void()> on_done);
+  void launch(std::int32_t id, std::size_t first_new, bool started);
   bool enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds now);
+  // Class mode (NetworkOptions::symmetric_classes).
+  struct ClassFlow {
+    std::int32_t src = 0;
+    std::int32_t dst = 0;
+    double bytes = 0;
+    std::int64_t path = 0;  // class path id (when src != dst)
+  };
+  bool start_as_classes(std::span<const Flow> flows, const AllPairs* pairs, std::function<void()>& on_done);
+  std::optional<std::vector<ClassFlow>> class_flows(std::int32_t group, std::span<const Flow> flows, const AllPairs* pairs);
+  bool enter_classes(std::int32_t id, const std::vector<ClassFlow>& flows, Picoseconds now);
+  bool refine(std::optional<std::int32_t> group);
+  void reset_entries(std::vector<Active> entries);
+  // A path's links (constraints), per-flow coefficients (empty: 1 each) and latency.
+  struct Incidence {
+    std::span<const std::int32_t> links;
+    std::span<const double> per_flow;
+    Picoseconds latency{0};
+  };
+  Incidence incidence(std::int64_t path) const;
+  void add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, const Active& a);
+  void note_peak(std::int32_t link, double utilization);
   bool idle_for_seal();
   bool try_seal(std::vector<PendingPairs>& rounds);
   const SealPlan& seal_plan(const std::vector<PendingPairs>& rounds);
-  void open_sealed();
+  void open_sealed(const std::vector<std::vector<ClassFlow>>* classes = nullptr);
   void start_pending();
   void start_flow_by_flow(std::vector<PendingPairs>& rounds);
   std::optional<Picoseconds> next_finish();
@@ -328,6 +368,14 @@ class Network {
   std::vector<SealPlan> seal_plans_;
   std::uint64_t sealed_rounds_ = 0;
   std::uint64_t opened_rounds_ = 0;
+  // Class mode: the subgroup the entries are classes of (-1: they are flows), and whether the
+  // next solve must be of every entry (after a refinement: no bottlenecks are known).
+  std::unique_ptr<ClassPaths> class_paths_;
+  std::int32_t group_ = -1;
+  bool solve_all_next_ = false;
+  std::vector<double> coefficients_;
+  std::uint64_t class_openings_ = 0;
+  std::uint64_t refinements_ = 0;
 };
 
 }  // namespace switchsim::net
