@@ -31,8 +31,8 @@ struct SimulateOptions {
   bool quiet = false;
 };
 
-// A progress bar on stderr for a step that takes long (Switch-C-2048 co-simulated on 2,048
-// GPUs: a minute or two), one per stage, counting the step's tasks; it appears only after a
+// A progress bar on stderr for a step that takes long (a co-simulated step whose
+// collectives have no symmetry to reduce can take minutes on thousands of GPUs), one per stage, counting the step's tasks; it appears only after a
 // second, so quick runs print nothing, and never when stderr is not a terminal.
 class StepProgressBar {
  public:
@@ -187,7 +187,7 @@ void setup_simulate(CLI::App& app, Action& action) {
   auto options = std::make_shared<SimulateOptions>();
   add_scenario_options(*cmd, options->scenario);
   cmd->add_option("--network", options->network, "How collectives are timed: flow (max-min flow simulation on the topology,\n"
-                  "groups sharing links; about 1 s for a Switch-Base-128 step on 1,024 GPUs, 1-2 minutes for\n"
+                  "groups sharing links; under 1 s for a Switch-Base-128 step on 1,024 GPUs, a few seconds for\n"
                   "Switch-C-2048 on 2,048) or closed-form (injection bandwidth formulas, no contention between\n"
                   "groups) (default: flow)");
   cmd->add_option("--steps", options->steps,

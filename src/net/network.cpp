@@ -669,6 +669,10 @@ bool Network::enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds
   std::map<std::int64_t, std::int64_t> immediate;
   std::int64_t outstanding = 0;
   bool started = false;
+  // Room for every flow at once (a million-flow transfer grown by doubling copies it twice),
+  // still at least doubling, so that many small transfers stay amortized O(1) a flow.
+  if (const auto needed = active_.size() + flows.size(); needed > active_.capacity())
+    active_.reserve(std::max(needed, 2 * active_.capacity()));
   for (const Flow& f : flows) {
     if (f.bytes < Bytes(0)) throw std::invalid_argument("transfer: a flow with negative bytes");
     if (f.src == f.dst) {
