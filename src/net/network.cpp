@@ -398,6 +398,20 @@ std::optional<std::vector<Network::ClassFlow>> Network::class_flows(std::int32_t
   return out;
 }
 
+// The end of enter() and enter_classes(): transfer `id` waits for `outstanding` flows, and
+// those that need no bandwidth are delivered at their times (all at once when nothing is
+// outstanding). False when nothing is.
+bool Network::settle(std::int32_t id, std::int64_t outstanding, const std::map<std::int64_t, std::int64_t>& immediate,
+                     Picoseconds now) {
+  transfers_[static_cast<std::size_t>(id)].outstanding = outstanding;
+  if (outstanding == 0) {
+    deliver(id, 0, now);
+    return false;
+  }
+  for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
+  return true;
+}
+
 // enter() for class flows of the current group: each stands for |H| flows.
 bool Network::enter_classes(std::int32_t id, const std::vector<ClassFlow>& flows, Picoseconds now) {
   const auto order = class_paths_->group_at(group_).order;
@@ -417,13 +431,7 @@ bool Network::enter_classes(std::int32_t id, const std::vector<ClassFlow>& flows
     started = true;
     active_.push_back(Active{f.path, DrainClock::start(f.bytes, now), id, order, 0});
   }
-  transfers_[static_cast<std::size_t>(id)].outstanding = outstanding;
-  if (outstanding == 0) {
-    deliver(id, 0, now);
-    return false;
-  }
-  for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
-  return started;
+  return settle(id, outstanding, immediate, now) && started;
 }
 
 // The classes split into the classes of the subgroup `group` (a subgroup of the current one:
@@ -669,6 +677,10 @@ bool Network::enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds
   std::map<std::int64_t, std::int64_t> immediate;
   std::int64_t outstanding = 0;
   bool started = false;
+  // Flows are never entered among classes (a start class mode cannot take refines them to
+  // flows first); class mode with nothing active (a transfer of self flows) is over.
+  if (live_ == 0) group_ = -1;
+  if (group_ >= 0) throw std::logic_error("Network: flows entered among flow classes");
   // Room for every flow at once (a million-flow transfer grown by doubling copies it twice),
   // still at least doubling, so that many small transfers stay amortized O(1) a flow.
   if (const auto needed = active_.size() + flows.size(); needed > active_.capacity())
@@ -703,13 +715,7 @@ bool Network::enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds
       }
     }
   }
-  transfers_[static_cast<std::size_t>(id)].outstanding = outstanding;
-  if (outstanding == 0) {
-    deliver(id, 0, now);
-    return false;
-  }
-  for (const auto& [at, count] : immediate) deliver(id, count, Picoseconds(at));
-  return started;
+  return settle(id, outstanding, immediate, now) && started;
 }
 
 // The rates of a solve of this very system, if one is remembered (memoize_solves). The key

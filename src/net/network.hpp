@@ -54,6 +54,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -242,6 +243,8 @@ class Network {
   bool start_as_classes(std::span<const Flow> flows, const AllPairs* pairs, std::function<void()>& on_done);
   std::optional<std::vector<ClassFlow>> class_flows(std::int32_t group, std::span<const Flow> flows, const AllPairs* pairs);
   bool enter_classes(std::int32_t id, const std::vector<ClassFlow>& flows, Picoseconds now);
+  bool settle(std::int32_t id, std::int64_t outstanding, const std::map<std::int64_t, std::int64_t>& immediate,
+              Picoseconds now);
   bool refine(std::optional<std::int32_t> group);
   void reset_entries(std::vector<Active> entries);
   // A path's links (constraints), per-flow coefficients (empty: 1 each) and latency.
