@@ -43,15 +43,6 @@ Network::Network(const topology::Topology& topo, engine::EventQueue& queue, Netw
   if (topo.symmetry()) class_paths_ = std::make_unique<ClassPaths>(topo);
 }
 
-Network::Incidence Network::incidence(std::int64_t path) const {
-  if (ClassPaths::is_class_path(path)) {
-    const ClassPath& p = class_paths_->at(path);
-    return Incidence{p.links, p.per_flow, p.latency};
-  }
-  const auto& p = topo_.path(path);
-  return Incidence{topo_.links_of(p), {}, p.latency};
-}
-
 void Network::add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, const Active& a) {
   const auto per_flow = incidence(a.path).per_flow;
   if (per_flow.empty()) {
@@ -794,6 +785,13 @@ void Network::resolve() {
   if (std::all_of(touched_.begin(), touched_.end(), [&](std::int32_t l) { return idle(static_cast<std::size_t>(l)); }))
     return;
   if (recall()) return;
+  // Searches that kept reaching half the flows (every change of a skewed all-to-all reaches
+  // them all): the next ones are skipped for a solve of everything, the bits they would have
+  // ended in, but for one in kSearchRetry, which looks again (the traffic may have split).
+  if (searches_given_up_ >= kSearchesBeforeSkipping && ++searches_skipped_ % kSearchRetry != 0) {
+    solve_all();
+    return;
+  }
   // Breadth-first over the flow-link graph from the touched links, on the kept per-link
   // lists, in O(the component's incidences). Once it holds more than half the active
   // flows, everything is solved instead (at most twice the component's solve, and the rest
@@ -820,6 +818,7 @@ void Network::resolve() {
       id_mark_[static_cast<std::size_t>(id)] = mark_;
       members_.push_back(e);
       if (2 * members_.size() > n) {
+        ++searches_given_up_;
         solve_all();
         return;
       }
@@ -833,9 +832,11 @@ void Network::resolve() {
   const std::size_t component = members_.size();
   if (component == 0) return;  // the change left no flow on its links: nothing to re-solve
   if (component == n) {
+    ++searches_given_up_;
     solve_all();
     return;
   }
+  searches_given_up_ = 0;
   ++solves_;
   partial_solves_++;
   // The whole system's order: links by id, flows in active order.

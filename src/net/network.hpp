@@ -253,7 +253,14 @@ class Network {
     std::span<const double> per_flow;
     Picoseconds latency{0};
   };
-  Incidence incidence(std::int64_t path) const;
+  Incidence incidence(std::int64_t path) const {
+    if (ClassPaths::is_class_path(path)) {
+      const ClassPath& p = class_paths_->at(path);
+      return Incidence{p.links, p.per_flow, p.latency};
+    }
+    const auto& p = topo_.path(path);
+    return Incidence{topo_.links_of(p), {}, p.latency};
+  }
   void add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, const Active& a);
   void note_peak(std::int32_t link, double utilization);
   bool idle_for_seal();
@@ -355,6 +362,11 @@ class Network {
   bool coalesced_pending_ = false;
   std::uint64_t coalesced_sequence_ = 0;
   MaxMinSystem sub_;
+  // resolve(): searches in a row that reached half the flows, and those skipped since.
+  static constexpr int kSearchesBeforeSkipping = 4;
+  static constexpr std::uint64_t kSearchRetry = 16;
+  int searches_given_up_ = 0;
+  std::uint64_t searches_skipped_ = 0;
   // memoize_solves: hash of the (path, weight) sequence -> that sequence and its rates (empty
   // until the system is solved a second time). At most kMemoEntries entries and keys in all
   // (a memory bound, 24 bytes an entry, not a model parameter: past it the memo starts
