@@ -263,4 +263,26 @@ TEST_CASE("a co-simulated step with sealed all-to-alls takes the flow-by-flow st
   CHECK(sealed.opened_rounds() > 0);
   CHECK(sealed.opened_rounds() < sealed.sealed_rounds());
   CHECK(plain.sealed_rounds() == 0);
+  // The ring all-reduce's rounds are kept by the NVSwitch's rotation, as the all-to-alls are:
+  // the openings enter flow classes (class mode), which only the shortcuts allow.
+  CHECK(sealed.class_openings() == sealed.opened_rounds());
+  CHECK(plain.class_openings() == 0);
+}
+
+TEST_CASE("a co-simulated step on a rail-optimized fat tree takes the same time with flow classes as with flows") {
+  // Switch-Base-8 over 8 GPUs of the rail fat tree (4 nodes of 2): hierarchical all-reduce
+  // rounds (intra-node, kept by every symmetry; inter-node rail rings, kept by a subgroup)
+  // overlap the all-to-alls, so the step opens rounds into classes and refines them.
+  model::Scenario s = switchsim::test::switch_base_8_on_one_dgx();
+  s.overlap = true;
+  s.allreduce_algorithm = "hierarchical";
+  auto inputs = model::make_inputs(s, switchsim::test::catalog());
+  inputs.cluster.topology = switchsim::test::fat_tree_spec(4, 2, 2, BytesPerSecond(50e9), true);  // sealed_fat_tree()
+  comm::FlowComm with_classes(inputs.cluster, {}, net::ConcurrentOptions{true, true});
+  comm::FlowComm flows(inputs.cluster, {}, net::ConcurrentOptions{true, false});
+  const auto a = model::simulate_step(inputs, with_classes).step_time;
+  const auto b = model::simulate_step(inputs, flows).step_time;
+  CHECK(a.seconds() == Approx(b.seconds()).epsilon(1e-9));
+  CHECK(with_classes.class_openings() > 0);
+  CHECK(flows.class_openings() == 0);
 }

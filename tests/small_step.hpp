@@ -22,8 +22,8 @@ inline model::Scenario switch_base_8_on_one_dgx() {
 // A fat-tree of `nodes` nodes of `per_node` GPUs, `per_leaf` nodes a leaf: NVLink 450 GB/s
 // (0.5 us) inside a node, NICs of `nic` (1 us), 1 us a switch. Rail-optimized: one leaf per
 // GPU index.
-inline topology::Topology fat_tree(std::int64_t nodes, std::int64_t per_node, std::int64_t per_leaf, BytesPerSecond nic,
-                                   bool rail_optimized = false, const std::string& name = "fat-tree") {
+inline config::FatTreeSpec fat_tree_spec(std::int64_t nodes, std::int64_t per_node, std::int64_t per_leaf, BytesPerSecond nic,
+                                         bool rail_optimized = false) {
   config::FatTreeSpec f;
   f.nodes = nodes;
   f.endpoints_per_node = per_node;
@@ -32,7 +32,11 @@ inline topology::Topology fat_tree(std::int64_t nodes, std::int64_t per_node, st
   f.nodes_per_leaf = per_leaf;
   f.switch_latency = Picoseconds(1'000'000);
   f.rail_optimized = rail_optimized;
-  return topology::build_topology(config::TopologySpec{f}, name);
+  return f;
+}
+inline topology::Topology fat_tree(std::int64_t nodes, std::int64_t per_node, std::int64_t per_leaf, BytesPerSecond nic,
+                                   bool rail_optimized = false, const std::string& name = "fat-tree") {
+  return topology::build_topology(config::TopologySpec{fat_tree_spec(nodes, per_node, per_leaf, nic, rail_optimized)}, name);
 }
 
 // 4 nodes of 2 GPUs, 2 nodes a leaf, 50 GB/s NICs: flows cross NVLink, NICs and the spine,
