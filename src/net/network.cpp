@@ -35,6 +35,9 @@ Network::Network(const topology::Topology& topo, engine::EventQueue& queue, Netw
     : topo_(topo), queue_(queue), options_(options), peak_(topo.links().size(), 0.0), state_time_(queue.now()) {
   for (const auto& link : topo.links()) system_.add_constraint(link.bandwidth.value());
   link_flows_.resize(topo.links().size());
+  dominated_load_.assign(topo.links().size(), 0.0);
+  dominated_live_.assign(topo.links().size(), 0);
+  dominated_mark_.assign(topo.links().size(), 0);
   dead_in_list_.assign(topo.links().size(), 0);
   link_mark_.assign(topo.links().size(), 0);
   touch_mark_.assign(topo.links().size(), 0);
@@ -65,6 +68,31 @@ void Network::note_peak(std::int32_t link, double utilization) {
     peak_[static_cast<std::size_t>(l)] = std::max(peak_[static_cast<std::size_t>(l)], utilization);
 }
 
+// A change of an entry's rate, or its start (+1) or end (-1), on the dominated links of its
+// path (flows only: class paths keep every link in their system).
+void Network::add_dominated_load(const Active& a, double rate_change, int live_change) {
+  if (ClassPaths::is_class_path(a.path)) return;
+  for (const auto l : topo_.dominated_links_of(topo_.path(a.path))) {
+    const auto k = static_cast<std::size_t>(l);
+    dominated_live_[k] += live_change;
+    dominated_load_[k] = dominated_live_[k] == 0 ? 0.0 : dominated_load_[k] + rate_change * static_cast<double>(a.weight);
+    if (rate_change > 0.0 && !dominated_mark_[k]) {
+      dominated_mark_[k] = 1;
+      dominated_dirty_.push_back(l);
+    }
+  }
+}
+
+void Network::note_dominated_peaks() {
+  const auto& links = topo_.links();
+  for (const auto l : dominated_dirty_) {
+    const auto k = static_cast<std::size_t>(l);
+    dominated_mark_[k] = 0;
+    note_peak(l, dominated_load_[k] / links[k].bandwidth.value());
+  }
+  dominated_dirty_.clear();
+}
+
 // One entry more (+1) or fewer (-1) fixed by `bottleneck` (-1: by none yet).
 void Network::count_bottleneck(std::int32_t bottleneck, std::int64_t delta) {
   if (bottleneck >= 0)
@@ -79,7 +107,9 @@ void Network::set_rate(Active& a, double rate, std::int32_t bottleneck) {
     count_bottleneck(bottleneck, +1);
     a.bottleneck = bottleneck;
   }
+  const double before = a.clock.rate;
   if (a.clock.set_rate(rate, state_time_)) {
+    add_dominated_load(a, rate - before, 0);
     least_finish_known_ = false;
     ++id_version_[static_cast<std::size_t>(a.id)];
     if (heap_mode_) rerated_.push_back(a.id);
@@ -89,6 +119,7 @@ void Network::set_rate(Active& a, double rate, std::int32_t bottleneck) {
 // The finish times of the entries set_rate changed go on the heap, one push each; when they
 // are many (a whole-set solve), the heap is dropped: scans serve until rates hold again.
 void Network::push_finishes() {
+  note_dominated_peaks();
   const std::greater<> later;
   if (!heap_mode_) return;
   if (4 * rerated_.size() > live_) {
@@ -218,6 +249,7 @@ void Network::register_entry(std::size_t index) {
   ++live_;
   memo_key_ += entry_hash(a.path, a.weight);
   count_bottleneck(a.bottleneck, +1);  // -1: none until its first solve
+  add_dominated_load(a, a.clock.rate, +1);  // a refined entry keeps its rate
   id_index_[static_cast<std::size_t>(id)] = static_cast<std::int64_t>(index);
   for (const auto l : incidence(a.path).links) link_flows_[static_cast<std::size_t>(l)].push_back(id);
 }
@@ -477,6 +509,8 @@ void Network::reset_entries(std::vector<Active> entries) {
     link_flows_[l].clear();
     dead_in_list_[l] = 0;
     bottlenecked_[l] = 0;
+    dominated_load_[l] = 0.0;
+    dominated_live_[l] = 0;
   }
   without_bottleneck_ = 0;
   id_index_.clear();
@@ -908,6 +942,7 @@ void Network::drain(Picoseconds now) {
       touch(l);
       ++dead_in_list_[static_cast<std::size_t>(l)];
     }
+    add_dominated_load(a, -a.clock.rate, -1);
     lists_left_[static_cast<std::size_t>(id)] = static_cast<std::int32_t>(links.size());
     if (links.empty()) free_ids_.push_back(id);
     id_index_[static_cast<std::size_t>(id)] = kDead;

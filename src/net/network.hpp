@@ -44,6 +44,11 @@
 // transfer ids. A uniform all-to-all over 2,048 GPUs (4.2 million flows) then costs its
 // symmetry classes instead of 4.2 million entries, unless another transfer opens it.
 //
+// Dominated links (topology::Topology::dominated: a non-blocking tree's switch-to-switch
+// links) never limit a rate, so flows are solved on their other links (a step's
+// expert-parallel groups on disjoint NICs are then separate components); their loads follow
+// the rates of the flows crossing them, for peak_utilization.
+//
 // Class mode (NetworkOptions::symmetric_classes). A start on an idle network, or one that
 // opens a sealed round, that a subgroup of the topology's symmetries keeps (with the round)
 // enters one entry per flow class (net/class_paths.hpp), and the network runs on classes
@@ -259,10 +264,12 @@ class Network {
       return Incidence{p.links, p.per_flow, p.latency};
     }
     const auto& p = topo_.path(path);
-    return Incidence{topo_.links_of(p), {}, p.latency};
+    return Incidence{topo_.binding_links_of(p), {}, p.latency};
   }
   void add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, const Active& a);
   void note_peak(std::int32_t link, double utilization);
+  void add_dominated_load(const Active& a, double rate_change, int live_change);
+  void note_dominated_peaks();
   bool idle_for_seal();
   bool try_seal(std::vector<PendingPairs>& rounds);
   const SealPlan& seal_plan(const std::vector<PendingPairs>& rounds);
@@ -309,6 +316,13 @@ class Network {
   std::int64_t without_bottleneck_ = 0;
   std::uint64_t kept_rates_ = 0;
   std::vector<std::int32_t> fixed_by_;
+  // Dominated links (Topology::dominated) are left out of the max-min system; their loads,
+  // for peak_utilization, follow the rates of the flows that cross them (a link with no flow
+  // left is reset to exactly 0), and their peaks are taken after each change of rates.
+  std::vector<double> dominated_load_;
+  std::vector<std::int64_t> dominated_live_;
+  std::vector<std::int32_t> dominated_dirty_;
+  std::vector<char> dominated_mark_;
   // The instant the entries' state stands for: rates set now drain from it.
   Picoseconds state_time_{0};
   // Entries not drained (active_ also holds drained ones until compact()).

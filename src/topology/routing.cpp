@@ -58,6 +58,14 @@ void Topology::add_path(std::span<const std::int32_t> links, double fraction) co
     path_links_.push_back(l);
     p.latency += links_[static_cast<std::size_t>(l)].latency;
   }
+  if (!dominated_.empty()) {
+    p.first_split = static_cast<std::int64_t>(split_links_.size());
+    for (const std::int32_t l : links)
+      if (!dominated(l)) split_links_.push_back(l);
+    p.binding_count = static_cast<std::int32_t>(split_links_.size() - static_cast<std::size_t>(p.first_split));
+    for (const std::int32_t l : links)
+      if (dominated(l)) split_links_.push_back(l);
+  }
   paths_.push_back(p);
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <set>
 
 #include "config/error.hpp"
 #include "units/checked.hpp"
@@ -70,6 +71,31 @@ Topology::Topology(TopologyParts parts, const std::string& file, const std::stri
     }
   }
   if (!parts.symmetries.empty()) build_symmetry(parts.symmetries);
+  if (tree_) find_dominated_links();
+}
+
+// Topology::dominated() says why. Tree paths go up[src, 0..k] then down[dst, k..0]; local
+// paths use no tree link. So the flows through up[e, k], k >= 1, leave by the first links
+// up[e', 0] of the endpoints e' below it, and those through down[e, k] arrive by down[e', 0].
+void Topology::find_dominated_links() {
+  const TreeLayout& t = *tree_;
+  const auto L = static_cast<std::size_t>(t.levels);
+  std::vector<std::set<std::int32_t>> feeders(links_.size());
+  for (std::size_t e = 0; e < endpoints_.size(); ++e)
+    for (std::size_t k = 1; k < L; ++k) {
+      if (const auto up = t.up[e * L + k]; up >= 0 && t.up[e * L] >= 0) feeders[static_cast<std::size_t>(up)].insert(t.up[e * L]);
+      if (const auto down = t.down[e * L + k]; down >= 0 && t.down[e * L] >= 0)
+        feeders[static_cast<std::size_t>(down)].insert(t.down[e * L]);
+    }
+  dominated_.assign(links_.size(), 0);
+  bool any = false;
+  for (std::size_t l = 0; l < links_.size(); ++l) {
+    if (feeders[l].empty()) continue;
+    double feed = 0.0;
+    for (const auto f : feeders[l]) feed += links_[static_cast<std::size_t>(f)].bandwidth.value();
+    if (links_[l].bandwidth.value() >= feed) dominated_[l] = any = true;
+  }
+  if (!any) dominated_.clear();
 }
 
 namespace {

@@ -48,6 +48,8 @@ struct Link {
 struct RoutePath {
   std::int64_t first_link = 0;  // into Topology::path_links()
   std::int32_t link_count = 0;
+  std::int64_t first_split = 0;   // the links again, those that can bind first (see dominated())
+  std::int32_t binding_count = 0;
   double fraction = 1.0;
   Picoseconds latency{0};
 };
@@ -158,6 +160,23 @@ class Topology {
   std::span<const std::int32_t> links_of(const RoutePath& p) const {
     return {path_links_.data() + p.first_link, static_cast<std::size_t>(p.link_count)};
   }
+  // Dominated links: on a tree, a switch-to-switch link at least as fast as all the endpoint
+  // links that feed it (every flow through an up link leaves from an endpoint below it by
+  // that endpoint's first link; every flow through a down link arrives by an endpoint's last
+  // link), as in a non-blocking fat-tree. Its load is at most the sum of theirs, so at most
+  // their capacities, so at most its own: it never limits a rate, and max-min rates are the
+  // same without it (the allocation without it is feasible with it and keeps every flow's
+  // bottleneck, so it is the unique max-min one). Empty without a tree layout.
+  bool dominated(std::int32_t link) const { return !dominated_.empty() && dominated_[static_cast<std::size_t>(link)] != 0; }
+  // A path's links that may bind (not dominated), and its dominated ones.
+  std::span<const std::int32_t> binding_links_of(const RoutePath& p) const {
+    if (dominated_.empty()) return links_of(p);
+    return {split_links_.data() + p.first_split, static_cast<std::size_t>(p.binding_count)};
+  }
+  std::span<const std::int32_t> dominated_links_of(const RoutePath& p) const {
+    if (dominated_.empty()) return {};
+    return {split_links_.data() + p.first_split + p.binding_count, static_cast<std::size_t>(p.link_count - p.binding_count)};
+  }
   std::string link_name(std::int32_t link) const;
 
  private:
@@ -173,6 +192,7 @@ class Topology {
   void tree_path(std::int32_t src, std::int32_t dst) const;
   void build_symmetry(const std::vector<SymmetryGenerator>& generators);
   void add_path(std::span<const std::int32_t> links, double fraction) const;
+  void find_dominated_links();
 
   std::string kind_;
   std::vector<Node> nodes_;
@@ -192,6 +212,8 @@ class Topology {
   mutable std::vector<bool> dense_known_;
   mutable std::vector<RoutePath> paths_;
   mutable std::vector<std::int32_t> path_links_;
+  std::vector<char> dominated_;                // per link, with a tree layout
+  mutable std::vector<std::int32_t> split_links_;  // per path: binding links, then dominated ones
   mutable std::unordered_map<std::int32_t, Distances> distances_;
   // Next-hop candidates per depth of the path walk, reused across routes (no allocation per hop).
   mutable std::vector<std::vector<std::int32_t>> next_hops_;
