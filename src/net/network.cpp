@@ -46,14 +46,16 @@ Network::Network(const topology::Topology& topo, engine::EventQueue& queue, Netw
   if (topo.symmetry()) class_paths_ = std::make_unique<ClassPaths>(topo);
 }
 
-void Network::add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, const Active& a) {
-  const auto per_flow = incidence(a.path).per_flow;
+// An entry as a max-min variable on `constraints` (its path's links, or their indices in a
+// subsystem), with its weight times the path's per-flow coefficients (1 each for flows).
+void Network::add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, std::span<const double> per_flow,
+                           std::int64_t weight) {
   if (per_flow.empty()) {
-    system.add_variable(constraints, a.weight);
+    system.add_variable(constraints, weight);
     return;
   }
   coefficients_.clear();
-  for (const auto c : per_flow) coefficients_.push_back(c * static_cast<double>(a.weight));
+  for (const auto c : per_flow) coefficients_.push_back(c * static_cast<double>(weight));
   system.add_variable(constraints, coefficients_);
 }
 
@@ -349,7 +351,6 @@ void Network::transfer(const AllPairs& pairs, std::function<void()> on_done) {
 bool Network::start_as_classes(std::span<const Flow> flows, const AllPairs* pairs, std::function<void()>& on_done) {
   if (!options_.symmetric_classes || !options_.seal_symmetric_rounds || !class_paths_ || !pending_pairs_.empty()) return false;
   if (sealed_ && queue_.now() >= sealed_->drained) sealed_.reset();
-  if (live_ == 0) group_ = -1;
   if (live_ > 0 && group_ < 0) return false;
   const topology::Symmetry& sym = *topo_.symmetry();
   const auto endpoints = topo_.endpoint_count();
@@ -386,6 +387,7 @@ bool Network::start_as_classes(std::span<const Flow> flows, const AllPairs* pair
   state_time_ = queue_.now();
   const std::size_t first_new = active_.size();
   launch(id, first_new, enter_classes(id, *entering, queue_.now()));
+  if (live_ == 0) group_ = -1;  // nothing took bandwidth (self flows, empty ones): no classes
   return true;
 }
 
@@ -465,11 +467,12 @@ bool Network::enter_classes(std::int32_t id, const std::vector<ClassFlow>& flows
 bool Network::refine(std::optional<std::int32_t> group) {
   if (group_ < 0) return true;
   const ClassGroup& from = class_paths_->group_at(group_);
+  const std::vector<std::size_t> none;
+  const auto& kept = group ? class_paths_->group_at(*group).generators : none;
   std::vector<std::size_t> dropped;
   std::int64_t factor = 1;
   for (const auto g : from.generators)
-    if (!group || !std::binary_search(class_paths_->group_at(*group).generators.begin(),
-                                      class_paths_->group_at(*group).generators.end(), g)) {
+    if (!std::binary_search(kept.begin(), kept.end(), g)) {
       dropped.push_back(g);
       factor *= topo_.symmetry()->generator_order[g];
     }
@@ -478,8 +481,9 @@ bool Network::refine(std::optional<std::int32_t> group) {
   next.reserve(active_.size() * static_cast<std::size_t>(factor));
   bool ok = true;
   for (const auto& a : active_) {
-    const ClassPath& p = class_paths_->at(a.path);
-    class_paths_->for_each_image(dropped, p.src, p.dst, [&](std::int32_t s, std::int32_t d) {
+    // Copied: path() below may grow the store the class path lives in.
+    const auto [src, dst] = std::pair{class_paths_->at(a.path).src, class_paths_->at(a.path).dst};
+    class_paths_->for_each_image(dropped, src, dst, [&](std::int32_t s, std::int32_t d) {
       if (!ok) return;
       std::int64_t path = 0;
       if (group) {
@@ -702,9 +706,8 @@ bool Network::enter(std::int32_t id, const std::vector<Flow>& flows, Picoseconds
   std::map<std::int64_t, std::int64_t> immediate;
   std::int64_t outstanding = 0;
   bool started = false;
-  // Flows are never entered among classes (a start class mode cannot take refines them to
-  // flows first); class mode with nothing active (a transfer of self flows) is over.
-  if (live_ == 0) group_ = -1;
+  // Flows are never entered among classes: a start class mode cannot take refines them to
+  // flows first (class mode lasts only while class entries are live).
   if (group_ >= 0) throw std::logic_error("Network: flows entered among flow classes");
   // Room for every flow at once (a million-flow transfer grown by doubling copies it twice),
   // still at least doubling, so that many small transfers stay amortized O(1) a flow.
@@ -771,7 +774,10 @@ void Network::solve_all() {
   ++solves_;
   system_.clear_variables();
   solve_all_next_ = false;
-  for (const auto& a : active_) add_variable(system_, incidence(a.path).links, a);
+  for (const auto& a : active_) {
+    const auto path = incidence(a.path);
+    add_variable(system_, path.links, path.per_flow, a.weight);
+  }
   system_.solve(rates_, load_, &fixed_by_);  // constraint = link id
   take_rates(rates_, fixed_by_);
   const auto& links = topo_.links();
@@ -882,8 +888,9 @@ void Network::resolve() {
   for (const auto i : members_) {
     cs_.clear();
     const auto& a = active_[static_cast<std::size_t>(i)];
-    for (const auto l : incidence(a.path).links) cs_.push_back(constraint_of_[static_cast<std::size_t>(l)]);
-    add_variable(sub_, cs_, a);
+    const auto path = incidence(a.path);
+    for (const auto l : path.links) cs_.push_back(constraint_of_[static_cast<std::size_t>(l)]);
+    add_variable(sub_, cs_, path.per_flow, a.weight);
   }
   sub_.solve(rates_, load_, &fixed_by_);
   for (std::size_t k = 0; k < members_.size(); ++k) {

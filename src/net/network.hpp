@@ -266,7 +266,8 @@ class Network {
     const auto& p = topo_.path(path);
     return Incidence{topo_.binding_links_of(p), {}, p.latency};
   }
-  void add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, const Active& a);
+  void add_variable(MaxMinSystem& system, std::span<const std::int32_t> constraints, std::span<const double> per_flow,
+                    std::int64_t weight);
   void note_peak(std::int32_t link, double utilization);
   void add_dominated_load(const Active& a, double rate_change, int live_change);
   void note_dominated_peaks();
