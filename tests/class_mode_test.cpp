@@ -21,26 +21,14 @@
 using namespace switchsim;
 
 namespace {
-topology::Topology crossbar(std::int64_t n) {
-  config::NvSwitchSpec s{n, config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)}};
-  return topology::build_topology(config::TopologySpec{s}, "crossbar");
-}
-
-topology::Topology torus_4x4() {
-  config::TorusSpec t;
-  t.dims = {4, 4};
-  t.link = config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)};
-  return topology::build_topology(config::TopologySpec{t}, "torus-4x4");
-}
+using switchsim::test::crossbar;
+using switchsim::test::torus_4x4;
+using switchsim::test::within_slack;
 
 net::NetworkOptions classes(bool on) {
   net::NetworkOptions o;
   o.symmetric_classes = on;
   return o;
-}
-
-bool within_slack(Picoseconds a, Picoseconds b) {
-  return std::abs(a.count() - b.count()) <= net::Network::kCompletionSlack.count();
 }
 
 net::AllPairs every_pair(std::int32_t count, Bytes bytes) {

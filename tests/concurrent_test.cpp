@@ -40,13 +40,7 @@ std::vector<std::int32_t> first(std::int32_t n) {
 topology::Topology four_node_fat_tree() {
   return switchsim::test::fat_tree(4, 2, 2, BytesPerSecond(100e9), false, "fat-tree-4x2");
 }
-// 4x4 torus, one endpoint a chip, 100 GB/s, 1 us a hop.
-topology::Topology torus_4x4() {
-  config::TorusSpec t;
-  t.dims = {4, 4};
-  t.link = config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)};
-  return topology::build_topology(config::TopologySpec{t}, "torus-4x4");
-}
+using switchsim::test::torus_4x4;
 
 void check_same_as_plain(const topology::Topology& t, const std::vector<net::CollectiveSpec>& specs,
                          bool expect_collapsed) {

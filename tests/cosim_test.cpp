@@ -35,10 +35,7 @@ using namespace switchsim::literals;
 
 namespace {
 // 4 endpoints on one switch, 100 GB/s a link, 1 us a link.
-topology::Topology crossbar(std::int64_t n = 4) {
-  config::NvSwitchSpec s{n, config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)}};
-  return topology::build_topology(config::TopologySpec{s}, "crossbar");
-}
+topology::Topology crossbar() { return switchsim::test::crossbar(4); }
 net::CollectiveSpec alltoall(std::vector<std::int32_t> ranks, Bytes s) {
   net::CollectiveSpec c;
   c.op = net::CollectiveOp::alltoall;

@@ -26,11 +26,7 @@ using namespace switchsim;
 using namespace switchsim::literals;
 
 namespace {
-// n endpoints on one switch, 100 GB/s a link, 1 us a link.
-topology::Topology sealed_crossbar(std::int64_t n) {
-  config::NvSwitchSpec s{n, config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)}};
-  return topology::build_topology(config::TopologySpec{s}, "crossbar");
-}
+using switchsim::test::within_slack;
 
 // test::eight_gpu_fat_tree, rail-optimized: an all-to-all's intra-node flows drain long before
 // its inter-node ones (two drain events).
@@ -49,16 +45,12 @@ net::NetworkOptions sealing(bool on) {
   o.seal_symmetric_rounds = on;
   return o;
 }
-
-bool within_slack(Picoseconds a, Picoseconds b) {
-  return std::abs(a.count() - b.count()) <= net::Network::kCompletionSlack.count();
-}
 }  // namespace
 
 TEST_CASE("an all-to-all alone on an idle network is sealed and ends at the hand-computed time") {
   // Crossbar of 4, 100 MB a pair: each uplink carries 3 flows (100/3 GB/s each), so every
   // flow drains at 3 x 100 MB / 100 GB/s = 3 ms and is delivered 2 us (two links) later.
-  const auto t = sealed_crossbar(4);
+  const auto t = switchsim::test::crossbar(4);
   for (const bool seal : {true, false}) {
     INFO("sealed " << seal);
     engine::EventQueue q;

@@ -3,13 +3,35 @@
 // test sets what it varies (overlap, all-reduce or all-to-all algorithm) on what it gets.
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "config/topology_spec.hpp"
 #include "model/scenario.hpp"
+#include "net/drain_clock.hpp"
 #include "topology/build.hpp"
 
 namespace switchsim::test {
+
+// n endpoints on one switch, 100 GB/s a link, 1 us a link.
+inline topology::Topology crossbar(std::int64_t n) {
+  config::NvSwitchSpec s{n, config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)}};
+  return topology::build_topology(config::TopologySpec{s}, "crossbar");
+}
+
+// 4x4 torus, one endpoint a chip, 100 GB/s, 1 us a hop.
+inline topology::Topology torus_4x4() {
+  config::TorusSpec t;
+  t.dims = {4, 4};
+  t.link = config::LinkSpec{BytesPerSecond(100e9), Picoseconds(1'000'000)};
+  return topology::build_topology(config::TopologySpec{t}, "torus-4x4");
+}
+
+// Two ends the same but for the network's completion slack (symmetry-reduced and flow-by-flow
+// rates equal but for the last bits of their sums).
+inline bool within_slack(Picoseconds a, Picoseconds b) {
+  return std::abs(a.count() - b.count()) <= net::kCompletionSlack.count();
+}
 
 inline model::Scenario switch_base_8_on_one_dgx() {
   model::Scenario s;
