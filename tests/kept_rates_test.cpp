@@ -122,3 +122,32 @@ TEST_CASE("a zipf-skewed all-to-all on 64 GPUs drains column by column off the f
   CHECK(kept.kept >= solved.solves - kept.solves);
   CHECK(*std::min_element(kept.ends.begin(), kept.ends.end()) > 0);
 }
+
+TEST_CASE("solved_entries counts the entries solves set, rate_changes only the rates they moved") {
+  // 4 endpoints on one switch, 100 GB/s a link. At 0: X 0->1 (1 MB) and Y 0->2 (2 MB) in one
+  // transfer: one solve, both fixed by 0's uplink at 50 GB/s (2 entries, 2 first rates). Then
+  // W 3->2 (2 MB): it shares 2's downlink with Y, which shares 0's uplink with X, so all three
+  // are solved: 0's uplink and 2's downlink both offer 50, so everyone keeps or gets 50 (3
+  // entries, 1 change: W's first rate).
+  // X drains at 20 us. If the tie went to 0's uplink, Y was fixed there with X: re-solved with
+  // W (2 entries), and 2's downlink still gives both 50: no change. If it went to 2's downlink
+  // (Y and W fixed there, X at 0's uplink), nothing left was fixed by X's links: kept, no solve.
+  // Y and W end together at 40 us. Either way 3 rate changes; 7 or 5 entries solved.
+  const auto t = test::crossbar(4);
+  engine::EventQueue q;
+  net::Network network(t, q);
+  int done = 0;
+  network.transfer({net::Flow{0, 1, Bytes(1'000'000)}, net::Flow{0, 2, Bytes(2'000'000)}}, [&] { ++done; });
+  network.transfer({net::Flow{3, 2, Bytes(2'000'000)}}, [&] { ++done; });
+  q.run();
+  REQUIRE(done == 2);
+  CHECK(network.rate_changes() == 3);
+  if (network.kept_rates() == 1) {
+    CHECK(network.solves() == 2);
+    CHECK(network.solved_entries() == 5);
+  } else {
+    CHECK(network.solves() == 3);
+    CHECK(network.solved_entries() == 7);
+  }
+  CHECK(q.now() == Picoseconds(40'000'000 + 2'000'000));  // the last delivery: 40 us + 2 us of latency
+}

@@ -29,6 +29,8 @@ ConcurrentResult plain(const topology::Topology& topo, std::span<const Collectiv
   result.time = end;
   result.peak_utilization = network.peak_utilization();
   result.solves = network.solves();
+  result.solved_entries = network.solved_entries();
+  result.rate_changes = network.rate_changes();
   return result;
 }
 
@@ -91,6 +93,8 @@ std::optional<ConcurrentResult> collapsed(const topology::Topology& topo,
   for (std::size_t l = 0; l < result.peak_utilization.size(); ++l)
     result.peak_utilization[l] = std::max(result.peak_utilization[l], network.peak_utilization()[l]);
   result.solves += network.solves();
+  result.solved_entries = network.solved_entries();
+  result.rate_changes = network.rate_changes();
   return result;
 }
 

@@ -54,6 +54,8 @@ struct ConcurrentResult {
   Picoseconds time{0};                  // when the last group finished
   std::vector<double> peak_utilization;  // per link, load / bandwidth
   std::uint64_t solves = 0;             // max-min solves the simulation needed
+  std::uint64_t solved_entries = 0;     // their work and the rates they changed (Network's
+  std::uint64_t rate_changes = 0;       // counters of the same names; 0 for reduced rounds)
   bool collapsed = false;                // the shortcut was used
   std::size_t reduced_rounds = 0;        // distinct rounds solved by symmetry reduction
 };

@@ -111,6 +111,8 @@ void Network::set_rate(Active& a, double rate, std::int32_t bottleneck) {
   }
   const double before = a.clock.rate;
   if (a.clock.set_rate(rate, state_time_)) {
+    // A change beyond the last bits of a sum (a re-solve's rounding is not a change of rate).
+    if (!(std::abs(rate - before) <= 1e-9 * std::max(std::abs(rate), std::abs(before)))) ++rate_changes_;
     add_dominated_load(a, rate - before, 0);
     least_finish_known_ = false;
     ++id_version_[static_cast<std::size_t>(a.id)];
@@ -139,6 +141,7 @@ void Network::push_finishes() {
 // The rates (and bottlenecks) of a solve of every entry, all of them solved and compacted,
 // in active order; the least finish for the next drain is taken in the same pass.
 void Network::take_rates(std::span<const double> rates, std::span<const std::int32_t> bottlenecks) {
+  solved_entries_ += active_.size();
   std::int64_t least = kNoFinish;
   for (std::size_t i = 0; i < active_.size(); ++i) {
     set_rate(active_[i], rates[i], bottlenecks[i]);
@@ -893,6 +896,7 @@ void Network::resolve() {
     add_variable(sub_, cs_, path.per_flow, a.weight);
   }
   sub_.solve(rates_, load_, &fixed_by_);
+  solved_entries_ += members_.size();
   for (std::size_t k = 0; k < members_.size(); ++k) {
     const auto c = fixed_by_[k];
     set_rate(active_[static_cast<std::size_t>(members_[k])], rates_[k], c >= 0 ? component_links_[static_cast<std::size_t>(c)] : -1);

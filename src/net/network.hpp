@@ -193,6 +193,12 @@ class Network {
   // classes to a smaller subgroup or to flows.
   std::uint64_t class_openings() const { return class_openings_; }
   std::uint64_t refinements() const { return refinements_; }
+  // Work of the solves: the entries they solved (a memo hit counts its entries too), and of
+  // those the ones whose rate changed by more than 1e-9 relative (a first rate counts). Any
+  // exact method writes at least every changed rate, so solved_entries() / rate_changes()
+  // bounds what a finer incremental solve could save.
+  std::uint64_t solved_entries() const { return solved_entries_; }
+  std::uint64_t rate_changes() const { return rate_changes_; }
 
  private:
   struct Active {
@@ -344,6 +350,8 @@ class Network {
   std::uint64_t generation_ = 0;
   std::uint64_t solves_ = 0;
   std::uint64_t partial_solves_ = 0;
+  std::uint64_t solved_entries_ = 0;
+  std::uint64_t rate_changes_ = 0;
   // The links of the flows that started or drained since the last solve, each once
   // (touch_mark_[l] == touch_stamp_: l is in it).
   std::vector<std::int32_t> touched_;
