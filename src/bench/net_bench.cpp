@@ -10,11 +10,12 @@
 //   times as there are flows, and each end moves a fixed share of all rates. Measured
 //   (2026-12-03): 14,595 solves at 128 endpoints and 60,037 at 256 (0.9 a flow), each changing
 //   17.2% and 17.3% of all flows' rates by more than 1e-9 relative (2,791 and 11,281 a solve;
-//   40.7 and 677 million changes in all), against 2.6x and 2.7x as many entries solved. Any
-//   exact max-min method writes at least the changed rates, so a finer incremental solve could
-//   save at most `solved_per_changed`. At 1,024 endpoints the same shares give 0.96 million
+//   40.7 and 677 million changes in all), against 2.6x and 2.7x as many entries solved. An
+//   exact simulation that drains each flow at its own rate (and so has a finish time per flow
+//   to move when its rate moves) updates at least the changed rates, so a finer incremental
+//   solve could save at most `solved_per_changed`. At 1,024 endpoints the same shares give 0.96 million
 //   solves x 181,000 changes = 1.7e11 rate changes: minutes even at 1 ns each, so the 2 s goal
-//   is out of reach for exact flow-level max-min on a per-pair matrix (it is met for the
+//   is out of reach for such a simulation on a per-pair matrix (it is met for the
 //   shared-row matrix of `collective --skew`, above). Wall time grows as n^4 (6 s -> 96 s):
 //   about 7 hours at 1,024, where this case used to run, last.
 // Times include building the topology and computing the routes. Peak RSS is the process's
@@ -149,7 +150,7 @@ Benchmark net_benchmark() {
   return Benchmark{"net",
                    "direct all-to-all on 1,024 and 16,384 GPUs, zipf-skewed alltoallv on 1,024 (goals <= 0.2 s, "
                    "<= 10 s and 4 GB, <= 2 s); a per-pair zipf alltoallv on 128 and 256 with the rate changes that "
-                   "bound any exact solver",
+                   "bound an exact flow-level simulation",
                    [](bool quick) {
                      const auto catalog = config::Catalog::from_environment();
                      const auto cluster = catalog.cluster("h100-fat-tree-1024");

@@ -194,9 +194,9 @@ class Network {
   std::uint64_t class_openings() const { return class_openings_; }
   std::uint64_t refinements() const { return refinements_; }
   // Work of the solves: the entries they solved (a memo hit counts its entries too), and of
-  // those the ones whose rate changed by more than 1e-9 relative (a first rate counts). Any
-  // exact method writes at least every changed rate, so solved_entries() / rate_changes()
-  // bounds what a finer incremental solve could save.
+  // those the ones whose rate changed by more than 1e-9 relative (a first rate counts). An
+  // exact simulation that drains each flow at its own rate updates at least every changed
+  // rate, so solved_entries() / rate_changes() bounds what a finer incremental solve could save.
   std::uint64_t solved_entries() const { return solved_entries_; }
   std::uint64_t rate_changes() const { return rate_changes_; }
 
