@@ -184,3 +184,35 @@ TEST_CASE("a weight's trip beyond the cache costs the measured ns per byte, inte
   CHECK(us(16LL << 20) == Approx(400.0));  // on a point
   CHECK(us(1LL << 34) == Approx(200.0));   // beyond: the last
 }
+
+TEST_CASE("a GEMM with B transposed takes the table's transposed points, or B's when there are none") {
+  auto d = round_device();
+  // One grid cell on m in {1, 16} (n = 768, k = 96), measured both ways.
+  d.gemm_efficiency_table = {{1, 768, 96, 0.1, std::nullopt}, {16, 768, 96, 0.5, std::nullopt}};
+  d.gemm_grid = config::GemmGrid{{1, 16}, {768}, {96}};
+  const compute::KernelModel plain_only(d);
+  // No transposed point: B^T is priced as B, exactly and between the points
+  // (m = 4: t = ln 4 / ln 16 = 1/2 -> 0.3).
+  CHECK(plain_only.gemm_efficiency({16, 768, 96, 1, DType::fp32, true}) == 0.5);
+  CHECK(plain_only.gemm_efficiency({4, 768, 96, 1, DType::fp32, true}) == Approx(0.3));
+  d.gemm_efficiency_table.push_back({16, 768, 96, 0.4, std::nullopt, true});
+  const compute::KernelModel one_transposed(d);
+  // Its own exact point; the transposed grid is incomplete (no m = 1 point), so a shape between
+  // the points is interpolated on B's grid; B's own shapes are untouched.
+  CHECK(one_transposed.gemm_efficiency({16, 768, 96, 1, DType::fp32, true}) == 0.4);
+  CHECK(one_transposed.gemm_efficiency({4, 768, 96, 1, DType::fp32, true}) == Approx(0.3));
+  CHECK(one_transposed.gemm_efficiency({16, 768, 96, 1, DType::fp32}) == 0.5);
+  d.gemm_efficiency_table.push_back({1, 768, 96, 0.05, std::nullopt, true});
+  const compute::KernelModel both(d);
+  // A complete transposed grid: m = 4 -> (0.05 + 0.4) / 2.
+  CHECK(both.gemm_efficiency({4, 768, 96, 1, DType::fp32, true}) == Approx(0.225));
+  CHECK(both.gemm_efficiency({4, 768, 96, 1, DType::fp32}) == Approx(0.3));
+  // Times: at m = 16 this device is bound by bytes either way; at m = 1024 by FLOPs.
+  d.gemm_efficiency_table = {{1024, 768, 96, 0.5, std::nullopt}, {1024, 768, 96, 0.25, std::nullopt, true}};
+  d.gemm_grid.reset();
+  const compute::KernelModel big(d);
+  // 2 * 1024 * 768 * 96 = 150,994,944 FLOPs at 12.5 and 6.25 TFLOP/s: 12.0796 and 24.1592 us, both
+  // above (1024*96 + 96*768 + 1024*768) * 4 B / 1 TB/s = 3.83 us; plus 1 us of overhead.
+  CHECK(big.gemm_time({1024, 768, 96, 1, DType::fp32}).count() == Approx(12'079'596 + 1'000'000).epsilon(1e-6));
+  CHECK(big.gemm_time({1024, 768, 96, 1, DType::fp32, true}).count() == Approx(24'159'191 + 1'000'000).epsilon(1e-6));
+}

@@ -195,6 +195,27 @@ TEST_CASE("a calibrated GEMM grid round-trips, and every grid point must be in t
   CHECK_THAT(error_of([&] { parse(R"("gemm_grid":{"m":[16],"n":[4]})"); }), Catch::Contains("/gemm_grid/k"));
 }
 
+TEST_CASE("transposed-B table points round-trip, and a grid point measured only transposed does not count") {
+  const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
+    "memory_GiB":16,"memory_bandwidth_GBps":10,)";
+  auto parse = [&](const std::string& extra) { return parse_device(nlohmann::json::parse("{" + base + extra + "}"), "c.json"); };
+  const auto d = parse(R"("gemm_efficiency_table":[{"m":16,"n":4,"k":4,"efficiency":0.2},
+    {"m":16,"n":4,"k":4,"efficiency":0.1,"transposed_b":true}],"gemm_grid":{"m":[16],"n":[4],"k":[4]})");
+  REQUIRE(d.gemm_efficiency_table.size() == 2);
+  CHECK_FALSE(d.gemm_efficiency_table[0].transposed_b);
+  CHECK(d.gemm_efficiency_table[1].transposed_b);
+  const auto again = to_json(d);
+  CHECK_FALSE(again["gemm_efficiency_table"][0].contains("transposed_b"));  // written only when true
+  CHECK(again["gemm_efficiency_table"][1]["transposed_b"] == true);
+  CHECK(to_json(parse_device(again, "again")) == again);
+  CHECK(error_of([&] {
+          parse(R"("gemm_efficiency_table":[{"m":16,"n":4,"k":4,"efficiency":0.1,"transposed_b":true}],
+                   "gemm_grid":{"m":[16],"n":[4],"k":[4]})");
+        }) == "c.json: /gemm_grid: grid point (16, 4, 4) has no positive efficiency in gemm_efficiency_table");
+  CHECK_THAT(error_of([&] { parse(R"("gemm_efficiency_table":[{"m":1,"n":1,"k":1,"efficiency":0.1,"transposed_b":1}])"); }),
+             Catch::Contains("/gemm_efficiency_table/0/transposed_b"));
+}
+
 TEST_CASE("a measured operand-streaming curve round-trips; its working sets ascend and each point states its cost") {
   const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
     "memory_GiB":16,"memory_bandwidth_GBps":10,)";

@@ -77,17 +77,18 @@ TEST_CASE("the layer plan: capacity max(ceil(cf T / E), 4), R*C rows per local e
 }
 
 TEST_CASE("the GEMM shapes a layer prediction asks about: router and expert FFN, forward and backward, sorted") {
-  // Router [T,d]x[d,E] = (16, 4, 8); backward (m,k,n) = (16, 8, 4) and (k,n,m) = (8, 4, 16).
-  // Expert up-projection (rows 8, d_ff 16, d 8); backward (8, 8, 16) and (8, 16, 8) again.
-  // Down-projection (8, 8, 16) again; backward (8, 16, 8) again and (16, 8, 8).
+  // Every backward pass has dX (m,k,n) with B transposed (dY W^T, T below) and dW (k,n,m).
+  // Router [T,d]x[d,E] = (16, 4, 8); backward (16, 8, 4) T and (8, 4, 16).
+  // Expert up-projection (rows 8, d_ff 16, d 8) = (8, 16, 8); backward (8, 8, 16) T and (8, 16, 8).
+  // Down-projection (8, 8, 16); backward (8, 16, 8) T and (16, 8, 8).
   const auto shapes = layer_gemm_shapes(small_layer(), 64);
-  std::vector<std::array<std::int64_t, 3>> got;
+  std::vector<std::array<std::int64_t, 4>> got;
   for (const auto& g : shapes) {
-    got.push_back({g.m, g.n, g.k});
+    got.push_back({g.m, g.n, g.k, g.transposed_b ? 1 : 0});
     CHECK(g.batch == 1);
   }
-  const std::vector<std::array<std::int64_t, 3>> expected{{8, 4, 16}, {8, 8, 16}, {8, 16, 8},
-                                                          {16, 4, 8}, {16, 8, 4}, {16, 8, 8}};
+  const std::vector<std::array<std::int64_t, 4>> expected{{8, 4, 16, 0}, {8, 8, 16, 0}, {8, 8, 16, 1}, {8, 16, 8, 0},
+                                                          {8, 16, 8, 1}, {16, 4, 8, 0}, {16, 8, 4, 1}, {16, 8, 8, 0}};
   CHECK(got == expected);
 }
 
@@ -102,6 +103,35 @@ TEST_CASE("the expert phase adds the regrouping copies: 4 x received rows x d x 
   const auto ffn = costs.expert_ffn_loop({8, 8});
   // 16 received rows x 8 x 4 B x 4 = 2048 B at 1 B/ps = 2048 ps, forward and backward.
   CHECK(p.phase.at("expert_ffn") == ffn.forward + ffn.backward + Picoseconds(2 * 2048));
+}
+
+TEST_CASE("the expert loop's dX GEMMs read the weights transposed and take the transposed points' rate") {
+  // One expert of 8 rows, d 8, d_ff 16, fp32 on a device bound by FLOPs (1 FLOP/ps at
+  // efficiency 1, bandwidth too high to matter, no overhead). Every GEMM of the loop is
+  // 2 * 8 * 16 * 8 = 2048 FLOPs: up (8, 16, 8) and down (8, 8, 16) forward; backward each has dX
+  // with B transposed ((8, 8, 16) T for up, (8, 16, 8) T for down) and dW ((8, 16, 8), (16, 8, 8)).
+  auto cluster = byte_per_ps_cluster(1);
+  auto& d = cluster.device;
+  d.peak_bf16 = d.peak_fp32 = d.peak_tf32 = FlopsPerSecond(1e12);
+  d.memory_bandwidth = BytesPerSecond(1e30);
+  for (const auto& [m, n, k] : std::vector<std::array<std::int64_t, 3>>{{8, 16, 8}, {8, 8, 16}, {16, 8, 8}})
+    d.gemm_efficiency_table.push_back({m, n, k, 1.0, std::nullopt});
+  const auto m = hand_model(1, config::FfnKind::relu);
+  const compute::KernelModel as_stored(d);
+  const auto plain = PhaseCosts(as_stored, m, 1).expert_ffn_loop({8});
+  // Plus the activation pass between them, 2 x 8 x 16 x 4 B each way, 1 ps at this bandwidth
+  // (rounded up).
+  const Picoseconds activations = as_stored.memory_time(Bytes(2 * 8 * 16 * 4));
+  CHECK(activations == Picoseconds(1));
+  CHECK(plain.forward == Picoseconds(2 * 2048) + activations);
+  CHECK(plain.backward == Picoseconds(4 * 2048) + activations);  // no transposed point: dX priced as B
+  // Transposed B measured at half the rate: each dX GEMM takes 4096 ps instead of 2048.
+  d.gemm_efficiency_table.push_back({8, 8, 16, 0.5, std::nullopt, true});
+  d.gemm_efficiency_table.push_back({8, 16, 8, 0.5, std::nullopt, true});
+  const compute::KernelModel with_transposed(d);
+  const auto transposed = PhaseCosts(with_transposed, m, 1).expert_ffn_loop({8});
+  CHECK(transposed.forward == plain.forward);
+  CHECK(transposed.backward == Picoseconds(2 * 4096 + 2 * 2048) + activations);
 }
 
 TEST_CASE("combine reads the owner's kept rows forward, writes all its returned rows backward") {

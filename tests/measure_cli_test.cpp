@@ -119,7 +119,10 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
   const auto d = catalog.device(device.string());
   CHECK(d.kind == "cpu");
   CHECK(d.name == "quick-cpu");
-  REQUIRE(d.gemm_efficiency_table.size() == 8);  // the quick fixed grid m in {16, 128} x n, k in {4, 64}
+  // The quick fixed grid m in {16, 128} x n, k in {4, 64}, with B as stored and transposed.
+  REQUIRE(d.gemm_efficiency_table.size() == 16);
+  CHECK(std::count_if(d.gemm_efficiency_table.begin(), d.gemm_efficiency_table.end(),
+                      [](const auto& p) { return p.transposed_b; }) == 8);
   REQUIRE(d.gemm_grid.has_value());
   CHECK(d.gemm_grid->k == std::vector<std::int64_t>{4, 64});
   double best = 0;

@@ -120,7 +120,7 @@ TEST_CASE("a calibration with operand-streaming samples writes the curve from it
 TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {
   auto plan = default_plan(/*quick=*/true);
   const auto base = plan.gemm.size();
-  CHECK(base == 8);  // m in {16, 128} x n, k in {4, 64}
+  CHECK(base == 16);  // m in {16, 128} x n, k in {4, 64}, B as stored and transposed
   const auto where = add_gemm_shapes(plan, {{16, 4, 4}, {7, 5, 3}, {7, 5, 3}});
   CHECK(where == std::vector<std::size_t>{0, base, base});  // the base's own first shape, then the new one twice
   REQUIRE(plan.gemm.size() == base + 1);
@@ -129,12 +129,17 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   CHECK(plan.alltoall_bytes == std::vector<std::int64_t>{100, 300, 16 << 10, 256 << 10});
   CHECK_THROWS_AS(add_gemm_shapes(plan, {{0, 1, 1}}), std::invalid_argument);
   CHECK_THROWS_AS(add_alltoall_sizes(plan, {0}), std::invalid_argument);
+  CHECK_FALSE(plan.gemm[base / 2] == plan.gemm[0]);  // the transposed half starts with the same (m, n, k)
+  CHECK(plan.gemm[base / 2] == GemmDims{16, 4, 4, true});
   // The fixed grid: m in {1, 8, 64, 512, 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32, 256,
-  // 2048}, whatever is predicted later: 5 x 4 x 5 = 100 shapes, from one row to 4096.
+  // 2048}, whatever is predicted later: 5 x 4 x 5 = 100 shapes, from one row to 4096, then the
+  // same 100 with B transposed.
   const auto full = default_plan(false);
-  CHECK(full.gemm.size() == 100);
+  CHECK(full.gemm.size() == 200);
   CHECK(full.gemm.front() == GemmDims{1, 4, 1});
-  CHECK(full.gemm.back() == GemmDims{4096, 2048, 2048});
+  CHECK(full.gemm[99] == GemmDims{4096, 2048, 2048});
+  CHECK(full.gemm[100] == GemmDims{1, 4, 1, true});
+  CHECK(full.gemm.back() == GemmDims{4096, 2048, 2048, true});
   CHECK(full.grid_n == std::vector<std::int64_t>{4, 32, 256, 2048});
   CHECK(full.grid_k == std::vector<std::int64_t>{1, 4, 32, 256, 2048});
   CHECK(full.alltoall_bytes.size() >= 5);

@@ -22,14 +22,25 @@ Bytes gemm_bytes(const GemmShape& g) {
 KernelModel::KernelModel(config::DeviceConfig device, GemmObserver observer)
     : device_(std::move(device)), observer_(std::move(observer)) {
   for (const auto& p : device_.gemm_operand_streaming) streaming_working_sets_.push_back(p.working_set.count());
+  has_transposed_ = std::any_of(device_.gemm_efficiency_table.begin(), device_.gemm_efficiency_table.end(),
+                                [](const config::GemmEfficiencyPoint& p) { return p.transposed_b && p.efficiency > 0; });
   if (!device_.gemm_grid) return;
   const auto& grid = *device_.gemm_grid;
+  bool transposed_complete = has_transposed_;
   for (auto m : grid.m)
     for (auto n : grid.n)
       for (auto k : grid.k) {
         const auto* p = exact_calibrated(GemmShape{m, n, k});
         if (p == nullptr) throw std::invalid_argument("gemm_grid point missing from the efficiency table");
         grid_efficiency_.push_back(p->efficiency);
+        if (!transposed_complete) continue;
+        const auto* t = exact_calibrated(GemmShape{m, n, k, 1, DType::bf16, true});
+        if (t == nullptr) {
+          transposed_complete = false;
+          grid_efficiency_transposed_.clear();
+        } else {
+          grid_efficiency_transposed_.push_back(t->efficiency);
+        }
       }
 }
 
@@ -53,15 +64,15 @@ Bracket bracket(const std::vector<std::int64_t>& axis, std::int64_t x) {
 
 const config::GemmEfficiencyPoint* KernelModel::exact_calibrated(const GemmShape& g) const {
   for (const auto& p : device_.gemm_efficiency_table)
-    if (p.m == g.m && p.n == g.n && p.k == g.k && p.efficiency > 0) return &p;
+    if (p.m == g.m && p.n == g.n && p.k == g.k && p.transposed_b == g.transposed_b && p.efficiency > 0) return &p;
   return nullptr;
 }
 
-double KernelModel::interpolated_efficiency(const GemmShape& g) const {
+double KernelModel::interpolated_efficiency(const GemmShape& g, const std::vector<double>& grid_efficiency) const {
   const auto& grid = *device_.gemm_grid;
   const Bracket bm = bracket(grid.m, g.m), bn = bracket(grid.n, g.n), bk = bracket(grid.k, g.k);
   auto at = [&](std::size_t i, std::size_t j, std::size_t l) {
-    return grid_efficiency_[(i * grid.n.size() + j) * grid.k.size() + l];
+    return grid_efficiency[(i * grid.n.size() + j) * grid.k.size() + l];
   };
   double e = 0;
   for (int corner = 0; corner < 8; ++corner) {
@@ -79,8 +90,10 @@ const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmSha
   auto log_ratio = [](std::int64_t a, std::int64_t b) {
     return std::log(static_cast<double>(a) / static_cast<double>(b));
   };
+  const bool orientation = g.transposed_b && has_transposed_;
   for (const auto& p : device_.gemm_efficiency_table) {
     if (p.efficiency <= 0) continue;  // a shape that could not be measured says nothing
+    if (p.transposed_b != orientation) continue;
     const double dm = log_ratio(g.m, p.m), dn = log_ratio(g.n, p.n), dk = log_ratio(g.k, p.k);
     const double distance = dm * dm + dn * dn + dk * dk;
     if (best == nullptr || distance < best_distance) {
@@ -93,8 +106,15 @@ const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmSha
 
 double KernelModel::gemm_efficiency(const GemmShape& g) const {
   if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.batch <= 0) throw std::invalid_argument("GEMM with an empty dimension");
+  if (g.transposed_b && !has_transposed_) {  // nothing measured of B^T: priced as B
+    GemmShape plain = g;
+    plain.transposed_b = false;
+    return gemm_efficiency(plain);
+  }
   if (const auto* p = exact_calibrated(g)) return p->efficiency;
-  if (device_.gemm_grid) return interpolated_efficiency(g);
+  if (device_.gemm_grid)
+    return interpolated_efficiency(g, g.transposed_b && !grid_efficiency_transposed_.empty() ? grid_efficiency_transposed_
+                                                                                              : grid_efficiency_);
   if (const auto* p = nearest_calibrated(g)) return p->efficiency;
   const std::int64_t tile = device_.gemm_tile;
   const std::int64_t tiles_m = ceil_div(g.m, tile);

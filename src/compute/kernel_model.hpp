@@ -21,6 +21,12 @@
 //      axis of one value is constant. E.g. m = 128 between 64 and 512: t = ln 2 / ln 8 = 1/3.
 //   3. else (a table without a grid): the NEAREST point in log space, minimizing
 //      (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point on ties).
+// B transposed (GemmShape::transposed_b: a backward dX GEMM dY W^T reads its weight as B^T):
+// the table's transposed_b points stand for those shapes, by the same three rules over the
+// transposed points (the grid's when every grid point has one); a table without them, and every
+// analytic device, prices the shape as if B were not transposed. Why it matters: OpenBLAS sgemm
+// on a few rows runs B^T measurably slower than B (on this project's VM, 16 x 768 x 96 by 19%,
+// 1-8 rows by 30-49%, from 256 rows by at most 2%; traces/measured/README.md).
 // Working set (devices with "gemm_operand_streaming", i.e. calibrated CPUs): the table's rates
 // were measured with each GEMM's operands cycled through a cache-sized set of copies (ref/cpu
 // calibrator), as a small layer's data lives; a layer whose weights, gradients and activations
@@ -48,6 +54,7 @@ struct GemmShape {
   std::int64_t k = 0;
   std::int64_t batch = 1;  // independent GEMMs of the same shape (strided-batched)
   DType dtype = DType::bf16;
+  bool transposed_b = false;  // C = A B^T, B stored [n, k]
 };
 
 Flops gemm_flops(const GemmShape& g);
@@ -62,9 +69,10 @@ class KernelModel {
   explicit KernelModel(config::DeviceConfig device, GemmObserver observer = {});
 
   double gemm_efficiency(const GemmShape& g) const;
-  // The table entry nearest to `g` in log space, or nullptr without a table.
+  // The table entry nearest to `g` in log space, or nullptr without a table (of g's orientation
+  // when the table has points of it, else of the other).
   const config::GemmEfficiencyPoint* nearest_calibrated(const GemmShape& g) const;
-  // The table entry of exactly g's (m, n, k), or nullptr.
+  // The table entry of exactly g's (m, n, k) and orientation, or nullptr.
   const config::GemmEfficiencyPoint* exact_calibrated(const GemmShape& g) const;
   Picoseconds gemm_time(const GemmShape& g) const;
   // What a GEMM pays on top of gemm_time for its weight operand of `weight_bytes` (read, or
@@ -79,11 +87,13 @@ class KernelModel {
   const config::DeviceConfig& device() const { return device_; }
 
  private:
-  double interpolated_efficiency(const GemmShape& g) const;
+  double interpolated_efficiency(const GemmShape& g, const std::vector<double>& grid_efficiency) const;
 
   config::DeviceConfig device_;
   GemmObserver observer_;
   std::vector<double> grid_efficiency_;  // [i_m][i_n][i_k] of device_.gemm_grid, row-major
+  std::vector<double> grid_efficiency_transposed_;  // the same for transposed_b; empty unless complete
+  bool has_transposed_ = false;  // the table has transposed_b points
   std::vector<std::int64_t> streaming_working_sets_;  // the axis of device_.gemm_operand_streaming
 };
 

@@ -50,6 +50,7 @@ std::vector<GemmEfficiencyPoint> read_gemm_table(ObjectReader& r) {
     p.efficiency = e.number_in_range_or("efficiency", 0.0, 1.0, -1.0);
     if (p.efficiency < 0) e.fail("efficiency", "is required (a fraction of peak in [0, 1])");
     p.band = read_band(e, "efficiency", p.efficiency);
+    p.transposed_b = e.boolean_or("transposed_b", false);
     e.finish();
     table.push_back(p);
   }
@@ -72,7 +73,7 @@ std::optional<GemmGrid> read_gemm_grid(ObjectReader& r, const std::vector<GemmEf
     for (auto n : grid.n)
       for (auto k : grid.k) {
         const bool present = std::any_of(table.begin(), table.end(), [&](const GemmEfficiencyPoint& p) {
-          return p.m == m && p.n == n && p.k == k && p.efficiency > 0;
+          return p.m == m && p.n == n && p.k == k && p.efficiency > 0 && !p.transposed_b;
         });
         if (!present)
           throw ConfigError(r.file(), r.pointer_to("gemm_grid"),
@@ -203,6 +204,7 @@ nlohmann::json to_json(const DeviceConfig& d) {
         e["efficiency_lo"] = p.band->lo;
         e["efficiency_hi"] = p.band->hi;
       }
+      if (p.transposed_b) e["transposed_b"] = true;
       table.push_back(e);
     }
     j["gemm_efficiency_table"] = table;

@@ -23,17 +23,22 @@ struct Band {
   T hi{};
 };
 
-// Achieved fraction of peak for one GEMM shape C[m,n] = A[m,k] B[k,n] (calibrated devices).
+// Achieved fraction of peak for one GEMM shape C[m,n] = A[m,k] B[k,n] (calibrated devices), or
+// with "transposed_b": true, C[m,n] = A[m,k] B^T with B stored [n,k] (a backward dX GEMM,
+// dY W^T, reads its weight so; row-major BLAS runs it through other packing, measurably slower
+// for few rows).
 struct GemmEfficiencyPoint {
   std::int64_t m = 0;
   std::int64_t n = 0;
   std::int64_t k = 0;
   double efficiency = 0;
   std::optional<Band<double>> band;  // efficiency_lo / efficiency_hi
+  bool transposed_b = false;
 };
 
 // The axes of a calibrated GEMM grid (file field "gemm_grid": {"m": [...], "n": [...], "k": [...]},
-// each strictly ascending): every (m, n, k) of their product is a point of the efficiency table,
+// each strictly ascending): every (m, n, k) of their product is a point of the efficiency table
+// (not transposed; a table may hold the grid's transposed_b points too),
 // so the kernel model can interpolate between them (compute/kernel_model.hpp).
 struct GemmGrid {
   std::vector<std::int64_t> m, n, k;

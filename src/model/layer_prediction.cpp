@@ -128,7 +128,7 @@ std::vector<compute::GemmShape> layer_gemm_shapes(const LayerScenario& s, std::i
     compute::GemmShape one = g;
     one.batch = 1;
     const bool seen = std::any_of(shapes.begin(), shapes.end(), [&](const compute::GemmShape& x) {
-      return x.m == one.m && x.n == one.n && x.k == one.k && x.dtype == one.dtype;
+      return x.m == one.m && x.n == one.n && x.k == one.k && x.dtype == one.dtype && x.transposed_b == one.transposed_b;
     });
     if (!seen) shapes.push_back(one);
   });
@@ -136,7 +136,7 @@ std::vector<compute::GemmShape> layer_gemm_shapes(const LayerScenario& s, std::i
   (void)cost_layer(s, work, kernels, none);
   // Sorted: the order of the calls inside an expression is the compiler's, the list must not be.
   std::sort(shapes.begin(), shapes.end(), [](const compute::GemmShape& a, const compute::GemmShape& b) {
-    return std::tie(a.m, a.n, a.k) < std::tie(b.m, b.n, b.k);
+    return std::tie(a.m, a.n, a.k, a.transposed_b) < std::tie(b.m, b.n, b.k, b.transposed_b);
   });
   return shapes;
 }

@@ -73,7 +73,8 @@ LayerWork plan_layer(const LayerScenario& scenario);
 // back after them (read + write of the rows, twice per direction).
 LayerPrediction predict_layer(const LayerScenario& scenario, const config::ClusterConfig& cluster, CommModel& comm);
 
-// Every GEMM shape (m, n, k; batch 1, deduplicated, sorted by m, n, k) that predict_layer asks
+// Every GEMM shape (m, n, k and whether B is transposed; batch 1, deduplicated, sorted by m, n, k,
+// not transposed first) that predict_layer asks
 // the kernel model about for `scenario`, on a device whose GEMM tile is `gemm_tile` (it pads
 // ragged experts): what a calibration must measure for the prediction to use measured rates only.
 std::vector<compute::GemmShape> layer_gemm_shapes(const LayerScenario& scenario, std::int64_t gemm_tile);

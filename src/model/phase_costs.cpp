@@ -22,7 +22,8 @@ PhaseCost PhaseCosts::gemm(std::int64_t m, std::int64_t n, std::int64_t k, std::
   if (m <= 0 || n <= 0 || k <= 0 || batch <= 0) return c;
   const compute::GemmShape forward{m, n, k, batch, dtype};
   c.forward = kernels_.gemm_time(forward);
-  c.backward = kernels_.gemm_time({m, k, n, batch, dtype}) + kernels_.gemm_time({k, n, m, batch, dtype});
+  // dX[m,k] = dY[m,n] W^T (B transposed: W is stored [k,n]) and dW[k,n] = X^T dY.
+  c.backward = kernels_.gemm_time({m, k, n, batch, dtype, true}) + kernels_.gemm_time({k, n, m, batch, dtype});
   c.forward_flops = compute::gemm_flops(forward);
   return c;
 }

@@ -54,10 +54,10 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
   out += fmt::format("calibrated {} ({}, {} ranks x {} BLAS threads, all ranks computing at once, OpenBLAS {} kernels, {} rounds){}\n",
                      r.host.host, r.host.cpu_model, r.ranks, r.threads_per_rank, r.host.blas_core, r.rounds,
                      r.quick ? " [quick]" : "");
-  out += fmt::format("  {:>6} {:>6} {:>6} {:>14} {:>10}\n", "m", "n", "k", "sgemm_GFLOPps", "efficiency");
+  out += fmt::format("  {:>6} {:>6} {:>6} {:>3} {:>14} {:>10}\n", "m", "n", "k", "B", "sgemm_GFLOPps", "efficiency");
   for (const auto& g : r.gemm)
-    out += fmt::format("  {:>6} {:>6} {:>6} {:>14.2f} {:>10.3f}\n", g.m, g.n, g.k, g.gflops.median,
-                       g.gflops.median / peak);
+    out += fmt::format("  {:>6} {:>6} {:>6} {:>3} {:>14.2f} {:>10.3f}\n", g.m, g.n, g.k, g.transposed_b ? "T" : "N",
+                       g.gflops.median, g.gflops.median / peak);
   out += fmt::format("  peak fp32 per rank (best measured) {:.2f} GFLOP/s; kernel overhead {:.3f} us\n", peak,
                      r.tiny_gemm_us.median);
   out += fmt::format("  memory streaming {:.2f} GB/s per rank (p10 {:.2f}, p90 {:.2f})\n", r.stream_GBps.median,

@@ -49,7 +49,8 @@ ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, 
   for (const auto& s : specs) {
     const auto scenario = scenario_of(s);
     std::vector<ref::cpu::GemmDims> shapes;
-    for (const auto& g : model::layer_gemm_shapes(scenario, ref::cpu::kCpuGemmTile)) shapes.push_back({g.m, g.n, g.k});
+    for (const auto& g : model::layer_gemm_shapes(scenario, ref::cpu::kCpuGemmTile))
+      shapes.push_back({g.m, g.n, g.k, g.transposed_b});
     c.shapes_of_config.push_back(ref::cpu::add_gemm_shapes(c.plan, shapes));
     const auto work = model::plan_layer(scenario);
     const std::int64_t peer_bytes =

@@ -65,15 +65,17 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
   if (r.gemm.empty()) throw std::invalid_argument("device_json: no GEMM samples");
   double peak = 0;
   for (const auto& g : r.gemm) peak = std::max(peak, g.gflops.median);
-  // The largest shape of the grid stands for "large GEMMs".
+  // The largest shape of the grid (B as stored) stands for "large GEMMs".
   const auto largest = std::max_element(r.gemm.begin(), r.gemm.end(), [](const GemmSample& a, const GemmSample& b) {
-    return a.m * a.n * a.k < b.m * b.n * b.k;
+    return std::pair(!a.transposed_b, a.m * a.n * a.k) < std::pair(!b.transposed_b, b.m * b.n * b.k);
   });
   auto eff = [peak](double gflops) { return std::clamp(round_to(gflops / peak, 4), 0.01, 1.0); };
   nlohmann::json table = nlohmann::json::array();
-  for (const auto& g : r.gemm)
+  for (const auto& g : r.gemm) {
     table.push_back({{"m", g.m}, {"n", g.n}, {"k", g.k}, {"efficiency", eff(g.gflops.median)},
                      {"efficiency_lo", eff(g.gflops.lo)}, {"efficiency_hi", eff(g.gflops.hi)}});
+    if (g.transposed_b) table.back()["transposed_b"] = true;
+  }
   const double best_stream = r.stream_GBps.hi;
   const bool grid = !r.grid_m.empty() && !r.grid_n.empty() && !r.grid_k.empty();
   const std::string by = fmt::format("measured by switchsim calibrate{} on {} {}", r.quick ? " --quick" : "",
@@ -122,7 +124,10 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
         {"gemm_efficiency", fmt::format("{}: median sgemm rate of the largest grid shape / peak; table per shape, "
                                         "_lo/_hi from p10/p90 of repeats",
                                         where)},
-        {"gemm_efficiency_table", fmt::format("{}: median/p10/p90 sgemm rate per (m, n, k) / peak", where)},
+        {"gemm_efficiency_table", fmt::format("{}: median/p10/p90 sgemm rate per (m, n, k) / peak; transposed_b: the "
+                                              "same with B transposed (CblasTrans, B stored [n, k]), as the layer's "
+                                              "dX GEMMs call it",
+                                              where)},
         {"memory_efficiency", fmt::format("{}: median / p90 of the streaming kernels", where)},
         {"gemm_tile", "assumption: OpenBLAS blocks are of the order of 64 rows; CPUs have no wave quantization"},
         {"kernel_overhead_us", fmt::format("{}: time of a 1x1x1 sgemm call (timed once, not in the rounds)", where)}}}};

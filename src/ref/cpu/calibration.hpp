@@ -20,14 +20,18 @@ struct Spread {  // of repeated measurements of one quantity
 };
 Spread spread_of(const std::vector<double>& samples);
 
+// C[m,n] = A[m,k] B[k,n], or with transposed_b C = A B^T with B stored [n,k] (sgemm's
+// CblasTrans on B, as the layer's dX GEMMs call it).
 struct GemmDims {
   std::int64_t m = 0, n = 0, k = 0;
+  bool transposed_b = false;
   friend bool operator==(const GemmDims&, const GemmDims&) = default;
 };
 
 struct GemmSample {
   std::int64_t m = 0, n = 0, k = 0;
   Spread gflops;  // achieved GFLOP/s (2 m n k per call)
+  bool transposed_b = false;
 };
 
 // A GEMM's extra time per byte of its weight operand B[k,n] when its operands were cycled through `working_set_bytes`

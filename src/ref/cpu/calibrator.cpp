@@ -63,9 +63,12 @@ CalibrationPlan default_plan(bool quick) {
   p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 8, 64, 512, 4096};
   p.grid_n = quick ? std::vector<std::int64_t>{4, 64} : std::vector<std::int64_t>{4, 32, 256, 2048};
   p.grid_k = quick ? p.grid_n : std::vector<std::int64_t>{1, 4, 32, 256, 2048};
-  for (auto m : p.grid_m)
-    for (auto n : p.grid_n)
-      for (auto k : p.grid_k) p.gemm.push_back({m, n, k});
+  // The grid twice: with B as stored and with B transposed (the layer's dX GEMMs), each
+  // orientation a point of its own in the device file's table.
+  for (const bool transposed_b : {false, true})
+    for (auto m : p.grid_m)
+      for (auto n : p.grid_n)
+        for (auto k : p.grid_k) p.gemm.push_back({m, n, k, transposed_b});
   p.alltoall_bytes = quick ? std::vector<std::int64_t>{16 << 10, 256 << 10}
                            : std::vector<std::int64_t>{16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20};
   p.stream_bytes = quick ? (1 << 20) : (4 << 20);
@@ -125,7 +128,7 @@ Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
   alltoall_us_.resize(plan_.alltoall_bytes.size());
   for (std::size_t i = 0; i < plan_.gemm.size(); ++i) {  // warm-up: first calls pay page faults, BLAS start-up
     const auto& g = plan_.gemm[i];
-    for (auto& m : buffers_->gemm[i]) sgemm(false, false, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data());
+    for (auto& m : buffers_->gemm[i]) sgemm(false, g.transposed_b, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data());
   }
 }
 
@@ -192,7 +195,7 @@ void Calibrator::run_gemm_shapes(const std::vector<std::size_t>& indices, bool r
     double s = 0;
     while (s < plan_.gemm_window_s) {
       auto& m = copies[static_cast<std::size_t>(calls) % copies.size()];
-      s += seconds_of([&] { sgemm(false, false, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data()); });
+      s += seconds_of([&] { sgemm(false, g.transposed_b, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data()); });
       ++calls;
     }
     double rate = 2.0 * double(g.m) * double(g.n) * double(g.k) * double(calls) / s / 1e9;
@@ -290,7 +293,7 @@ CalibrationResult Calibrator::result() const {
   r.rounds = rounds_;
   r.ranks = ranks_;
   for (std::size_t i = 0; i < plan_.gemm.size(); ++i)
-    r.gemm.push_back({plan_.gemm[i].m, plan_.gemm[i].n, plan_.gemm[i].k, spread_of(gemm_gflops_[i])});
+    r.gemm.push_back({plan_.gemm[i].m, plan_.gemm[i].n, plan_.gemm[i].k, spread_of(gemm_gflops_[i]), plan_.gemm[i].transposed_b});
   r.grid_m = plan_.grid_m;
   r.grid_n = plan_.grid_n;
   r.grid_k = plan_.grid_k;

@@ -34,12 +34,13 @@ struct CalibrationPlan {
 // A FIXED grid, the same whatever layers are predicted later: GEMM m in {1, 8, 64, 512, 4096} x
 // n in {4, 32, 256, 2048} x k in {1, 4, 32, 256, 2048} (log-spaced by 8 over the shapes a layer
 // meets: a dropless expert's single row, the router's few experts, the experts' rows per
-// capacity, widths of 256..2048; 100 shapes), all-to-all of 16
+// capacity, widths of 256..2048; 100 shapes, each with B as stored and with B transposed: 200),
+// all-to-all of 16
 // KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
 // activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
 // (`calibrate` took 35 s on a quiet 2-core host); probe GEMMs (8 and 64 rows x 256 x 256: an
 // expert's few rows against its weights) cycled through 16, 64 and 256 MiB, beyond any cache
-// share a core of this class gets. Quick: m in {16, 128} x n, k in {4, 64} (8 shapes), 16
+// share a core of this class gets. Quick: m in {16, 128} x n, k in {4, 64} (8 shapes, 16), 16
 // KiB and 256 KiB, 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
