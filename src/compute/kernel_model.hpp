@@ -55,6 +55,7 @@ struct GemmShape {
   std::int64_t batch = 1;  // independent GEMMs of the same shape (strided-batched)
   DType dtype = DType::bf16;
   bool transposed_b = false;  // C = A B^T, B stored [n, k]
+  friend bool operator==(const GemmShape&, const GemmShape&) = default;
 };
 
 Flops gemm_flops(const GemmShape& g);

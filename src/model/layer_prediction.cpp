@@ -127,10 +127,7 @@ std::vector<compute::GemmShape> layer_gemm_shapes(const LayerScenario& s, std::i
   const compute::KernelModel kernels(probe, [&shapes](const compute::GemmShape& g) {
     compute::GemmShape one = g;
     one.batch = 1;
-    const bool seen = std::any_of(shapes.begin(), shapes.end(), [&](const compute::GemmShape& x) {
-      return x.m == one.m && x.n == one.n && x.k == one.k && x.dtype == one.dtype && x.transposed_b == one.transposed_b;
-    });
-    if (!seen) shapes.push_back(one);
+    if (std::find(shapes.begin(), shapes.end(), one) == shapes.end()) shapes.push_back(one);
   });
   NoComm none;
   (void)cost_layer(s, work, kernels, none);
