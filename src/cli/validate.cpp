@@ -54,7 +54,7 @@ struct ValidateOptions {
   std::string calibration = "full";
   double max_age_h = 24;
   bool recalibrate = false;
-  bool oracle = false;  // calibrate each config's own shapes next to its runs (a diagnostic)
+  bool oracle = false;  // calibrate every config's own shapes as well (a diagnostic)
   std::string comm = "closed-form";
   std::string measured;
   std::string grid;     // --grid FILE: the layers of a grid file instead of the list options
@@ -174,7 +174,7 @@ void setup_validate(CLI::App& app, Action& action) {
       "kernel model interpolating between its points), never from the configs' own shapes. The profile is\n"
       "(re)calibrated when missing or older than --max-profile-age-h (--calibration full or quick), the fixed\n"
       "grid's rounds alternating with the layer's timed rounds (a drifting machine is then the same machine\n"
-      "for both). --oracle: a diagnostic that calibrates every config's own GEMM shapes next to its runs.\n"
+      "for both). --oracle: a diagnostic that also calibrates every config's own GEMM shapes in those rounds.\n"
       "The output says which. Runs under mpirun like `measure`.\n"
       "--target cuda: bf16 on RANKS GPUs, --profile from `calibrate --target cuda`; exit 3 without a GPU.\n"
       "--measured FILE: predict the rows of an earlier `measure --json` file instead of measuring.\n"
@@ -207,7 +207,7 @@ void setup_validate(CLI::App& app, Action& action) {
   cmd->add_option("--max-profile-age-h", o->max_age_h, "Recalibrate a profile older than this, hours (default 24)");
   cmd->add_flag("--recalibrate", o->recalibrate, "Calibrate first even when the profile is recent");
   cmd->add_flag("--oracle", o->oracle,
-                "cpu diagnostic: calibrate every config's own GEMM shapes and message sizes next to its runs, into\n"
+                "cpu diagnostic: calibrate every config's own GEMM shapes and message sizes too, in the same rounds, into\n"
                 "NAME-oracle.json beside the profile, and predict from that (composition error alone); rows also get\n"
                 "profile_step_time_s / profile_err_step_time from the saved profile when it exists");
   cmd->add_option("--comm", o->comm, "All-to-all model: closed-form or flow (default closed-form)");

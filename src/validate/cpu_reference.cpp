@@ -23,35 +23,22 @@
 namespace switchsim::validate {
 namespace {
 
-// What a calibration for `specs` must measure besides the base grid: every GEMM shape the layer
-// model asks about, every all-to-all message size, and streaming arrays the size of a typical
-// [tokens, d_model] activation; and which shapes each config's prediction uses, so that they are
-// sampled right before that config runs.
-struct ValidationCalibration {
-  ref::cpu::CalibrationPlan plan;
-  std::vector<std::vector<std::size_t>> shapes_of_config;  // indices into plan.gemm
-  std::vector<std::size_t> other_shapes;                   // the base grid's, used by no config
-};
-
-// Without `oracle` the plan is calibrate's fixed grid alone (nothing depends on the configs):
-// every shape is sampled once a round, and predictions interpolate between the grid points.
-ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, bool quick, std::int64_t rounds,
-                                      bool oracle) {
-  ValidationCalibration c;
-  c.plan = ref::cpu::default_plan(quick);
-  c.plan.rounds = rounds;
-  if (!oracle) {
-    c.shapes_of_config.assign(specs.size(), {});
-    for (std::size_t i = 0; i < c.plan.gemm.size(); ++i) c.other_shapes.push_back(i);
-    return c;
-  }
+// What a calibration for `specs` must measure: calibrate's fixed grid, and with `oracle` also
+// every GEMM shape the layer model asks about, every all-to-all message size, and streaming
+// arrays the size of a typical [tokens, d_model] activation. Without `oracle` nothing depends on
+// the configs: predictions interpolate between the grid's points.
+ref::cpu::CalibrationPlan calibration_for(const std::vector<ref::LayerSpec>& specs, bool quick, std::int64_t rounds,
+                                          bool oracle) {
+  auto plan = ref::cpu::default_plan(quick);
+  plan.rounds = rounds;
+  if (!oracle) return plan;
   std::vector<std::int64_t> sizes, activations;
   for (const auto& s : specs) {
     const auto scenario = scenario_of(s);
     std::vector<ref::cpu::GemmDims> shapes;
     for (const auto& g : model::layer_gemm_shapes(scenario, ref::cpu::kCpuGemmTile))
       shapes.push_back({g.m, g.n, g.k, g.transposed_b});
-    c.shapes_of_config.push_back(ref::cpu::add_gemm_shapes(c.plan, shapes));
+    ref::cpu::add_gemm_shapes(plan, shapes);
     const auto work = model::plan_layer(scenario);
     const std::int64_t peer_bytes =
         work.alltoall.op == model::CommOp::alltoall
@@ -60,20 +47,14 @@ ValidationCalibration calibration_for(const std::vector<ref::LayerSpec>& specs, 
     sizes.push_back(std::max<std::int64_t>(1, peer_bytes));
     activations.push_back(s.tokens_per_rank * s.d_model * static_cast<std::int64_t>(sizeof(float)));
   }
-  ref::cpu::add_alltoall_sizes(c.plan, sizes);
+  ref::cpu::add_alltoall_sizes(plan, sizes);
   std::nth_element(activations.begin(), activations.begin() + static_cast<std::ptrdiff_t>(activations.size() / 2),
                    activations.end());
-  c.plan.stream_bytes = std::max<std::int64_t>(64 << 10, activations[activations.size() / 2]);
-  std::vector<bool> used(c.plan.gemm.size(), false);
-  for (const auto& indices : c.shapes_of_config)
-    for (const auto i : indices) used[i] = true;
-  for (std::size_t i = 0; i < used.size(); ++i)
-    if (!used[i]) c.other_shapes.push_back(i);
-  return c;
+  plan.stream_bytes = std::max<std::int64_t>(64 << 10, activations[activations.size() / 2]);
+  return plan;
 }
 
-// Load before (the context's) and after the run, and the drift of the calibration's rounds
-// (shapes sampled once a round only: an oracle's shared shapes are sampled more often).
+// Load before (the context's) and after the run, and the drift of the calibration's rounds.
 validate::MachineState machine_state(const nlohmann::json& context, const ref::cpu::Calibrator* calibrator,
                                      std::int64_t ranks) {
   validate::MachineState m;
@@ -132,28 +113,24 @@ ReferenceRun CpuReference::run(const Experiment& e) {
 
   set_rank_blas_threads(ranks);
   auto context = measure_context(ranks, tool_);  // before the runs: "load" says how busy it was
-  // The calibration alternates with the measurement: each config's GEMM shapes are sampled right
-  // before each of its timed iterations, the rest once a round. On a machine whose speed drifts
-  // over seconds, a calibration taken before the measurement describes another machine.
-  std::optional<ValidationCalibration> plan;
+  // The calibration alternates with the measurement: a round samples every shape once, then
+  // times every config once. On a machine whose speed drifts over seconds, a calibration taken
+  // before the measurement describes another machine. The oracle keeps this schedule, its plan
+  // only larger, so that both modes measure the layers the same way: sampling a config's own
+  // shapes right before each of its iterations (the oracle until 2026-12-03) swept the caches
+  // the layer would have left, and measured the layers 5-15% slower than the fixed-grid mode
+  // measured the same layers (traces/measured/README.md).
   std::optional<ref::cpu::Calibrator> calibrator;
   if (calibrate) {
-    plan = calibration_for(specs, o_.quick_calibration, e.repeats, o_.oracle);
-    calibrator.emplace(plan->plan, MPI_COMM_WORLD);
+    calibrator.emplace(calibration_for(specs, o_.quick_calibration, e.repeats, o_.oracle), MPI_COMM_WORLD);
     calibrator->run_point_to_point();
     calibrator->run_round(/*record=*/false);
   }
   ref::cpu::LayerBench bench(specs, MPI_COMM_WORLD);
   for (std::int64_t i = 0; i < e.warmup; ++i) bench.run_round(false);
   for (std::int64_t r = 0; r < e.repeats; ++r) {
-    if (calibrator) {
-      calibrator->run_gemm_shapes(plan->other_shapes);
-      calibrator->run_memory_and_network();
-    }
-    for (std::size_t i = 0; i < bench.size(); ++i) {
-      if (calibrator) calibrator->run_gemm_shapes(plan->shapes_of_config[i]);
-      bench.run_one(i, true);
-    }
+    if (calibrator) calibrator->run_round();
+    bench.run_round(true);
   }
   ReferenceRun run;
   run.root = root;
@@ -165,7 +142,7 @@ ReferenceRun CpuReference::run(const Experiment& e) {
         "{} rounds interleaved with the measurement, {}; {})",
         files.device.string(), calibration, measured.gemm.size(), measured.alltoall_bytes.size(),
         measured.stream_bytes, e.repeats,
-        o_.oracle ? "ORACLE: each config's own shapes sampled next to its runs"
+        o_.oracle ? "ORACLE: the configs' own shapes and message sizes beside the grid's"
                   : "the fixed grid only, predictions interpolate between its points",
         reason);
   } else if (root) {

@@ -5,9 +5,9 @@
 // than max_age_h (the date in its sources) or recalibrate is set, and then DURING the
 // measurement: per round the fixed grid, streaming and all-to-all once, alternating with the
 // layer's timed rounds (a shared VM's speed drifts by tens of percent over seconds).
-// `oracle` (a diagnostic): every GEMM shape and all-to-all size the predictions need, each
-// config's own shapes right before its timed iteration, written to NAME-oracle.json beside the
-// profile; the saved profile's step times go beside (kernel-model + composition error vs
+// `oracle` (a diagnostic): every GEMM shape and all-to-all size the predictions need besides,
+// sampled in the same rounds (the layers are measured exactly as without it), written to
+// NAME-oracle.json beside the profile; the saved profile's step times go beside (kernel-model + composition error vs
 // composition alone). The context's `machine` says whether the machine was busy or drifting.
 // Collective: every rank runs it; the world must have spec.ranks ranks.
 
