@@ -486,7 +486,7 @@ TEST_CASE("predicted vs measured sets oracle and profile-alone errors side by si
   const auto& points = planned.section.tables[0];
   REQUIRE(points.header.size() == 7);
   CHECK(points.header[3] == "step_time_s (oracle)");
-  CHECK(points.header[5] == "profile_step_time_s (profile alone)");
+  CHECK(points.header[5] == "profile_step_time_s (fixed grid alone)");
   CHECK(points.rows[0][4] == "-20.0%");
   CHECK(points.rows[0][6] == "+20.0%");
   CHECK(points.rows[1][6] == "+5.0%");

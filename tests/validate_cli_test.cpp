@@ -96,7 +96,7 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
 
   // --oracle: the predictions' own shapes, e.g. the router's (64, 2, 16) and the expert
   // up-projection (R * C = 2 * 32 rows, d_ff 32, d_model 16), calibrated into tiny-host-oracle.json;
-  // the saved profile stays the fixed grid and predicts beside it.
+  // the saved profile stays the fixed grid, and the same calibration cut to that grid predicts beside.
   const auto oracle_out = dir / "oracle.json";
   const auto o = run_cli(fmt::format(
       "validate --target cpu --ranks 2 --experts 2,4 --capacity-factor 1.0 --tokens 64 --d-model 16 --d-ff 32 "
@@ -114,6 +114,7 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
     CHECK(row["profile_err_step_time"].get<double>() ==
           Approx(row["profile_step_time_s"].get<double>() / row["measured_step_time_s"].get<double>() - 1));
   CHECK(oj["summary"].contains("profile_median_abs_err_step_time"));
+  CHECK_THAT(oj["context"]["profile_columns"].get<std::string>(), Catch::Contains("fixed grid"));
 
   // The report module reads it as a measured file.
   const auto file = switchsim::report::read_measured_file(out);

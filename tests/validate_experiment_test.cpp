@@ -11,11 +11,13 @@
 
 #include "cli_runner.hpp"
 #include "config/error.hpp"
+#include "compute/kernel_model.hpp"
 #include "model/layer_prediction.hpp"
 #include "ref/cpu/calibrator.hpp"
 #include "validate/errors.hpp"
 #include "validate/grid_file.hpp"
 #include "validate/prediction.hpp"
+#include "validate/profile.hpp"
 #include "validate/result.hpp"
 
 using namespace switchsim;
@@ -116,4 +118,29 @@ TEST_CASE("the summary's measured spread is the median over configs of (p90 - p1
   CHECK(summary["measured_spread_step"].get<double>() == Approx(0.2));
   CHECK(summary["measured_spread_phase"]["expert_ffn"].get<double>() == Approx(0.2));
   CHECK_FALSE(summary["measured_spread_phase"].contains("router"));  // no p10/p90 given
+}
+
+TEST_CASE("an oracle profile cut to its fixed grid keeps the grid's points both ways and prices the rest by interpolation") {
+  config::ClusterConfig profile;
+  auto& d = profile.device;
+  d.kind = "cpu";
+  d.gemm_grid = config::GemmGrid{{1, 16}, {768}, {96}};
+  // The grid (m = 1, 16 as stored and transposed) and an oracle's exact shape between its points.
+  d.gemm_efficiency_table = {{1, 768, 96, 0.1, std::nullopt},        {16, 768, 96, 0.5, std::nullopt},
+                             {1, 768, 96, 0.05, std::nullopt, true}, {16, 768, 96, 0.4, std::nullopt, true},
+                             {4, 768, 96, 0.9, std::nullopt}};
+  const auto cut = validate::fixed_grid_only(profile);
+  REQUIRE(cut.device.gemm_efficiency_table.size() == 4);
+  CHECK(std::none_of(cut.device.gemm_efficiency_table.begin(), cut.device.gemm_efficiency_table.end(),
+                     [](const auto& p) { return p.m == 4; }));
+  CHECK(std::count_if(cut.device.gemm_efficiency_table.begin(), cut.device.gemm_efficiency_table.end(),
+                      [](const auto& p) { return p.transposed_b; }) == 2);
+  // m = 4 is its own exact point in the oracle's profile, interpolated in ln m on the cut one:
+  // t = ln 4 / ln 16 = 1/2 between 0.1 and 0.5 -> 0.3.
+  const compute::KernelModel exact(profile.device), grid(cut.device);
+  CHECK(exact.gemm_efficiency({4, 768, 96, 1, DType::fp32}) == 0.9);
+  CHECK(grid.gemm_efficiency({4, 768, 96, 1, DType::fp32}) == Approx(0.3));
+  // Without a grid nothing can be told apart: the profile comes back whole.
+  d.gemm_grid.reset();
+  CHECK(validate::fixed_grid_only(profile).device.gemm_efficiency_table.size() == 5);
 }

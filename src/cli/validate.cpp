@@ -209,7 +209,7 @@ void setup_validate(CLI::App& app, Action& action) {
   cmd->add_flag("--oracle", o->oracle,
                 "cpu diagnostic: calibrate every config's own GEMM shapes and message sizes too, in the same rounds, into\n"
                 "NAME-oracle.json beside the profile, and predict from that (composition error alone); rows also get\n"
-                "profile_step_time_s / profile_err_step_time from the saved profile when it exists");
+                "profile_step_time_s / profile_err_step_time from the same calibration's fixed grid alone");
   cmd->add_option("--comm", o->comm, "All-to-all model: closed-form or flow (default closed-form)");
   cmd->add_option("--measured", o->measured, "Predict the rows of this measure/validate JSON file, do not measure");
   auto* published = cmd->add_option("--published", o->published_file,

@@ -507,15 +507,16 @@ PlannedSection plan_measured(const std::vector<MeasuredFile>& measured) {
   if (oracle)
     out.section.paragraphs.push_back(
         "Oracle rows (`validate --oracle`): step_time_s is predicted from each configuration's own GEMM shapes, "
-        "calibrated next to its runs, so its error is the composition's alone (how phases add up); "
-        "profile_step_time_s is predicted from the saved profile alone, as for any configuration never measured "
-        "(the kernel model's interpolation error too). The table after the points sets the two side by side.");
+        "calibrated in the same rounds as its runs, so its error is the composition's alone (how phases add up); "
+        "profile_step_time_s is predicted from the same calibration's fixed grid alone, as for any configuration "
+        "never measured (the kernel model's interpolation error too). The table after the points sets the two side "
+        "by side.");
   Table t;
   t.header = {"point", "measured_step_time_s", "p10..p90 (s)", "step_time_s (predicted)", "err"};
   if (banded) t.header.insert(t.header.begin() + 4, "predicted band (s)");
   if (oracle) {
     t.header[3] = "step_time_s (oracle)";
-    t.header.push_back("profile_step_time_s (profile alone)");
+    t.header.push_back("profile_step_time_s (fixed grid alone)");
     t.header.push_back("profile err");
   }
   std::vector<double> oracle_errors, profile_errors;
@@ -565,7 +566,7 @@ PlannedSection plan_measured(const std::vector<MeasuredFile>& measured) {
       ot.rows.push_back({name, std::to_string(s.count), percent_text(s.median_abs), percent_text(s.max_abs)});
     };
     row("oracle (own shapes calibrated: composition error)", oracle_errors);
-    row("profile alone (kernel model + composition)", profile_errors);
+    row("fixed grid alone (interpolation + composition)", profile_errors);
     out.section.tables.push_back(std::move(ot));
   }
   if (!phase_errors.empty()) {

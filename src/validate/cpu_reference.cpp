@@ -161,10 +161,12 @@ ReferenceRun CpuReference::run(const Experiment& e) {
   context["machine"] = validate::to_json(machine_state(context, calibrator ? &*calibrator : nullptr, ranks));
   run.context = std::move(context);
   run.cluster = load_profile(files.device, files.cluster);
-  if (o_.oracle && std::filesystem::exists(saved.device) && std::filesystem::exists(saved.cluster)) {
-    run.saved_profile = load_profile(saved.device, saved.cluster);
-    run.saved_profile_note = "profile_step_time_s, profile_err_step_time: the saved profile " + saved.device.string() +
-                             " (no per-config calibration)";
+  if (o_.oracle) {
+    run.grid_profile = fixed_grid_only(run.cluster);
+    run.grid_profile_note =
+        "profile_step_time_s, profile_err_step_time: this run's calibration cut to calibrate's fixed grid, the kernel "
+        "model interpolating between its points as from a saved profile (the same minutes of the machine as the "
+        "oracle's: the two columns differ by the interpolation alone)";
   }
   return run;
 }

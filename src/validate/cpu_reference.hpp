@@ -7,8 +7,8 @@
 // layer's timed rounds (a shared VM's speed drifts by tens of percent over seconds).
 // `oracle` (a diagnostic): every GEMM shape and all-to-all size the predictions need besides,
 // sampled in the same rounds (the layers are measured exactly as without it), written to
-// NAME-oracle.json beside the profile; the saved profile's step times go beside (kernel-model + composition error vs
-// composition alone). The context's `machine` says whether the machine was busy or drifting.
+// NAME-oracle.json beside the profile; the same calibration cut to its fixed grid predicts beside
+// it (kernel-model interpolation + composition error vs composition alone). The context's `machine` says whether the machine was busy or drifting.
 // Collective: every rank runs it; the world must have spec.ranks ranks.
 
 #include <filesystem>

@@ -10,10 +10,10 @@ ValidationResult predict_run(ReferenceRun run, const std::string& comm) {
   if (!run.root) return r;
   r.rows = std::move(run.rows);
   for (std::size_t i = 0; i < r.rows.size(); ++i) add_prediction(r.rows[i], run.specs[i], run.cluster, comm);
-  // An oracle's error is composition alone; beside it, the saved profile's (kernel model too).
-  if (run.saved_profile) {
-    for (std::size_t i = 0; i < r.rows.size(); ++i) add_profile_columns(r.rows[i], run.specs[i], *run.saved_profile, comm);
-    run.context["profile_columns"] = run.saved_profile_note;
+  // An oracle's error is composition alone; beside it, the fixed grid's (interpolation too).
+  if (run.grid_profile) {
+    for (std::size_t i = 0; i < r.rows.size(); ++i) add_profile_columns(r.rows[i], run.specs[i], *run.grid_profile, comm);
+    run.context["profile_columns"] = run.grid_profile_note;
   }
   r.summary = summarize(r.rows);
   if (run.context.contains("machine")) r.summary["machine_warnings"] = run.context["machine"]["warnings"];

@@ -1,5 +1,6 @@
 #include "validate/profile.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 
@@ -51,6 +52,19 @@ std::optional<double> profile_age_hours(const std::filesystem::path& device_file
 }
 
 std::string profile_name(const std::filesystem::path& device_file) { return device_file.stem().string(); }
+
+config::ClusterConfig fixed_grid_only(config::ClusterConfig profile) {
+  auto& device = profile.device;
+  if (!device.gemm_grid) return profile;
+  const auto& grid = *device.gemm_grid;
+  auto on_axis = [](const std::vector<std::int64_t>& axis, std::int64_t v) {
+    return std::find(axis.begin(), axis.end(), v) != axis.end();
+  };
+  std::erase_if(device.gemm_efficiency_table, [&](const config::GemmEfficiencyPoint& p) {
+    return !(on_axis(grid.m, p.m) && on_axis(grid.n, p.n) && on_axis(grid.k, p.k));
+  });
+  return profile;
+}
 
 config::ClusterConfig load_profile(const std::filesystem::path& device_file, const std::filesystem::path& cluster_file) {
   const auto catalog = config::Catalog::from_environment();

@@ -27,4 +27,12 @@ std::string profile_name(const std::filesystem::path& device_file);
 // The cluster file with the device file's device in it.
 config::ClusterConfig load_profile(const std::filesystem::path& device_file, const std::filesystem::path& cluster_file);
 
+// `profile` with its GEMM table cut to the points of its fixed grid (`gemm_grid`'s axes, as
+// stored and transposed): what the same calibration predicts for shapes it did not sample,
+// interpolating as from a saved profile. Everything else (streaming, network) stays. An oracle
+// run sets its exact shapes' predictions beside these: the difference is the kernel model's
+// interpolation error alone, with no drift between two calibrations in it. A profile without a
+// grid comes back as it is.
+config::ClusterConfig fixed_grid_only(config::ClusterConfig profile);
+
 }  // namespace switchsim::validate

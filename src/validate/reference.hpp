@@ -32,9 +32,10 @@ struct ReferenceRun {
   std::vector<nlohmann::json> rows;    // the measured columns (ref::to_row and extras)
   config::ClusterConfig cluster;       // the profile that predicts the rows
   std::string profile_line;            // which profile, and how it came about
-  // An oracle's run also names the saved profile, whose step times go beside the oracle's.
-  std::optional<config::ClusterConfig> saved_profile;
-  std::string saved_profile_note;
+  // An oracle's run also predicts from its own calibration's fixed grid alone (validate/profile.hpp:
+  // fixed_grid_only), beside the exact shapes' predictions.
+  std::optional<config::ClusterConfig> grid_profile;
+  std::string grid_profile_note;
 };
 
 class Reference {

@@ -40,12 +40,12 @@ std::string config_name(const nlohmann::json& r) {
                      r.value("padding", std::string("capacity")), r.value("routing", std::string("uniform")));
 }
 
-// `--oracle`: per config, the oracle's step error beside the saved profile's (composition error
-// alone vs kernel model + composition).
+// `--oracle`: per config, the oracle's step error beside its own calibration's fixed grid's
+// (composition error alone vs kernel-model interpolation + composition).
 std::string oracle_vs_profile(const std::vector<nlohmann::json>& rows) {
-  std::string out = "step time, oracle (each config's own shapes calibrated) vs the saved profile alone:\n";
+  std::string out = "step time, oracle (each config's own shapes calibrated) vs the same calibration's fixed grid alone:\n";
   out += fmt::format("  {:<44} {:>11} {:>10} {:>8} {:>11} {:>8}\n", "config", "measured_ms", "oracle_ms", "err",
-                     "profile_ms", "err");
+                     "grid_ms", "err");
   for (const auto& r : rows)
     out += fmt::format("  {:<44} {:>11.4f} {:>10.4f} {:>+8.3f} {:>11.4f} {:>+8.3f}\n", config_name(r),
                        at_or_nan(r, "measured_step_time_s") * 1e3, at_or_nan(r, "step_time_s") * 1e3,
@@ -97,7 +97,7 @@ std::string text_report(const std::vector<nlohmann::json>& rows, const nlohmann:
   }
   if (summary.contains("profile_median_abs_err_step_time")) out += oracle_vs_profile(rows);
   if (summary.contains("profile_median_abs_err_step_time"))
-    out += fmt::format("the saved profile alone (no per-config calibration): median |err| {:.3f}, max |err| {:.3f}\n",
+    out += fmt::format("the fixed grid alone (interpolated, as a saved profile predicts): median |err| {:.3f}, max |err| {:.3f}\n",
                        summary["profile_median_abs_err_step_time"].get<double>(),
                        summary["profile_max_abs_err_step_time"].get<double>());
   return out;

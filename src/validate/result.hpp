@@ -3,7 +3,7 @@
 // plus the prediction's), and the summary over the grid (median and max |err step|, the
 // config with the largest, median |err| per phase, the measured spread per phase
 // ((p90 - p10) / median of the repeats, median over the configs: what the measurement itself
-// cannot resolve), the saved profile's columns beside an oracle's (per config in the text), how
+// cannot resolve), the fixed grid's columns beside an oracle's (per config in the text), how
 // many measured steps fell in the predicted band, the machine's warnings).
 
 #include <string>
