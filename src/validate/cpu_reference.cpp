@@ -62,13 +62,8 @@ validate::MachineState machine_state(const nlohmann::json& context, const ref::c
   m.load_after = validate::one_minute_load(context.value("load_average_after", std::string()));
   m.cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
   m.own_threads = ranks * rank_blas_threads(ranks);
-  if (calibrator != nullptr) {
-    const auto rounds = calibrator->result().rounds;
-    std::vector<std::vector<double>> once_a_round;
-    for (const auto& samples : calibrator->gemm_samples())
-      if (static_cast<std::int64_t>(samples.size()) == rounds) once_a_round.push_back(samples);
-    if (!once_a_round.empty()) m.drift = validate::round_drift(validate::round_speed_index(once_a_round));
-  }
+  // Every shape is sampled once a round (run_round), so every shape's samples span the rounds.
+  if (calibrator != nullptr) m.drift = validate::round_drift(validate::round_speed_index(calibrator->gemm_samples()));
   return m;
 }
 

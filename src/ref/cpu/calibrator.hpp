@@ -61,19 +61,19 @@ class Calibrator {
   // One sample of every GEMM shape, of streaming and of every all-to-all size. Collective.
   // `record` false: a warm-up round (first calls of each size pay page faults and start-up).
   void run_round(bool record = true);
-  // The same, in parts, for callers that interleave finer: one sample of the GEMM shapes at
-  // these indices of plan().gemm, and one of streaming and of every all-to-all size.
-  void run_gemm_shapes(const std::vector<std::size_t>& indices, bool record = true);
-  void run_memory_and_network(bool record = true);
   const CalibrationPlan& plan() const { return plan_; }
-  // Every GEMM sample so far, [shape][sample] in the order taken (the slowest rank's GFLOP/s):
-  // one a round for shapes run once a round, so round-to-round drift can be read from them.
+  // Every GEMM sample so far, [shape][round] (the slowest rank's GFLOP/s): one a round, so
+  // round-to-round drift can be read from them.
   const std::vector<std::vector<double>>& gemm_samples() const { return gemm_gflops_; }
   // Spreads over the rounds run so far (every rank gets the same). host and threads_per_rank
   // are left for the caller to fill.
   CalibrationResult result() const;
 
  private:
+  // run_round in parts: one sample of the GEMM shapes at these indices of plan().gemm, and one
+  // of streaming and of every all-to-all size.
+  void run_gemm_shapes(const std::vector<std::size_t>& indices, bool record);
+  void run_memory_and_network(bool record);
   // One sample per probe GEMM and working set (part of run_memory_and_network).
   void run_operand_streaming(bool record);
   struct Buffers;
