@@ -165,6 +165,34 @@ TEST_CASE("a non-additive grid cell is interpolated trilinearly: the centre of a
   CHECK(model.gemm_efficiency({64, 64, 32, 1, DType::fp32}) == Approx(0.45));
 }
 
+TEST_CASE("on an axis of four grid points the efficiency is PCHIP in ln m: above the chord where the data is concave, flat where it is flat") {
+  // m in {1, 8, 64, 512}: equal steps h = ln 8; n and k are one point each (constant).
+  auto device_with = [](std::vector<double> efficiency) {
+    auto d = round_device();
+    const std::vector<std::int64_t> ms{1, 8, 64, 512};
+    for (std::size_t i = 0; i < ms.size(); ++i) d.gemm_efficiency_table.push_back({ms[i], 32, 32, efficiency[i], std::nullopt});
+    d.gemm_grid = config::GemmGrid{ms, {32}, {32}};
+    return d;
+  };
+  // Concave data 0.1, 0.4, 0.6, 0.7: secants 0.3/h, 0.2/h, 0.1/h. Equal steps make the interior
+  // slopes the harmonic means of the neighbouring secants: 2*0.3*0.2/0.5 = 0.24/h at m = 8 and
+  // 2*0.2*0.1/0.3 = 0.4/3/h at m = 64. m = 16 is t = ln 2 / ln 8 = 1/3 of the way from 8 to 64,
+  // where the cubic Hermite basis is h00 = 20/27, h10 = 4/27, h01 = 7/27, h11 = -2/27:
+  // (20*0.4 + 4*0.24 + 7*0.6 - 2*0.4/3) / 27 = 0.47753, above the chord's 0.4 + 0.2/3 = 0.46667.
+  const compute::KernelModel concave(device_with({0.1, 0.4, 0.6, 0.7}));
+  CHECK(concave.gemm_efficiency({16, 32, 32, 1, DType::fp32}) == Approx((20 * 0.4 + 4 * 0.24 + 7 * 0.6 - 2 * 0.4 / 3) / 27));
+  CHECK(concave.gemm_efficiency({64, 32, 32, 1, DType::fp32}) == Approx(0.6));  // a grid point
+  CHECK(concave.gemm_efficiency({4096, 32, 32, 1, DType::fp32}) == Approx(0.7));  // beyond: the edge
+  // A flat stretch 0.5, 0.5 between rising ones: both its end slopes are 0 (a secant is 0), so
+  // the curve stays at 0.5 inside it -- no overshoot, which a spline through the points would make.
+  const compute::KernelModel flat(device_with({0.1, 0.5, 0.5, 0.9}));
+  CHECK(flat.gemm_efficiency({16, 32, 32, 1, DType::fp32}) == Approx(0.5));
+  CHECK(flat.gemm_efficiency({40, 32, 32, 1, DType::fp32}) == Approx(0.5));
+  // Between 1 and 8: the end slope is the secant 0.4/h, the interior one 0 -> at t = 1/3 (m = 2):
+  // h00*0.1 + h10*0.4 + h01*0.5 = (20*0.1 + 4*0.4 + 7*0.5) / 27, inside [0.1, 0.5].
+  CHECK(flat.gemm_efficiency({2, 32, 32, 1, DType::fp32}) == Approx((20 * 0.1 + 4 * 0.4 + 7 * 0.5) / 27));
+}
+
 TEST_CASE("a weight's trip beyond the cache costs the measured ns per byte, interpolated in log working set") {
   config::DeviceConfig d = round_device();
   const compute::KernelModel plain(d);

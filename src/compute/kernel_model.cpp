@@ -4,6 +4,12 @@
 #include <cmath>
 #include <stdexcept>
 
+// Boost 1.74's pchip.hpp (Debian 12's) calls isnan unqualified, which finds nothing on a double
+// unless the global namespace has it: libstdc++'s <math.h> puts std::isnan there.
+#include <math.h>  // NOLINT(modernize-deprecated-headers)
+
+#include <boost/math/interpolators/pchip.hpp>
+
 namespace switchsim::compute {
 namespace {
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
@@ -60,6 +66,18 @@ Bracket bracket(const std::vector<std::int64_t>& axis, std::int64_t x) {
                    std::log(static_cast<double>(axis[upper]) / static_cast<double>(axis[lower]));
   return {lower, upper, t};
 }
+
+// One axis of the GEMM grid: monotone cubic (PCHIP) in ln x through the axis' values, linear in
+// ln x on an axis of two or three points (Boost's PCHIP needs four), the edge value outside.
+double interpolate_on_log_axis(const std::vector<std::int64_t>& axis, const std::vector<double>& values,
+                               std::int64_t x) {
+  const Bracket b = bracket(axis, x);
+  if (b.lo == b.hi || axis.size() < 4) return (1 - b.t) * values[b.lo] + b.t * values[b.hi];
+  std::vector<double> log_axis;
+  for (const auto a : axis) log_axis.push_back(std::log(static_cast<double>(a)));
+  const boost::math::interpolators::pchip<std::vector<double>> curve(std::move(log_axis), std::vector<double>(values));
+  return curve(std::log(static_cast<double>(x)));
+}
 }  // namespace
 
 const config::GemmEfficiencyPoint* KernelModel::exact_calibrated(const GemmShape& g) const {
@@ -70,18 +88,20 @@ const config::GemmEfficiencyPoint* KernelModel::exact_calibrated(const GemmShape
 
 double KernelModel::interpolated_efficiency(const GemmShape& g, const std::vector<double>& grid_efficiency) const {
   const auto& grid = *device_.gemm_grid;
-  const Bracket bm = bracket(grid.m, g.m), bn = bracket(grid.n, g.n), bk = bracket(grid.k, g.k);
-  auto at = [&](std::size_t i, std::size_t j, std::size_t l) {
-    return grid_efficiency[(i * grid.n.size() + j) * grid.k.size() + l];
-  };
-  double e = 0;
-  for (int corner = 0; corner < 8; ++corner) {
-    const bool um = corner & 1, un = corner & 2, uk = corner & 4;
-    const double w = (um ? bm.t : 1 - bm.t) * (un ? bn.t : 1 - bn.t) * (uk ? bk.t : 1 - bk.t);
-    if (w == 0) continue;
-    e += w * at(um ? bm.hi : bm.lo, un ? bn.hi : bn.lo, uk ? bk.hi : bk.lo);
+  const std::size_t nn = grid.n.size(), nk = grid.k.size();
+  // Along k for every (m, n) line of the grid, then along n for every m, then along m.
+  std::vector<double> along_k(grid.m.size() * nn), along_n(grid.m.size()), line;
+  for (std::size_t i = 0; i < grid.m.size(); ++i) {
+    for (std::size_t j = 0; j < nn; ++j) {
+      const auto first = grid_efficiency.begin() + static_cast<std::ptrdiff_t>((i * nn + j) * nk);
+      line.assign(first, first + static_cast<std::ptrdiff_t>(nk));
+      along_k[i * nn + j] = interpolate_on_log_axis(grid.k, line, g.k);
+    }
+    line.assign(along_k.begin() + static_cast<std::ptrdiff_t>(i * nn),
+                along_k.begin() + static_cast<std::ptrdiff_t>((i + 1) * nn));
+    along_n[i] = interpolate_on_log_axis(grid.n, line, g.n);
   }
-  return e;
+  return interpolate_on_log_axis(grid.m, along_n, g.m);
 }
 
 const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmShape& g) const {
