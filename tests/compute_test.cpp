@@ -213,6 +213,29 @@ TEST_CASE("a weight's trip beyond the cache costs the measured ns per byte, inte
   CHECK(us(1LL << 34) == Approx(200.0));   // beyond: the last
 }
 
+TEST_CASE("routing costs tokens x experts x the measured ns per logit, interpolated in ln experts within its top-k") {
+  config::DeviceConfig d = round_device();
+  CHECK(compute::KernelModel(d).routing_time(1000, 8, 1) == Picoseconds(0));  // no curve
+  // top-1: 2 experts 2 ns, 32 experts 6 ns; top-2: 2 experts 4 ns, 32 experts 10 ns.
+  d.router_ns_per_logit = {{2, 1, 2.0}, {32, 1, 6.0}, {2, 2, 4.0}, {32, 2, 10.0}};
+  const compute::KernelModel k(d);
+  auto us = [&](std::int64_t tokens, std::int64_t experts, std::int64_t top_k) {
+    return static_cast<double>(k.routing_time(tokens, experts, top_k).count()) / 1e6;
+  };
+  // 8 experts are halfway in ln between 2 and 32 (ln 4 / ln 16): 4 ns top-1, 7 ns top-2;
+  // 1000 tokens x 8 experts = 8000 logits.
+  CHECK(us(1000, 8, 1) == Approx(32.0));
+  CHECK(us(1000, 8, 2) == Approx(56.0));
+  CHECK(us(1000, 32, 1) == Approx(1000 * 32 * 6.0 / 1000));  // a point
+  CHECK(us(1000, 128, 1) == Approx(1000 * 128 * 6.0 / 1000));  // beyond: the edge value
+  CHECK(us(1000, 1, 1) == Approx(1000 * 1 * 2.0 / 1000));      // below: the edge value
+  // top-4 was not measured: the largest measured top-k below it (2) stands for it.
+  CHECK(us(1000, 8, 4) == Approx(56.0));
+  // Only top-2 measured: top-1 takes the smallest measured (top-2) points.
+  d.router_ns_per_logit = {{2, 2, 4.0}, {32, 2, 10.0}};
+  CHECK(compute::KernelModel(d).routing_time(1000, 8, 1) == k.routing_time(1000, 8, 2));
+}
+
 TEST_CASE("a GEMM with B transposed takes the table's transposed points, or B's when there are none") {
   auto d = round_device();
   // One grid cell on m in {1, 16} (n = 768, k = 96), measured both ways.

@@ -216,6 +216,32 @@ TEST_CASE("transposed-B table points round-trip, and a grid point measured only 
              Catch::Contains("/gemm_efficiency_table/0/transposed_b"));
 }
 
+TEST_CASE("a measured router cost round-trips; its points ascend by top-k then experts and top-k fits the experts") {
+  const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
+    "memory_GiB":16,"memory_bandwidth_GBps":10,)";
+  auto parse = [&](const std::string& curve) {
+    return parse_device(nlohmann::json::parse("{" + base + R"("router_ns_per_logit":)" + curve + "}"), "c.json");
+  };
+  const auto d = parse(R"([{"experts":2,"top_k":1,"ns_per_logit":1.5},{"experts":32,"top_k":1,"ns_per_logit":4},
+                           {"experts":2,"top_k":2,"ns_per_logit":3}])");
+  REQUIRE(d.router_ns_per_logit.size() == 3);
+  CHECK(d.router_ns_per_logit[1].experts == 32);
+  CHECK(d.router_ns_per_logit[2].top_k == 2);
+  CHECK(d.router_ns_per_logit[0].ns_per_logit == 1.5);
+  CHECK(to_json(parse_device(to_json(d), "again")) == to_json(d));
+  CHECK(error_of([&] {
+          parse(R"([{"experts":32,"top_k":1,"ns_per_logit":1},{"experts":2,"top_k":1,"ns_per_logit":1}])");
+        }) == "c.json: /router_ns_per_logit/1/experts: must be strictly ascending along router_ns_per_logit within "
+              "each top_k, top_k ascending");
+  CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":3,"ns_per_logit":1}])"); }),
+             Catch::Contains("/router_ns_per_logit/0/top_k"));
+  CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":1}])"); }), Catch::Contains("/router_ns_per_logit/0/ns_per_logit"));
+  CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":1,"ns_per_logit":-1}])"); }),
+             Catch::Contains("/router_ns_per_logit/0/ns_per_logit"));
+  CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":1,"ns_per_logit":1,"ns":1}])"); }),
+             Catch::Contains("/router_ns_per_logit/0"));
+}
+
 TEST_CASE("a measured operand-streaming curve round-trips; its working sets ascend and each point states its cost") {
   const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
     "memory_GiB":16,"memory_bandwidth_GBps":10,)";

@@ -134,6 +134,31 @@ TEST_CASE("the expert loop's dX GEMMs read the weights transposed and take the t
   CHECK(transposed.backward == Picoseconds(2 * 4096 + 2 * 2048) + activations);
 }
 
+TEST_CASE("the router's forward pays the slower of its memory traffic and the calibrated softmax + top-k time") {
+  // 16 tokens x 4 experts, fp32, at 1 B/ps: the traffic is 5 x 16 x 4 x 4 B = 1280 ps each way;
+  // the router GEMMs are free (1e30 FLOP/s) but for their bytes.
+  auto cluster = byte_per_ps_cluster(1);
+  const auto m = hand_model(4, config::FfnKind::relu);
+  const compute::KernelModel plain(cluster.device);
+  const auto gemm_only = [&](const compute::KernelModel& k) {
+    return PhaseCosts(k, m, 1).gemm(16, 4, 8, 1, DType::fp32);
+  };
+  const auto before = PhaseCosts(plain, m, 1).router(16);
+  CHECK(before.forward == gemm_only(plain).forward + Picoseconds(1280));
+  CHECK(before.backward == gemm_only(plain).backward + Picoseconds(1280));
+  // 0.01 ns per logit: 64 logits take 640 ps, under the traffic -- nothing changes.
+  cluster.device.router_ns_per_logit = {{4, 1, 0.01}};
+  const compute::KernelModel cheap(cluster.device);
+  CHECK(PhaseCosts(cheap, m, 1).router(16).forward == before.forward);
+  // 100 ns per logit: 64 x 100 ns = 6.4 us replaces the forward's 1280 ps; the backward keeps its traffic.
+  cluster.device.router_ns_per_logit = {{4, 1, 100.0}};
+  const compute::KernelModel costly(cluster.device);
+  const auto after = PhaseCosts(costly, m, 1).router(16);
+  // (to within the picosecond that rounding seconds up to picoseconds may add)
+  CHECK(static_cast<double>((after.forward - gemm_only(costly).forward).count()) == Approx(6.4e6).margin(1));
+  CHECK(after.backward == before.backward);
+}
+
 TEST_CASE("combine reads the owner's kept rows forward, writes all its returned rows backward") {
   const auto cluster = byte_per_ps_cluster(1);
   const compute::KernelModel kernels(cluster.device);

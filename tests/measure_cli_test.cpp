@@ -142,6 +142,12 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
   CHECK(d.gemm_operand_streaming[1].working_set == switchsim::Bytes(16 << 20));
   CHECK(d.gemm_operand_streaming[1].extra_ns_per_byte >= 0.0);
   CHECK(d.sources.contains("gemm_operand_streaming"));
+  // The quick plan's routing probes: 2 and 32 experts, top-1 then top-2, each a positive cost.
+  REQUIRE(d.router_ns_per_logit.size() == 4);
+  CHECK(d.router_ns_per_logit[0].experts == 2);
+  CHECK(d.router_ns_per_logit[1].experts == 32);
+  CHECK(d.router_ns_per_logit[3].top_k == 2);
+  for (const auto& p : d.router_ns_per_logit) CHECK(p.ns_per_logit > 0);
   const auto c = catalog.cluster((dir / "quick-cpu-cluster-2.json").string());
   CHECK(c.devices == 2);
   CHECK(c.device.name == "quick-cpu");

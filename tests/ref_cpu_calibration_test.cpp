@@ -117,6 +117,20 @@ TEST_CASE("a calibration with operand-streaming samples writes the curve from it
   CHECK(device.gemm_operand_streaming[2].extra_ns_per_byte == 0.0);           // a negative median is noise
 }
 
+TEST_CASE("a calibration with routing samples writes their medians as router_ns_per_logit, which the model reads") {
+  auto r = synthetic_result();
+  CHECK_FALSE(device_json(r, "testhost").contains("router_ns_per_logit"));
+  r.routing_tokens = 1024;
+  r.routing = {{2, 1, {1.5, 1.0, 2.0, 1.5}}, {32, 1, {4.5, 4.0, 5.0, 4.5}}};
+  auto file = device_json(r, "testhost");
+  CHECK(file["router_ns_per_logit"][1]["ns_per_logit"].get<double>() == 4.5);
+  CHECK_THAT(file["sources"]["router_ns_per_logit"].get<std::string>(), Catch::Contains("1024 tokens"));
+  file.erase("type");
+  const compute::KernelModel kernels(config::parse_device(file, "testhost.json"));
+  // 8 experts: halfway in ln between 2 and 32 -> 3 ns per logit; 100 tokens x 8 = 800 logits.
+  CHECK(static_cast<double>(kernels.routing_time(100, 8, 1).count()) == Approx(2400e3));
+}
+
 TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {
   auto plan = default_plan(/*quick=*/true);
   const auto base = plan.gemm.size();

@@ -170,6 +170,26 @@ Picoseconds KernelModel::weight_streaming_time(Bytes weight_bytes, Bytes working
   return Picoseconds::from_seconds(weight_bytes.as_double() * ns_per_byte * 1e-9);
 }
 
+Picoseconds KernelModel::routing_time(std::int64_t tokens, std::int64_t experts, std::int64_t top_k) const {
+  const auto& points = device_.router_ns_per_logit;
+  if (points.empty()) return Picoseconds(0);
+  if (tokens < 0 || experts < 1 || top_k < 1) throw std::invalid_argument("routing_time: tokens, experts or top-k out of range");
+  // The points are ascending by (top_k, experts): the largest measured top_k not above top_k.
+  std::int64_t measured_k = points.front().top_k;
+  for (const auto& p : points)
+    if (p.top_k <= top_k) measured_k = p.top_k;
+  std::vector<std::int64_t> axis;
+  std::vector<double> ns;
+  for (const auto& p : points)
+    if (p.top_k == measured_k) {
+      axis.push_back(p.experts);
+      ns.push_back(p.ns_per_logit);
+    }
+  const Bracket b = bracket(axis, experts);
+  const double ns_per_logit = (1 - b.t) * ns[b.lo] + b.t * ns[b.hi];
+  return Picoseconds::from_seconds(static_cast<double>(tokens) * static_cast<double>(experts) * ns_per_logit * 1e-9);
+}
+
 Picoseconds KernelModel::memory_time(Bytes bytes) const {
   return bytes / (device_.memory_bandwidth * device_.memory_efficiency) + device_.kernel_overhead;
 }

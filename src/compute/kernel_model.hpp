@@ -48,6 +48,14 @@
 //   extra time = weight matrix bytes * extra_ns_per_byte(working set),
 // extra_ns_per_byte interpolated linearly in ln(working set) between the measured points; the
 // edge values hold outside them (the first point is the calibration's own set, 0 ns/byte).
+// Routing (devices with "router_ns_per_logit", i.e. calibrated CPUs): the router's softmax and
+// top-k selection run as scalar loops there, an exp and a few compares per logit, which cost
+// several times their memory traffic (on this project's VM 4-5 ns per logit for the softmax of
+// 64 experts, where its bytes take under 1 ns). So
+//   routing time = tokens * experts * ns_per_logit(experts, top_k),
+// ns_per_logit from the points of the largest measured top_k not above top_k (the smallest
+// measured when all are above), interpolated linearly in ln experts between them, the edge
+// values outside. The router charges max(its memory traffic, this) (model/phase_costs).
 
 #include <cstdint>
 #include <functional>
@@ -91,6 +99,9 @@ class KernelModel {
   // written as a weight gradient) when the program cycles through `working_set` bytes (see
   // above); zero on devices without a measured curve.
   Picoseconds weight_streaming_time(Bytes weight_bytes, Bytes working_set) const;
+  // The router's softmax and top-k selection over tokens x experts logits (see above); zero on
+  // devices without a measured curve.
+  Picoseconds routing_time(std::int64_t tokens, std::int64_t experts, std::int64_t top_k) const;
   // A kernel that streams `bytes` through memory (reads + writes).
   Picoseconds memory_time(Bytes bytes) const;
   // Several back-to-back kernels pay the overhead each time.

@@ -105,6 +105,29 @@ std::vector<OperandStreamingPoint> read_operand_streaming(ObjectReader& r) {
   }
   return curve;
 }
+
+std::vector<RoutingCostPoint> read_routing_cost(ObjectReader& r) {
+  std::vector<RoutingCostPoint> curve;
+  if (!r.has("router_ns_per_logit")) return curve;
+  const auto& entries = r.array("router_ns_per_logit");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string pointer = r.pointer_to("router_ns_per_logit") + "/" + std::to_string(i);
+    if (!entries[i].is_object())
+      throw ConfigError(r.file(), pointer, "must be an object {experts, top_k, ns_per_logit}, got " + describe_value(entries[i]));
+    ObjectReader e(entries[i], r.file(), pointer);
+    RoutingCostPoint p;
+    p.experts = e.at_most("experts", e.positive_int("experts"), 1 << 20);
+    p.top_k = e.at_most("top_k", e.positive_int("top_k"), p.experts);
+    p.ns_per_logit = e.non_negative_number_or("ns_per_logit", -1.0);
+    if (p.ns_per_logit < 0) e.fail("ns_per_logit", "is required (nanoseconds per token and expert, >= 0)");
+    if (p.ns_per_logit > 1e6) e.fail("ns_per_logit", "must be at most 1e6 (switchsim's limits)");
+    if (!curve.empty() && !(std::pair(curve.back().top_k, curve.back().experts) < std::pair(p.top_k, p.experts)))
+      e.fail("experts", "must be strictly ascending along router_ns_per_logit within each top_k, top_k ascending");
+    e.finish();
+    curve.push_back(p);
+  }
+  return curve;
+}
 }  // namespace
 
 DeviceConfig parse_device(const nlohmann::json& object, const std::string& file, const std::string& pointer) {
@@ -151,6 +174,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   d.gemm_efficiency_table = read_gemm_table(r);
   d.gemm_grid = read_gemm_grid(r, d.gemm_efficiency_table);
   d.gemm_operand_streaming = read_operand_streaming(r);
+  d.router_ns_per_logit = read_routing_cost(r);
   d.gemm_efficiency_band = read_band(r, "gemm_efficiency", d.gemm_efficiency);
   d.memory_efficiency_band = read_band(r, "memory_efficiency", d.memory_efficiency);
   if (auto b = read_band(r, "memory_bandwidth_GBps", d.memory_bandwidth.value() / 1e9))
@@ -160,7 +184,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   d.sources = read_sources(r, {"name", "kind", "compute_units", "peak_tflops", "memory_GiB", "memory_bandwidth_GBps",
                                "gemm_efficiency", "memory_efficiency", "gemm_tile", "kernel_overhead_us",
                                "cores_per_chip", "gemm_efficiency_table", "fp32_matmul_passes", "dispatch", "gemm_grid",
-                               "gemm_operand_streaming"});
+                               "gemm_operand_streaming", "router_ns_per_logit"});
   r.finish();
   return d;
 }
@@ -215,6 +239,12 @@ nlohmann::json to_json(const DeviceConfig& d) {
     for (const auto& p : d.gemm_operand_streaming)
       curve.push_back({{"working_set_bytes", p.working_set.count()}, {"extra_ns_per_byte", p.extra_ns_per_byte}});
     j["gemm_operand_streaming"] = curve;
+  }
+  if (!d.router_ns_per_logit.empty()) {
+    auto curve = nlohmann::json::array();
+    for (const auto& p : d.router_ns_per_logit)
+      curve.push_back({{"experts", p.experts}, {"top_k", p.top_k}, {"ns_per_logit", p.ns_per_logit}});
+    j["router_ns_per_logit"] = curve;
   }
   return j;
 }

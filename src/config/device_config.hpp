@@ -54,6 +54,17 @@ struct OperandStreamingPoint {
   double extra_ns_per_byte = 0;
 };
 
+// The router's softmax and top-k selection on a device where they cost more than their memory
+// traffic (a CPU's scalar exp and compare loops), per logit, i.e. per (token, expert) pair
+// (file field "router_ns_per_logit": [{"experts", "top_k", "ns_per_logit"}], ascending by
+// (top_k, experts); written by `switchsim calibrate --target cpu`, measured on the CPU
+// reference's own routing code over a fixed grid of expert counts; compute/kernel_model.hpp).
+struct RoutingCostPoint {
+  std::int64_t experts = 0;
+  std::int64_t top_k = 1;
+  double ns_per_logit = 0;
+};
+
 struct DeviceConfig {
   std::string name;
   std::string kind;  // gpu, tpu_core, cpu
@@ -82,6 +93,7 @@ struct DeviceConfig {
   std::vector<GemmEfficiencyPoint> gemm_efficiency_table;
   std::optional<GemmGrid> gemm_grid;  // the table's points that form a full grid, if any
   std::vector<OperandStreamingPoint> gemm_operand_streaming;  // empty: no working-set effect
+  std::vector<RoutingCostPoint> router_ns_per_logit;  // empty: routing priced by its memory traffic
   std::optional<Band<double>> gemm_efficiency_band;
   std::optional<Band<double>> memory_efficiency_band;
   std::optional<Band<BytesPerSecond>> memory_bandwidth_band;

@@ -88,7 +88,11 @@ PhaseCost PhaseCosts::router(std::int64_t tokens) const {
   PhaseCost c = gemm(tokens, e, model_.d_model, 1, rt);
   // softmax (read + write), top-k (read), position in expert: cumsum over the one-hot [T, E]
   // mask (read + write), all in the router dtype.
-  c += memory(Bytes(size_product("router bytes", {5, tokens, e, dtype_bytes(rt)})));
+  PhaseCost traffic = memory(Bytes(size_product("router bytes", {5, tokens, e, dtype_bytes(rt)})));
+  // Where softmax and top-k cost more than their bytes (a CPU's scalar loops, calibrated), the
+  // forward pays the slower of the two; the backward's softmax gradient has no exp or compare.
+  traffic.forward = std::max(traffic.forward, kernels_.routing_time(tokens, e, model_.top_k) + kernels_.overhead());
+  c += traffic;
   return c;
 }
 

@@ -131,6 +131,16 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
         {"memory_efficiency", fmt::format("{}: median / p90 of the streaming kernels", where)},
         {"gemm_tile", "assumption: OpenBLAS blocks are of the order of 64 rows; CPUs have no wave quantization"},
         {"kernel_overhead_us", fmt::format("{}: time of a 1x1x1 sgemm call (timed once, not in the rounds)", where)}}}};
+  if (!r.routing.empty()) {
+    auto curve = nlohmann::json::array();
+    for (const auto& s : r.routing)
+      curve.push_back({{"experts", s.experts}, {"top_k", s.top_k}, {"ns_per_logit", round_to(s.ns_per_logit.median, 4)}});
+    device["router_ns_per_logit"] = curve;
+    device["sources"]["router_ns_per_logit"] = fmt::format(
+        "{}: median time of the CPU reference's own router softmax + top-k selection (ref/cpu/routing.hpp) over "
+        "{} tokens of normal logits, per token and expert, the slowest rank's, every rank at once",
+        where, r.routing_tokens);
+  }
   if (r.gemm_working_set_bytes > 0 && !r.operand_streaming.empty()) {
     auto curve = nlohmann::json::array();
     curve.push_back({{"working_set_bytes", r.gemm_working_set_bytes}, {"extra_ns_per_byte", 0.0}});

@@ -41,6 +41,13 @@ struct OperandStreamingSample {
   Spread extra_ns_per_byte;  // over probe shapes and rounds
 };
 
+// The router's softmax + top-k selection (routing.hpp) over tokens x `experts` logits, per logit.
+struct RoutingSample {
+  std::int64_t experts = 0;
+  std::int64_t top_k = 1;
+  Spread ns_per_logit;  // over rounds, the slowest rank's
+};
+
 struct AlltoallSample {
   std::int64_t bytes_per_peer = 0;
   Spread us;  // MPI_Alltoall right after a compute burst, the slowest rank's time
@@ -68,6 +75,8 @@ struct CalibrationResult {
   // what larger working sets cost on top (ascending).
   std::int64_t gemm_working_set_bytes = 0;
   std::vector<OperandStreamingSample> operand_streaming;
+  std::vector<RoutingSample> routing;  // ascending by (top_k, experts)
+  std::int64_t routing_tokens = 0;     // tokens of each routing probe
   std::int64_t ranks = 0;
   Spread mpi_latency_us;        // one-way, from a pingpong of 8-byte messages, ranks 0 <-> 1
   Spread mpi_bandwidth_GBps;    // one-way, from a pingpong of large messages
@@ -94,7 +103,8 @@ AlltoallFit fit_alltoall(const std::vector<AlltoallSample>& samples, std::int64_
 // measured peak, not a datasheet one), gemm_efficiency_table relative to it, spreads as
 // *_lo / *_hi; "gemm_grid" when the result has grid axes; "gemm_operand_streaming" (the
 // calibration's own working set at 0 ns/byte, then each measured one's median, negative noise
-// read as 0) when the result has operand-streaming samples.
+// read as 0) when the result has operand-streaming samples; "router_ns_per_logit" (medians) when
+// it has routing samples.
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name);
 // The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind), the device inline;
 // link latency = half the fitted fixed cost (a message crosses two links), link bandwidth = 1 /

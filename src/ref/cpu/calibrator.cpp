@@ -9,6 +9,9 @@
 #include <stdexcept>
 
 #include "ref/cpu/expert_ffn.hpp"
+#include "ref/cpu/rng.hpp"
+#include "ref/cpu/routing.hpp"
+#include "ref/cpu/switch_layer.hpp"
 
 namespace switchsim::ref::cpu {
 
@@ -51,6 +54,8 @@ struct Calibrator::Buffers {
   std::vector<float> probe_pool;  // the largest streaming working set, carved into operand copies
   std::vector<char> send, recv;  // the largest all-to-all
   Matrices burst{GemmDims{128, 128, 128}};
+  std::vector<std::vector<float>> routing_logits;  // [experts], tokens x experts each
+  std::vector<float> routing_work;
 };
 
 CalibrationPlan default_plan(bool quick) {
@@ -75,6 +80,9 @@ CalibrationPlan default_plan(bool quick) {
   p.streaming_probes = quick ? std::vector<GemmDims>{{8, 256, 256}} : std::vector<GemmDims>{{8, 256, 256}, {64, 256, 256}};
   p.streaming_working_sets = quick ? std::vector<std::int64_t>{16 << 20}
                                    : std::vector<std::int64_t>{16 << 20, 64 << 20, 256 << 20};
+  p.routing_experts = quick ? std::vector<std::int64_t>{2, 32} : std::vector<std::int64_t>{2, 8, 32, 128};
+  p.routing_top_k = {1, 2};
+  p.routing_tokens = quick ? 256 : 1024;
   p.gemm_window_s = quick ? 0.002 : 0.015;
   p.burst_s = quick ? 0.001 : 0.005;
   p.rounds = quick ? 3 : 12;
@@ -126,6 +134,15 @@ Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
   buffers_->recv.assign(largest, 0);
   gemm_gflops_.resize(plan_.gemm.size());
   alltoall_us_.resize(plan_.alltoall_bytes.size());
+  if (!std::is_sorted(plan_.routing_experts.begin(), plan_.routing_experts.end()) ||
+      !std::is_sorted(plan_.routing_top_k.begin(), plan_.routing_top_k.end()))
+    throw std::invalid_argument("CPU calibration: routing expert counts and top-k must be ascending");
+  // Logits as a layer's router makes them (normal, 1/sqrt(d)-scaled scores): each token's order
+  // of experts differs, so the selection meets the branches it meets in a layer.
+  Rng rng(derive_seed(1, 3, 0));
+  for (const auto e : plan_.routing_experts)
+    buffers_->routing_logits.push_back(normal_vector(rng, static_cast<std::size_t>(plan_.routing_tokens * e), 1.0));
+  routing_ns_per_logit_.resize(plan_.routing_experts.size() * plan_.routing_top_k.size());
   for (std::size_t i = 0; i < plan_.gemm.size(); ++i) {  // warm-up: first calls pay page faults, BLAS start-up
     const auto& g = plan_.gemm[i];
     for (auto& m : buffers_->gemm[i]) sgemm(false, g.transposed_b, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data());
@@ -222,6 +239,7 @@ void Calibrator::run_memory_and_network(bool record) {
     if (record) stream_GBps_.push_back(bytes / s / 1e9);
   }
   run_operand_streaming(record);
+  run_routing(record);
   // All-to-all as the layer meets it: right after a compute phase, then a barrier, then the timed
   // MPI_Alltoall (slowest rank). On a shared machine a rank that just used up its time slice may
   // be descheduled while its peer waits, and that cost belongs to the all-to-all.
@@ -284,6 +302,29 @@ void Calibrator::run_operand_streaming(bool record) {
   }
 }
 
+void Calibrator::run_routing(bool record) {
+  for (std::size_t e = 0; e < plan_.routing_experts.size(); ++e) {
+    const std::int64_t experts = plan_.routing_experts[e];
+    for (std::size_t k = 0; k < plan_.routing_top_k.size(); ++k) {
+      const std::int64_t top_k = plan_.routing_top_k[k];
+      if (top_k > experts) continue;
+      auto& work = buffers_->routing_work;
+      work = buffers_->routing_logits[e];  // softmax works in place
+      MPI_Barrier(comm_);
+      const double s = seconds_of([&] {
+        softmax_rows(work, plan_.routing_tokens, experts);
+        const auto plan = route_tokens(work, plan_.routing_tokens, experts, top_k, -1, kAuxAlpha);
+        if (plan.assignments.empty()) throw std::logic_error("routing probe: no assignments");
+      });
+      double slowest = s;
+      MPI_Allreduce(&s, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm_);
+      if (record)
+        routing_ns_per_logit_[e * plan_.routing_top_k.size() + k].push_back(
+            slowest * 1e9 / static_cast<double>(plan_.routing_tokens * experts));
+    }
+  }
+}
+
 CalibrationResult Calibrator::result() const {
   if (rounds_ == 0) throw std::logic_error("Calibrator::result before any round");
   for (const auto& samples : gemm_gflops_)
@@ -305,6 +346,12 @@ CalibrationResult Calibrator::result() const {
       r.operand_streaming.push_back({plan_.streaming_working_sets[w], spread_of(streaming_ns_per_byte_[w])});
   for (std::size_t i = 0; i < plan_.alltoall_bytes.size(); ++i)
     r.alltoall.push_back({plan_.alltoall_bytes[i], spread_of(alltoall_us_[i])});
+  r.routing_tokens = plan_.routing_tokens;
+  for (std::size_t k = 0; k < plan_.routing_top_k.size(); ++k)  // ascending by (top_k, experts)
+    for (std::size_t e = 0; e < plan_.routing_experts.size(); ++e) {
+      const auto& samples = routing_ns_per_logit_[e * plan_.routing_top_k.size() + k];
+      if (!samples.empty()) r.routing.push_back({plan_.routing_experts[e], plan_.routing_top_k[k], spread_of(samples)});
+    }
   return r;
 }
 

@@ -28,6 +28,11 @@ struct CalibrationPlan {
   std::vector<std::int64_t> streaming_working_sets;
   std::vector<std::int64_t> alltoall_bytes;  // per peer, ascending
   double burst_s = 0.005;                    // sgemm calls right before each all-to-all sample
+  // The router's softmax + top-k (routing.hpp) timed on `routing_tokens` x experts logits for
+  // each expert count (ascending) and top-k.
+  std::vector<std::int64_t> routing_experts;
+  std::vector<std::int64_t> routing_top_k;
+  std::int64_t routing_tokens = 1024;
   std::int64_t rounds = 12;
 };
 
@@ -40,7 +45,8 @@ struct CalibrationPlan {
 // activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
 // (`calibrate` took 35 s on a quiet 2-core host); probe GEMMs (8 and 64 rows x 256 x 256: an
 // expert's few rows against its weights) cycled through 16, 64 and 256 MiB, beyond any cache
-// share a core of this class gets. Quick: m in {16, 128} x n, k in {4, 64} (8 shapes, 16), 16
+// share a core of this class gets; the router's softmax + top-k over 1024 tokens of 2, 8, 32
+// and 128 experts, top-1 and top-2 (the held-out layers' 2..64 experts inside). Quick: m in {16, 128} x n, k in {4, 64} (8 shapes, 16), 16
 // KiB and 256 KiB, 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
@@ -76,6 +82,8 @@ class Calibrator {
   void run_memory_and_network(bool record);
   // One sample per probe GEMM and working set (part of run_memory_and_network).
   void run_operand_streaming(bool record);
+  // One sample per routing probe (part of run_memory_and_network).
+  void run_routing(bool record);
   struct Buffers;
   CalibrationPlan plan_;
   MPI_Comm comm_;
@@ -86,6 +94,7 @@ class Calibrator {
   std::vector<double> stream_GBps_;                  // two per round (copy, scale), this rank
   std::vector<std::vector<double>> streaming_ns_per_byte_;  // [working set][probe x round], slowest rank
   std::vector<std::vector<double>> alltoall_us_;     // [size][round], slowest rank
+  std::vector<std::vector<double>> routing_ns_per_logit_;  // [experts x top-k][round], slowest rank
   CalibrationResult point_to_point_;                 // latency, bandwidth, tiny GEMM
   std::int64_t rounds_ = 0;  // of run_memory_and_network
 };
