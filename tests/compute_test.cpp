@@ -217,7 +217,7 @@ TEST_CASE("routing costs tokens x experts x the measured ns per logit, interpola
   config::DeviceConfig d = round_device();
   CHECK(compute::KernelModel(d).routing_time(1000, 8, 1) == Picoseconds(0));  // no curve
   // top-1: 2 experts 2 ns, 32 experts 6 ns; top-2: 2 experts 4 ns, 32 experts 10 ns.
-  d.router_ns_per_logit = {{2, 1, 2.0}, {32, 1, 6.0}, {2, 2, 4.0}, {32, 2, 10.0}};
+  d.router_ns_per_logit = {{2, 1, 2.0, 1.0}, {32, 1, 6.0, 3.0}, {2, 2, 4.0, 1.0}, {32, 2, 10.0, 3.0}};
   const compute::KernelModel k(d);
   auto us = [&](std::int64_t tokens, std::int64_t experts, std::int64_t top_k) {
     return static_cast<double>(k.routing_time(tokens, experts, top_k).count()) / 1e6;
@@ -231,8 +231,10 @@ TEST_CASE("routing costs tokens x experts x the measured ns per logit, interpola
   CHECK(us(1000, 1, 1) == Approx(1000 * 1 * 2.0 / 1000));      // below: the edge value
   // top-4 was not measured: the largest measured top-k below it (2) stands for it.
   CHECK(us(1000, 8, 4) == Approx(56.0));
+  // The backward curve the same way: 8 experts halfway between 1 and 3 ns -> 2 ns, 16 us.
+  CHECK(static_cast<double>(k.routing_backward_time(1000, 8, 1).count()) / 1e6 == Approx(16.0));
   // Only top-2 measured: top-1 takes the smallest measured (top-2) points.
-  d.router_ns_per_logit = {{2, 2, 4.0}, {32, 2, 10.0}};
+  d.router_ns_per_logit = {{2, 2, 4.0, 1.0}, {32, 2, 10.0, 3.0}};
   CHECK(compute::KernelModel(d).routing_time(1000, 8, 1) == k.routing_time(1000, 8, 2));
 }
 

@@ -222,12 +222,14 @@ TEST_CASE("a measured router cost round-trips; its points ascend by top-k then e
   auto parse = [&](const std::string& curve) {
     return parse_device(nlohmann::json::parse("{" + base + R"("router_ns_per_logit":)" + curve + "}"), "c.json");
   };
-  const auto d = parse(R"([{"experts":2,"top_k":1,"ns_per_logit":1.5},{"experts":32,"top_k":1,"ns_per_logit":4},
-                           {"experts":2,"top_k":2,"ns_per_logit":3}])");
+  const auto d = parse(R"([{"experts":2,"top_k":1,"ns_per_logit":1.5,"backward_ns_per_logit":0.5},
+                           {"experts":32,"top_k":1,"ns_per_logit":4},{"experts":2,"top_k":2,"ns_per_logit":3}])");
   REQUIRE(d.router_ns_per_logit.size() == 3);
   CHECK(d.router_ns_per_logit[1].experts == 32);
   CHECK(d.router_ns_per_logit[2].top_k == 2);
   CHECK(d.router_ns_per_logit[0].ns_per_logit == 1.5);
+  CHECK(d.router_ns_per_logit[0].backward_ns_per_logit == 0.5);
+  CHECK(d.router_ns_per_logit[1].backward_ns_per_logit == 0.0);  // absent: the bytes alone price it
   CHECK(to_json(parse_device(to_json(d), "again")) == to_json(d));
   CHECK(error_of([&] {
           parse(R"([{"experts":32,"top_k":1,"ns_per_logit":1},{"experts":2,"top_k":1,"ns_per_logit":1}])");
@@ -238,6 +240,8 @@ TEST_CASE("a measured router cost round-trips; its points ascend by top-k then e
   CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":1}])"); }), Catch::Contains("/router_ns_per_logit/0/ns_per_logit"));
   CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":1,"ns_per_logit":-1}])"); }),
              Catch::Contains("/router_ns_per_logit/0/ns_per_logit"));
+  CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":1,"ns_per_logit":1,"backward_ns_per_logit":-2}])"); }),
+             Catch::Contains("/router_ns_per_logit/0/backward_ns_per_logit"));
   CHECK_THAT(error_of([&] { parse(R"([{"experts":2,"top_k":1,"ns_per_logit":1,"ns":1}])"); }),
              Catch::Contains("/router_ns_per_logit/0"));
 }

@@ -147,16 +147,22 @@ TEST_CASE("the router's forward pays the slower of its memory traffic and the ca
   CHECK(before.forward == gemm_only(plain).forward + Picoseconds(1280));
   CHECK(before.backward == gemm_only(plain).backward + Picoseconds(1280));
   // 0.01 ns per logit: 64 logits take 640 ps, under the traffic -- nothing changes.
-  cluster.device.router_ns_per_logit = {{4, 1, 0.01}};
+  cluster.device.router_ns_per_logit = {{4, 1, 0.01, 0.01}};
   const compute::KernelModel cheap(cluster.device);
   CHECK(PhaseCosts(cheap, m, 1).router(16).forward == before.forward);
-  // 100 ns per logit: 64 x 100 ns = 6.4 us replaces the forward's 1280 ps; the backward keeps its traffic.
-  cluster.device.router_ns_per_logit = {{4, 1, 100.0}};
+  // 100 ns per logit forward: 64 x 100 ns = 6.4 us replaces the forward's 1280 ps; 0.01 backward
+  // leaves the backward's traffic.
+  cluster.device.router_ns_per_logit = {{4, 1, 100.0, 0.01}};
   const compute::KernelModel costly(cluster.device);
   const auto after = PhaseCosts(costly, m, 1).router(16);
   // (to within the picosecond that rounding seconds up to picoseconds may add)
   CHECK(static_cast<double>((after.forward - gemm_only(costly).forward).count()) == Approx(6.4e6).margin(1));
   CHECK(after.backward == before.backward);
+  // 50 ns backward: 3.2 us replaces the backward's traffic too.
+  cluster.device.router_ns_per_logit = {{4, 1, 100.0, 50.0}};
+  const compute::KernelModel both(cluster.device);
+  CHECK(static_cast<double>((PhaseCosts(both, m, 1).router(16).backward - gemm_only(both).backward).count()) ==
+        Approx(3.2e6).margin(1));
 }
 
 TEST_CASE("combine reads the owner's kept rows forward, writes all its returned rows backward") {

@@ -147,7 +147,10 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
   CHECK(d.router_ns_per_logit[0].experts == 2);
   CHECK(d.router_ns_per_logit[1].experts == 32);
   CHECK(d.router_ns_per_logit[3].top_k == 2);
-  for (const auto& p : d.router_ns_per_logit) CHECK(p.ns_per_logit > 0);
+  for (const auto& p : d.router_ns_per_logit) {
+    CHECK(p.ns_per_logit > 0);
+    CHECK(p.backward_ns_per_logit > 0);
+  }
   const auto c = catalog.cluster((dir / "quick-cpu-cluster-2.json").string());
   CHECK(c.devices == 2);
   CHECK(c.device.name == "quick-cpu");

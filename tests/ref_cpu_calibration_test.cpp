@@ -121,14 +121,17 @@ TEST_CASE("a calibration with routing samples writes their medians as router_ns_
   auto r = synthetic_result();
   CHECK_FALSE(device_json(r, "testhost").contains("router_ns_per_logit"));
   r.routing_tokens = 1024;
-  r.routing = {{2, 1, {1.5, 1.0, 2.0, 1.5}}, {32, 1, {4.5, 4.0, 5.0, 4.5}}};
+  r.routing = {{2, 1, {1.5, 1.0, 2.0, 1.5}, {3.0, 2.0, 4.0, 3.0}}, {32, 1, {4.5, 4.0, 5.0, 4.5}, {1.0, 0.5, 1.5, 1.0}}};
   auto file = device_json(r, "testhost");
   CHECK(file["router_ns_per_logit"][1]["ns_per_logit"].get<double>() == 4.5);
+  CHECK(file["router_ns_per_logit"][0]["backward_ns_per_logit"].get<double>() == 3.0);
   CHECK_THAT(file["sources"]["router_ns_per_logit"].get<std::string>(), Catch::Contains("1024 tokens"));
   file.erase("type");
   const compute::KernelModel kernels(config::parse_device(file, "testhost.json"));
   // 8 experts: halfway in ln between 2 and 32 -> 3 ns per logit; 100 tokens x 8 = 800 logits.
   CHECK(static_cast<double>(kernels.routing_time(100, 8, 1).count()) == Approx(2400e3));
+  // Backward: halfway between 3 and 1 -> 2 ns per logit.
+  CHECK(static_cast<double>(kernels.routing_backward_time(100, 8, 1).count()) == Approx(1600e3));
 }
 
 TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {

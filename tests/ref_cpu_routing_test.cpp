@@ -83,3 +83,34 @@ TEST_CASE("routing skew specs give the documented logit biases and reject nonsen
   CHECK_THROWS_AS(switchsim::ref::cpu::routing_bias("hot:1.5", 4), std::invalid_argument);
   CHECK_THROWS_AS(switchsim::ref::cpu::routing_bias("skewed:2", 4), std::invalid_argument);
 }
+
+TEST_CASE("the router's logit gradients scatter the gates' gradients, add the balancing term, and go through the softmax") {
+  // Token 0: p = (0.75, 0.25); token 1: p = (0.5, 0.5), a tie the lower expert wins. Both pick
+  // expert 0 (gates 0.75 and 0.5), so f = (1, 0). The gates' gradients: 1 and 2.
+  const std::vector<float> probs{0.75F, 0.25F, 0.5F, 0.5F};
+  const auto plan = route_tokens(probs, 2, 2, 1, -1, 0.1);
+  REQUIRE(plan.assignments[1].expert == 0);
+  const std::vector<float> dgate{1.0F, 2.0F};
+  std::vector<float> dlogits;
+  // Without the balancing loss: dp = (1, 0) and (2, 0); s = sum dp p = 0.75 and 1;
+  // p * (dp - s) = (0.75 * 0.25, 0.25 * -0.75) and (0.5 * 1, 0.5 * -1).
+  router_logit_gradients(plan, dgate, probs, 0.0, dlogits);
+  CHECK(dlogits[0] == Approx(0.1875));
+  CHECK(dlogits[1] == Approx(-0.1875));
+  CHECK(dlogits[2] == Approx(0.5));
+  CHECK(dlogits[3] == Approx(-0.5));
+  // alpha 0.1: d/dp[t,0] += alpha E f_0 / T = 0.1 * 2 * 1 / 2 = 0.1 -> dp = (1.1, 0), (2.1, 0);
+  // s = 0.825, 1.05 -> (0.75 * 0.275, 0.25 * -0.825) and (0.5 * 1.05, 0.5 * -1.05).
+  router_logit_gradients(plan, dgate, probs, 0.1, dlogits);
+  CHECK(dlogits[0] == Approx(0.20625));
+  CHECK(dlogits[1] == Approx(-0.20625));
+  CHECK(dlogits[2] == Approx(0.525));
+  CHECK(dlogits[3] == Approx(-0.525));
+  // A dropped assignment carries no gradient: capacity 1 drops token 1's choice.
+  const auto capped = route_tokens(probs, 2, 2, 1, 1, 0.1);
+  REQUIRE_FALSE(capped.assignments[1].kept);
+  router_logit_gradients(capped, dgate, probs, 0.0, dlogits);
+  CHECK(dlogits[2] == 0.0F);
+  CHECK(dlogits[3] == 0.0F);
+  CHECK_THROWS_AS(router_logit_gradients(plan, {1.0F}, probs, 0.0, dlogits), std::invalid_argument);
+}

@@ -171,6 +171,15 @@ Picoseconds KernelModel::weight_streaming_time(Bytes weight_bytes, Bytes working
 }
 
 Picoseconds KernelModel::routing_time(std::int64_t tokens, std::int64_t experts, std::int64_t top_k) const {
+  return routing_cost(tokens, experts, top_k, &config::RoutingCostPoint::ns_per_logit);
+}
+
+Picoseconds KernelModel::routing_backward_time(std::int64_t tokens, std::int64_t experts, std::int64_t top_k) const {
+  return routing_cost(tokens, experts, top_k, &config::RoutingCostPoint::backward_ns_per_logit);
+}
+
+Picoseconds KernelModel::routing_cost(std::int64_t tokens, std::int64_t experts, std::int64_t top_k,
+                                      double config::RoutingCostPoint::*ns_per_logit_of) const {
   const auto& points = device_.router_ns_per_logit;
   if (points.empty()) return Picoseconds(0);
   if (tokens < 0 || experts < 1 || top_k < 1) throw std::invalid_argument("routing_time: tokens, experts or top-k out of range");
@@ -183,7 +192,7 @@ Picoseconds KernelModel::routing_time(std::int64_t tokens, std::int64_t experts,
   for (const auto& p : points)
     if (p.top_k == measured_k) {
       axis.push_back(p.experts);
-      ns.push_back(p.ns_per_logit);
+      ns.push_back(p.*ns_per_logit_of);
     }
   const Bracket b = bracket(axis, experts);
   const double ns_per_logit = (1 - b.t) * ns[b.lo] + b.t * ns[b.hi];

@@ -55,7 +55,10 @@
 //   routing time = tokens * experts * ns_per_logit(experts, top_k),
 // ns_per_logit from the points of the largest measured top_k not above top_k (the smallest
 // measured when all are above), interpolated linearly in ln experts between them, the edge
-// values outside. The router charges max(its memory traffic, this) (model/phase_costs).
+// values outside. The router charges max(its memory traffic, this) (model/phase_costs); its
+// backward likewise with backward_ns_per_logit (the logits' gradient: a scatter of the gates'
+// gradients, the load-balancing term and the softmax backward, per-token loops that dominate
+// at few experts).
 
 #include <cstdint>
 #include <functional>
@@ -102,6 +105,7 @@ class KernelModel {
   // The router's softmax and top-k selection over tokens x experts logits (see above); zero on
   // devices without a measured curve.
   Picoseconds routing_time(std::int64_t tokens, std::int64_t experts, std::int64_t top_k) const;
+  Picoseconds routing_backward_time(std::int64_t tokens, std::int64_t experts, std::int64_t top_k) const;
   // A kernel that streams `bytes` through memory (reads + writes).
   Picoseconds memory_time(Bytes bytes) const;
   // Several back-to-back kernels pay the overhead each time.
@@ -111,6 +115,8 @@ class KernelModel {
 
  private:
   double interpolated_efficiency(const GemmShape& g, const std::vector<double>& grid_efficiency) const;
+  Picoseconds routing_cost(std::int64_t tokens, std::int64_t experts, std::int64_t top_k,
+                           double config::RoutingCostPoint::*ns_per_logit) const;
 
   config::DeviceConfig device_;
   GemmObserver observer_;

@@ -121,6 +121,8 @@ std::vector<RoutingCostPoint> read_routing_cost(ObjectReader& r) {
     p.ns_per_logit = e.non_negative_number_or("ns_per_logit", -1.0);
     if (p.ns_per_logit < 0) e.fail("ns_per_logit", "is required (nanoseconds per token and expert, >= 0)");
     if (p.ns_per_logit > 1e6) e.fail("ns_per_logit", "must be at most 1e6 (switchsim's limits)");
+    p.backward_ns_per_logit = e.non_negative_number_or("backward_ns_per_logit", 0.0);
+    if (p.backward_ns_per_logit > 1e6) e.fail("backward_ns_per_logit", "must be at most 1e6 (switchsim's limits)");
     if (!curve.empty() && !(std::pair(curve.back().top_k, curve.back().experts) < std::pair(p.top_k, p.experts)))
       e.fail("experts", "must be strictly ascending along router_ns_per_logit within each top_k, top_k ascending");
     e.finish();
@@ -243,7 +245,10 @@ nlohmann::json to_json(const DeviceConfig& d) {
   if (!d.router_ns_per_logit.empty()) {
     auto curve = nlohmann::json::array();
     for (const auto& p : d.router_ns_per_logit)
-      curve.push_back({{"experts", p.experts}, {"top_k", p.top_k}, {"ns_per_logit", p.ns_per_logit}});
+      curve.push_back({{"experts", p.experts},
+                       {"top_k", p.top_k},
+                       {"ns_per_logit", p.ns_per_logit},
+                       {"backward_ns_per_logit", p.backward_ns_per_logit}});
     j["router_ns_per_logit"] = curve;
   }
   return j;

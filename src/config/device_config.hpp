@@ -56,13 +56,16 @@ struct OperandStreamingPoint {
 
 // The router's softmax and top-k selection on a device where they cost more than their memory
 // traffic (a CPU's scalar exp and compare loops), per logit, i.e. per (token, expert) pair
-// (file field "router_ns_per_logit": [{"experts", "top_k", "ns_per_logit"}], ascending by
-// (top_k, experts); written by `switchsim calibrate --target cpu`, measured on the CPU
-// reference's own routing code over a fixed grid of expert counts; compute/kernel_model.hpp).
+// (file field "router_ns_per_logit": [{"experts", "top_k", "ns_per_logit", optional
+// "backward_ns_per_logit"}], ascending by (top_k, experts); written by `switchsim calibrate
+// --target cpu`, measured on the CPU reference's own routing code over a fixed grid of expert
+// counts; compute/kernel_model.hpp). The backward is the logits' gradient up to the router's
+// GEMMs (0 when absent: priced by its bytes alone).
 struct RoutingCostPoint {
   std::int64_t experts = 0;
   std::int64_t top_k = 1;
   double ns_per_logit = 0;
+  double backward_ns_per_logit = 0;
 };
 
 struct DeviceConfig {

@@ -89,9 +89,11 @@ PhaseCost PhaseCosts::router(std::int64_t tokens) const {
   // softmax (read + write), top-k (read), position in expert: cumsum over the one-hot [T, E]
   // mask (read + write), all in the router dtype.
   PhaseCost traffic = memory(Bytes(size_product("router bytes", {5, tokens, e, dtype_bytes(rt)})));
-  // Where softmax and top-k cost more than their bytes (a CPU's scalar loops, calibrated), the
-  // forward pays the slower of the two; the backward's softmax gradient has no exp or compare.
+  // Where softmax and top-k, and the logits' gradient, cost more than their bytes (a CPU's
+  // scalar loops, calibrated), each direction pays the slower of the two.
   traffic.forward = std::max(traffic.forward, kernels_.routing_time(tokens, e, model_.top_k) + kernels_.overhead());
+  traffic.backward =
+      std::max(traffic.backward, kernels_.routing_backward_time(tokens, e, model_.top_k) + kernels_.overhead());
   c += traffic;
   return c;
 }

@@ -67,8 +67,10 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
                        o.working_set_bytes >> 20, static_cast<double>(r.gemm_working_set_bytes) / (1 << 20),
                        o.extra_ns_per_byte.median, o.extra_ns_per_byte.lo, o.extra_ns_per_byte.hi);
   for (const auto& g : r.routing)
-    out += fmt::format("  router softmax + top-{} over {} experts: {:.3f} ns per logit (p10 {:.3f}, p90 {:.3f})\n", g.top_k,
-                       g.experts, g.ns_per_logit.median, g.ns_per_logit.lo, g.ns_per_logit.hi);
+    out += fmt::format("  router softmax + top-{} over {} experts: {:.3f} ns per logit (p10 {:.3f}, p90 {:.3f}), "
+                       "backward {:.3f}\n",
+                       g.top_k, g.experts, g.ns_per_logit.median, g.ns_per_logit.lo, g.ns_per_logit.hi,
+                       g.backward_ns_per_logit.median);
   out += fmt::format("  MPI {} ranks: latency {:.3f} us one-way, bandwidth {:.3f} GB/s\n", r.ranks,
                      r.mpi_latency_us.median, r.mpi_bandwidth_GBps.median);
   const auto fit = ref::cpu::fit_alltoall(r.alltoall, r.ranks);

@@ -134,11 +134,15 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
   if (!r.routing.empty()) {
     auto curve = nlohmann::json::array();
     for (const auto& s : r.routing)
-      curve.push_back({{"experts", s.experts}, {"top_k", s.top_k}, {"ns_per_logit", round_to(s.ns_per_logit.median, 4)}});
+      curve.push_back({{"experts", s.experts},
+                       {"top_k", s.top_k},
+                       {"ns_per_logit", round_to(s.ns_per_logit.median, 4)},
+                       {"backward_ns_per_logit", round_to(s.backward_ns_per_logit.median, 4)}});
     device["router_ns_per_logit"] = curve;
     device["sources"]["router_ns_per_logit"] = fmt::format(
-        "{}: median time of the CPU reference's own router softmax + top-k selection (ref/cpu/routing.hpp) over "
-        "{} tokens of normal logits, per token and expert, the slowest rank's, every rank at once",
+        "{}: median time of the CPU reference's own router softmax + top-k selection (ns_per_logit) and of its "
+        "logit gradients with the load-balancing loss (backward_ns_per_logit; ref/cpu/routing.hpp) over {} tokens of "
+        "normal logits in cache, per token and expert, the slowest rank's, every rank at once",
         where, r.routing_tokens);
   }
   if (r.gemm_working_set_bytes > 0 && !r.operand_streaming.empty()) {

@@ -41,11 +41,13 @@ struct OperandStreamingSample {
   Spread extra_ns_per_byte;  // over probe shapes and rounds
 };
 
-// The router's softmax + top-k selection (routing.hpp) over tokens x `experts` logits, per logit.
+// The router's softmax + top-k selection, and its backward up to the GEMMs
+// (router_logit_gradients), over tokens x `experts` logits (routing.hpp), per logit.
 struct RoutingSample {
   std::int64_t experts = 0;
   std::int64_t top_k = 1;
-  Spread ns_per_logit;  // over rounds, the slowest rank's
+  Spread ns_per_logit;           // forward; over rounds, the slowest rank's
+  Spread backward_ns_per_logit;  // backward, the same way
 };
 
 struct AlltoallSample {

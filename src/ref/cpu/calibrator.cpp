@@ -55,7 +55,7 @@ struct Calibrator::Buffers {
   std::vector<char> send, recv;  // the largest all-to-all
   Matrices burst{GemmDims{128, 128, 128}};
   std::vector<std::vector<float>> routing_logits;  // [experts], tokens x experts each
-  std::vector<float> routing_work;
+  std::vector<float> routing_work, routing_dgate, routing_dlogits;
 };
 
 CalibrationPlan default_plan(bool quick) {
@@ -143,6 +143,7 @@ Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
   for (const auto e : plan_.routing_experts)
     buffers_->routing_logits.push_back(normal_vector(rng, static_cast<std::size_t>(plan_.routing_tokens * e), 1.0));
   routing_ns_per_logit_.resize(plan_.routing_experts.size() * plan_.routing_top_k.size());
+  routing_backward_ns_per_logit_.resize(routing_ns_per_logit_.size());
   for (std::size_t i = 0; i < plan_.gemm.size(); ++i) {  // warm-up: first calls pay page faults, BLAS start-up
     const auto& g = plan_.gemm[i];
     for (auto& m : buffers_->gemm[i]) sgemm(false, g.transposed_b, g.m, g.n, g.k, 1.0F, m.a.data(), m.b.data(), 0.0F, m.c.data());
@@ -309,18 +310,31 @@ void Calibrator::run_routing(bool record) {
       const std::int64_t top_k = plan_.routing_top_k[k];
       if (top_k > experts) continue;
       auto& work = buffers_->routing_work;
-      work = buffers_->routing_logits[e];  // softmax works in place
-      MPI_Barrier(comm_);
-      const double s = seconds_of([&] {
+      RoutingPlan routed;
+      auto forward = [&] {
         softmax_rows(work, plan_.routing_tokens, experts);
-        const auto plan = route_tokens(work, plan_.routing_tokens, experts, top_k, -1, kAuxAlpha);
-        if (plan.assignments.empty()) throw std::logic_error("routing probe: no assignments");
-      });
-      double slowest = s;
-      MPI_Allreduce(&s, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm_);
-      if (record)
-        routing_ns_per_logit_[e * plan_.routing_top_k.size() + k].push_back(
-            slowest * 1e9 / static_cast<double>(plan_.routing_tokens * experts));
+        routed = route_tokens(work, plan_.routing_tokens, experts, top_k, -1, kAuxAlpha);
+      };
+      auto backward = [&] { router_logit_gradients(routed, buffers_->routing_dgate, work, kAuxAlpha, buffers_->routing_dlogits); };
+      // Timed on logits in cache, as the layer's softmax reads them right after the router's GEMM
+      // wrote them: an untimed pass first (the first probe of a round otherwise follows the
+      // operand-streaming probes' 256 MiB and measured 1.6x its warm time at 2 experts).
+      work = buffers_->routing_logits[e];  // softmax works in place
+      forward();
+      work = buffers_->routing_logits[e];
+      MPI_Barrier(comm_);
+      double s[2] = {seconds_of(forward), 0.0};
+      buffers_->routing_dgate.assign(routed.assignments.size(), 0.1F);
+      backward();
+      MPI_Barrier(comm_);
+      s[1] = seconds_of(backward);
+      double slowest[2] = {s[0], s[1]};
+      MPI_Allreduce(s, slowest, 2, MPI_DOUBLE, MPI_MAX, comm_);
+      const double logits = static_cast<double>(plan_.routing_tokens * experts);
+      if (record) {
+        routing_ns_per_logit_[e * plan_.routing_top_k.size() + k].push_back(slowest[0] * 1e9 / logits);
+        routing_backward_ns_per_logit_[e * plan_.routing_top_k.size() + k].push_back(slowest[1] * 1e9 / logits);
+      }
     }
   }
 }
@@ -349,8 +363,10 @@ CalibrationResult Calibrator::result() const {
   r.routing_tokens = plan_.routing_tokens;
   for (std::size_t k = 0; k < plan_.routing_top_k.size(); ++k)  // ascending by (top_k, experts)
     for (std::size_t e = 0; e < plan_.routing_experts.size(); ++e) {
-      const auto& samples = routing_ns_per_logit_[e * plan_.routing_top_k.size() + k];
-      if (!samples.empty()) r.routing.push_back({plan_.routing_experts[e], plan_.routing_top_k[k], spread_of(samples)});
+      const std::size_t i = e * plan_.routing_top_k.size() + k;
+      if (!routing_ns_per_logit_[i].empty())
+        r.routing.push_back({plan_.routing_experts[e], plan_.routing_top_k[k], spread_of(routing_ns_per_logit_[i]),
+                             spread_of(routing_backward_ns_per_logit_[i])});
     }
   return r;
 }

@@ -28,8 +28,8 @@ struct CalibrationPlan {
   std::vector<std::int64_t> streaming_working_sets;
   std::vector<std::int64_t> alltoall_bytes;  // per peer, ascending
   double burst_s = 0.005;                    // sgemm calls right before each all-to-all sample
-  // The router's softmax + top-k (routing.hpp) timed on `routing_tokens` x experts logits for
-  // each expert count (ascending) and top-k.
+  // The router's softmax + top-k and its logit gradients (routing.hpp) timed on
+  // `routing_tokens` x experts logits for each expert count (ascending) and top-k.
   std::vector<std::int64_t> routing_experts;
   std::vector<std::int64_t> routing_top_k;
   std::int64_t routing_tokens = 1024;
@@ -95,6 +95,7 @@ class Calibrator {
   std::vector<std::vector<double>> streaming_ns_per_byte_;  // [working set][probe x round], slowest rank
   std::vector<std::vector<double>> alltoall_us_;     // [size][round], slowest rank
   std::vector<std::vector<double>> routing_ns_per_logit_;  // [experts x top-k][round], slowest rank
+  std::vector<std::vector<double>> routing_backward_ns_per_logit_;  // the same, of router_logit_gradients
   CalibrationResult point_to_point_;                 // latency, bandwidth, tiny GEMM
   std::int64_t rounds_ = 0;  // of run_memory_and_network
 };

@@ -46,6 +46,32 @@ void softmax_rows(std::vector<float>& values, std::int64_t rows, std::int64_t co
   }
 }
 
+void router_logit_gradients(const RoutingPlan& plan, const std::vector<float>& dgate, const std::vector<float>& probs,
+                            double aux_alpha, std::vector<float>& dlogits) {
+  const std::int64_t T = plan.tokens, E = plan.experts;
+  if (dgate.size() != plan.assignments.size() || static_cast<std::int64_t>(probs.size()) != T * E)
+    throw std::invalid_argument("router_logit_gradients: dgate or probs do not match the plan");
+  dlogits.assign(static_cast<std::size_t>(T * E), 0.0F);  // first d(probs), then d(logits)
+  for (std::size_t i = 0; i < plan.assignments.size(); ++i) {
+    const auto& a = plan.assignments[i];
+    if (a.kept) dlogits[static_cast<std::size_t>(a.token * E + a.expert)] += dgate[i];
+  }
+  if (aux_alpha > 0) {
+    std::vector<float> g(static_cast<std::size_t>(E));
+    for (std::int64_t e = 0; e < E; ++e)
+      g[static_cast<std::size_t>(e)] = static_cast<float>(aux_alpha * double(E) * plan.f[static_cast<std::size_t>(e)] / double(T));
+    for (std::int64_t t = 0; t < T; ++t)  // row by row: contiguous, unlike a column walk
+      for (std::int64_t e = 0; e < E; ++e) dlogits[static_cast<std::size_t>(t * E + e)] += g[static_cast<std::size_t>(e)];
+  }
+  for (std::int64_t t = 0; t < T; ++t) {  // softmax backward: p * (dp - sum_j dp_j p_j)
+    float* dl = dlogits.data() + t * E;
+    const float* p = probs.data() + t * E;
+    double s = 0;
+    for (std::int64_t e = 0; e < E; ++e) s += static_cast<double>(dl[e]) * p[e];
+    for (std::int64_t e = 0; e < E; ++e) dl[e] = p[e] * (dl[e] - static_cast<float>(s));
+  }
+}
+
 RoutingPlan route_tokens(const std::vector<float>& probs, std::int64_t tokens, std::int64_t experts,
                          std::int64_t top_k, std::int64_t capacity, double aux_alpha) {
   RoutingPlan plan;

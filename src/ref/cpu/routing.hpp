@@ -58,4 +58,12 @@ RoutingPlan route_tokens(const std::vector<float>& probs, std::int64_t tokens, s
 // Row-wise softmax of [rows, cols] in place (max-subtracted).
 void softmax_rows(std::vector<float>& values, std::int64_t rows, std::int64_t cols);
 
+// The router's backward up to its GEMMs: d(loss)/d(logits) [T, E] from the gates' gradients
+// (`dgate`, one per assignment of `plan`, dropped ones ignored) scattered onto their logits,
+// plus the load-balancing loss's when aux_alpha > 0 (d(alpha E sum f_i P_i) / d p[t,i] =
+// alpha E f_i / T, f piecewise constant), through the softmax backward p * (dp - sum_j dp_j p_j).
+// `probs` are the forward's softmax outputs.
+void router_logit_gradients(const RoutingPlan& plan, const std::vector<float>& dgate, const std::vector<float>& probs,
+                            double aux_alpha, std::vector<float>& dlogits);
+
 }  // namespace switchsim::ref::cpu

@@ -317,27 +317,8 @@ std::vector<float> SwitchLayer::backward(const std::vector<float>& dout, PhaseTi
   });
 
   timed(times, false, Phase::router, [&] {
-    auto& dlogits = dlogits_;  // first d(probs), then d(logits)
-    dlogits.assign(static_cast<std::size_t>(T * E), 0.0F);
-    for (std::size_t i = 0; i < plan_.assignments.size(); ++i) {
-      const auto& a = plan_.assignments[i];
-      if (a.kept) dlogits[static_cast<std::size_t>(a.token * E + a.expert)] += dgate[i];
-    }
-    if (spec_.aux_loss) {  // d(alpha E sum f_i P_i)/d p[t,i] = alpha E f_i / T; f is piecewise constant
-      std::vector<float> g(static_cast<std::size_t>(E));
-      for (std::int64_t e = 0; e < E; ++e)
-        g[static_cast<std::size_t>(e)] =
-            static_cast<float>(kAuxAlpha * double(E) * plan_.f[static_cast<std::size_t>(e)] / double(T));
-      for (std::int64_t t = 0; t < T; ++t)  // row by row: contiguous, unlike a column walk
-        for (std::int64_t e = 0; e < E; ++e) dlogits[static_cast<std::size_t>(t * E + e)] += g[static_cast<std::size_t>(e)];
-    }
-    for (std::int64_t t = 0; t < T; ++t) {  // softmax backward: p * (dp - sum_j dp_j p_j)
-      float* dl = dlogits.data() + t * E;
-      const float* p = probs_.data() + t * E;
-      double s = 0;
-      for (std::int64_t e = 0; e < E; ++e) s += static_cast<double>(dl[e]) * p[e];
-      for (std::int64_t e = 0; e < E; ++e) dl[e] = p[e] * (dl[e] - static_cast<float>(s));
-    }
+    auto& dlogits = dlogits_;
+    router_logit_gradients(plan_, dgate, probs_, spec_.aux_loss ? kAuxAlpha : 0.0, dlogits);
     router_grad_.resize(router_.size());  // written by the sgemm (beta = 0)
     sgemm(true, false, d, E, T, 1.0F, x_.data(), dlogits.data(), 0.0F, router_grad_.data());
     sgemm(false, true, T, d, E, 1.0F, dlogits.data(), router_.data(), 1.0F, dx.data());
