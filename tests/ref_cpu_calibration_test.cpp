@@ -134,6 +134,30 @@ TEST_CASE("a calibration with routing samples writes their medians as router_ns_
   CHECK(static_cast<double>(kernels.routing_backward_time(100, 8, 1).count()) == Approx(1600e3));
 }
 
+TEST_CASE("the GEMM samples' pools hold the largest shape's copies, however many shapes a plan has") {
+  const auto grid = default_plan(false);
+  const auto pool = gemm_pool_floats(grid.gemm);
+  // Every shape's copies fit, each from the start of the pools.
+  for (const auto& g : grid.gemm) {
+    CHECK(gemm_operand_copies(g) * static_cast<std::size_t>(g.m * g.k + g.k * g.n) <= pool.operands);
+    CHECK(gemm_operand_copies(g) * static_cast<std::size_t>(g.m * g.n) <= pool.outputs);
+  }
+  // The largest grid shape, 4096 x 2048 x 2048, is one copy of 4096*2048 + 2048*2048 floats for
+  // A and B (over the 4 MiB working set alone) and 4096*2048 for C.
+  CHECK(gemm_operand_copies({4096, 2048, 2048}) == 1);
+  CHECK(pool.operands == std::size_t{4096 * 2048 + 2048 * 2048});
+  CHECK(pool.outputs == std::size_t{4096 * 2048});
+  // An oracle's thousand extra shapes, none larger than the grid's, leave the pools as they are
+  // (one buffer per shape made them grow with every shape).
+  auto oracle = grid;
+  std::vector<GemmDims> extra;
+  for (std::int64_t i = 1; i <= 1000; ++i) extra.push_back({1 + i % 300, 96 + i % 7, 384 + i % 11});
+  add_gemm_shapes(oracle, extra);
+  REQUIRE(oracle.gemm.size() > grid.gemm.size() + 900);
+  CHECK(gemm_pool_floats(oracle.gemm).operands == pool.operands);
+  CHECK(gemm_pool_floats(oracle.gemm).outputs == pool.outputs);
+}
+
 TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {
   auto plan = default_plan(/*quick=*/true);
   const auto base = plan.gemm.size();

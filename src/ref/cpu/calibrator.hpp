@@ -54,6 +54,20 @@ CalibrationPlan default_plan(bool quick);
 std::vector<std::size_t> add_gemm_shapes(CalibrationPlan& plan, const std::vector<GemmDims>& shapes);
 void add_alltoall_sizes(CalibrationPlan& plan, const std::vector<std::int64_t>& bytes_per_peer);
 
+// Copies of a GEMM's operands that one sample cycles through: enough that together they exceed
+// four times the core's L2 cache (1 to 32 copies), so each call reads operands from beyond it, as
+// the layer's GEMMs read activations that earlier phases wrote.
+std::size_t gemm_operand_copies(const GemmDims& g);
+// The two pools every shape's copies are carved from, from the start, one shape at a time: A and
+// B (read only), C (written only). Their size is the largest shape's need, not the sum over
+// shapes: a calibration of many shapes (validate --oracle's 1,642) then leaves the layers
+// measured after it in as much memory as the fixed grid's 200 do.
+struct GemmPoolFloats {
+  std::size_t operands = 0;  // max over shapes of copies * (m k + k n)
+  std::size_t outputs = 0;   // max over shapes of copies * m n
+};
+GemmPoolFloats gemm_pool_floats(const std::vector<GemmDims>& shapes);
+
 class Calibrator {
  public:
   // Collective over `comm` (at least 2 ranks). Allocates every buffer the plan needs.
@@ -76,6 +90,8 @@ class Calibrator {
   CalibrationResult result() const;
 
  private:
+  // One call of plan().gemm[shape] on its operand copy `copy`.
+  void call_gemm(std::size_t shape, std::size_t copy);
   // run_round in parts: one sample of the GEMM shapes at these indices of plan().gemm, and one
   // of streaming and of every all-to-all size.
   void run_gemm_shapes(const std::vector<std::size_t>& indices, bool record);
