@@ -34,15 +34,24 @@ std::optional<Band<double>> read_band(ObjectReader& r, const std::string& field,
   return b;
 }
 
+// Reads the optional array `key`, each element an object of the fields `shape` names, with
+// `read` (which calls finish on its reader); absent, it reads nothing.
+template <class Read>
+void read_object_array(ObjectReader& r, std::string_view key, std::string_view shape, Read&& read) {
+  if (!r.has(key)) return;
+  const auto& entries = r.array(key);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string pointer = r.pointer_to(key) + "/" + std::to_string(i);
+    if (!entries[i].is_object())
+      throw ConfigError(r.file(), pointer, "must be an object " + std::string(shape) + ", got " + describe_value(entries[i]));
+    ObjectReader e(entries[i], r.file(), pointer);
+    read(e);
+  }
+}
+
 std::vector<GemmEfficiencyPoint> read_gemm_table(ObjectReader& r) {
   std::vector<GemmEfficiencyPoint> table;
-  if (!r.has("gemm_efficiency_table")) return table;
-  const auto& entries = r.array("gemm_efficiency_table");
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const std::string pointer = r.pointer_to("gemm_efficiency_table") + "/" + std::to_string(i);
-    if (!entries[i].is_object())
-      throw ConfigError(r.file(), pointer, "must be an object {m, n, k, efficiency}, got " + describe_value(entries[i]));
-    ObjectReader e(entries[i], r.file(), pointer);
+  read_object_array(r, "gemm_efficiency_table", "{m, n, k, efficiency}", [&](ObjectReader& e) {
     GemmEfficiencyPoint p;
     p.m = e.positive_int("m");
     p.n = e.positive_int("n");
@@ -53,7 +62,7 @@ std::vector<GemmEfficiencyPoint> read_gemm_table(ObjectReader& r) {
     p.transposed_b = e.boolean_or("transposed_b", false);
     e.finish();
     table.push_back(p);
-  }
+  });
   return table;
 }
 // "gemm_grid": three strictly ascending axes whose every combination is in the table with a
@@ -85,14 +94,7 @@ std::optional<GemmGrid> read_gemm_grid(ObjectReader& r, const std::vector<GemmEf
 
 std::vector<OperandStreamingPoint> read_operand_streaming(ObjectReader& r) {
   std::vector<OperandStreamingPoint> curve;
-  if (!r.has("gemm_operand_streaming")) return curve;
-  const auto& entries = r.array("gemm_operand_streaming");
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const std::string pointer = r.pointer_to("gemm_operand_streaming") + "/" + std::to_string(i);
-    if (!entries[i].is_object())
-      throw ConfigError(r.file(), pointer,
-                        "must be an object {working_set_bytes, extra_ns_per_byte}, got " + describe_value(entries[i]));
-    ObjectReader e(entries[i], r.file(), pointer);
+  read_object_array(r, "gemm_operand_streaming", "{working_set_bytes, extra_ns_per_byte}", [&](ObjectReader& e) {
     OperandStreamingPoint p;
     p.working_set = Bytes(e.positive_int("working_set_bytes"));
     p.extra_ns_per_byte = e.non_negative_number_or("extra_ns_per_byte", -1.0);
@@ -102,19 +104,13 @@ std::vector<OperandStreamingPoint> read_operand_streaming(ObjectReader& r) {
       e.fail("working_set_bytes", "must be strictly ascending along gemm_operand_streaming");
     e.finish();
     curve.push_back(p);
-  }
+  });
   return curve;
 }
 
 std::vector<RoutingCostPoint> read_routing_cost(ObjectReader& r) {
   std::vector<RoutingCostPoint> curve;
-  if (!r.has("router_ns_per_logit")) return curve;
-  const auto& entries = r.array("router_ns_per_logit");
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const std::string pointer = r.pointer_to("router_ns_per_logit") + "/" + std::to_string(i);
-    if (!entries[i].is_object())
-      throw ConfigError(r.file(), pointer, "must be an object {experts, top_k, ns_per_logit}, got " + describe_value(entries[i]));
-    ObjectReader e(entries[i], r.file(), pointer);
+  read_object_array(r, "router_ns_per_logit", "{experts, top_k, ns_per_logit}", [&](ObjectReader& e) {
     RoutingCostPoint p;
     p.experts = e.at_most("experts", e.positive_int("experts"), 1 << 20);
     p.top_k = e.at_most("top_k", e.positive_int("top_k"), p.experts);
@@ -127,7 +123,7 @@ std::vector<RoutingCostPoint> read_routing_cost(ObjectReader& r) {
       e.fail("experts", "must be strictly ascending along router_ns_per_logit within each top_k, top_k ascending");
     e.finish();
     curve.push_back(p);
-  }
+  });
   return curve;
 }
 }  // namespace
