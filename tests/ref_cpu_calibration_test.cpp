@@ -172,14 +172,16 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   CHECK_THROWS_AS(add_alltoall_sizes(plan, {0}), std::invalid_argument);
   CHECK_FALSE(plan.gemm[base / 2] == plan.gemm[0]);  // the transposed half starts with the same (m, n, k)
   CHECK(plan.gemm[base / 2] == GemmDims{16, 4, 4, true});
-  // The fixed grid: m in {1, 8, 64, 512, 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32, 256,
-  // 2048}, whatever is predicted later: 5 x 4 x 5 = 100 shapes, from one row to 4096, then the
-  // same 100 with B transposed.
+  // The fixed grid: m in {1, 3, 8, 64, 512, 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32,
+  // 256, 2048}, whatever is predicted later: 6 x 4 x 5 = 120 shapes, from one row to 4096, then
+  // the same 120 with B transposed.
   const auto full = default_plan(false);
-  CHECK(full.gemm.size() == 200);
+  CHECK(full.gemm.size() == 240);
   CHECK(full.gemm.front() == GemmDims{1, 4, 1});
-  CHECK(full.gemm[99] == GemmDims{4096, 2048, 2048});
-  CHECK(full.gemm[100] == GemmDims{1, 4, 1, true});
+  CHECK(full.gemm[20] == GemmDims{3, 4, 1});
+  CHECK(full.gemm[119] == GemmDims{4096, 2048, 2048});
+  CHECK(full.gemm[120] == GemmDims{1, 4, 1, true});
+  CHECK(full.grid_m == std::vector<std::int64_t>{1, 3, 8, 64, 512, 4096});
   CHECK(full.gemm.back() == GemmDims{4096, 2048, 2048, true});
   CHECK(full.grid_n == std::vector<std::int64_t>{4, 32, 256, 2048});
   CHECK(full.grid_k == std::vector<std::int64_t>{1, 4, 32, 256, 2048});

@@ -65,7 +65,7 @@ void setup_calibrate(CLI::App& app, Action& action) {
   auto o = std::make_shared<CalibrateOptions>();
   auto* cmd = app.add_subcommand(
       "calibrate",
-      "Measure this host and write a device file (sgemm rate over a FIXED grid, m in {1,8,64,512,4096} x\n"
+      "Measure this host and write a device file (sgemm rate over a FIXED grid, m in {1,3,8,64,512,4096} x\n"
       "n in {4,32,256,2048} x k in {1,4,32,256,2048}, the same whatever is predicted later: peak = best measured\n"
       "rate, per-shape efficiency table and its gemm_grid, between whose points predictions interpolate in\n"
       "log m, log n, log k (monotone cubic PCHIP); the grid again with B transposed (\"transposed_b\" points: the backward dX GEMMs\n"

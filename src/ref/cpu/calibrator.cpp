@@ -79,7 +79,7 @@ CalibrationPlan default_plan(bool quick) {
   // row, so m and k start at 1 (below the grid the kernel model holds the edge value, and a 1-row
   // expert would take the 8-row efficiency). n is a width (d_model, d_ff, the router's experts)
   // and starts at 4.
-  p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 8, 64, 512, 4096};
+  p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 3, 8, 64, 512, 4096};
   p.grid_n = quick ? std::vector<std::int64_t>{4, 64} : std::vector<std::int64_t>{4, 32, 256, 2048};
   p.grid_k = quick ? p.grid_n : std::vector<std::int64_t>{1, 4, 32, 256, 2048};
   // The grid twice: with B as stored and with B transposed (the layer's dX GEMMs), each
