@@ -182,7 +182,7 @@ Picoseconds KernelModel::routing_cost(std::int64_t tokens, std::int64_t experts,
                                       double config::RoutingCostPoint::*ns_per_logit_of) const {
   const auto& points = device_.router_ns_per_logit;
   if (points.empty()) return Picoseconds(0);
-  if (tokens < 0 || experts < 1 || top_k < 1) throw std::invalid_argument("routing_time: tokens, experts or top-k out of range");
+  if (tokens < 0 || experts < 1 || top_k < 1) throw std::invalid_argument("routing cost: tokens, experts or top-k out of range");
   // The points are ascending by (top_k, experts): the largest measured top_k not above top_k.
   std::int64_t measured_k = points.front().top_k;
   for (const auto& p : points)

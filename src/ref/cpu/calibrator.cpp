@@ -33,7 +33,6 @@ std::int64_t gemm_working_set_bytes() {
   return 4 * static_cast<std::int64_t>(l2);
 }
 std::int64_t operand_floats(const GemmDims& g) { return g.m * g.k + g.k * g.n + g.m * g.n; }
-std::size_t operand_copies(const GemmDims& g) { return gemm_operand_copies(g); }
 }  // namespace
 
 std::size_t gemm_operand_copies(const GemmDims& g) {
@@ -141,7 +140,7 @@ Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
       throw std::invalid_argument("CPU calibration: streaming working sets must be ascending");
     std::size_t pool = static_cast<std::size_t>(plan_.streaming_working_sets.back()) / sizeof(float);
     for (const auto& g : plan_.streaming_probes)
-      pool = std::max(pool, operand_copies(g) * static_cast<std::size_t>(operand_floats(g)));
+      pool = std::max(pool, gemm_operand_copies(g) * static_cast<std::size_t>(operand_floats(g)));
     buffers_->probe_pool.assign(pool, 0.5F);
   }
   streaming_ns_per_byte_.resize(plan_.streaming_working_sets.size());
@@ -162,7 +161,7 @@ Calibrator::Calibrator(CalibrationPlan plan, MPI_Comm comm)
   routing_backward_ns_per_logit_.resize(routing_ns_per_logit_.size());
   for (std::size_t i = 0; i < plan_.gemm.size(); ++i) {  // warm-up: first calls pay page faults, BLAS start-up
     const auto& g = plan_.gemm[i];
-    for (std::size_t c = 0; c < operand_copies(g); ++c) call_gemm(i, c);
+    for (std::size_t c = 0; c < gemm_operand_copies(g); ++c) call_gemm(i, c);
   }
 }
 
@@ -232,7 +231,7 @@ void Calibrator::run_gemm_shapes(const std::vector<std::size_t>& indices, bool r
   // report the slowest rank).
   for (const std::size_t i : indices) {
     const auto& g = plan_.gemm.at(i);
-    const std::size_t copies = operand_copies(g);
+    const std::size_t copies = gemm_operand_copies(g);
     std::int64_t calls = 0;
     double s = 0;
     while (s < plan_.gemm_window_s) {
@@ -314,7 +313,7 @@ void Calibrator::run_operand_streaming(bool record) {
       return slowest / static_cast<double>(copies);
     };
     // The GEMM table's regime: enough passes over its cache-sized copies for a whole window.
-    const std::size_t cached = operand_copies(g);
+    const std::size_t cached = gemm_operand_copies(g);
     const int cached_passes = std::max(2, static_cast<int>(std::ceil(plan_.gemm_window_s / std::max(1e-9, per_call(cached, 1) * double(cached)))));
     const double base = per_call(cached, cached_passes);
     for (std::size_t w = 0; w < plan_.streaming_working_sets.size(); ++w) {
