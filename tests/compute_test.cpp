@@ -193,6 +193,40 @@ TEST_CASE("on an axis of four grid points the efficiency is PCHIP in ln m: above
   CHECK(flat.gemm_efficiency({2, 32, 32, 1, DType::fp32}) == Approx((20 * 0.1 + 4 * 0.4 + 7 * 0.5) / 27));
 }
 
+TEST_CASE("rows past whole kernel passes add the measured ns per element of B to the time of the passes below them") {
+  // Grid m in {4, 8} x n = k = 64 (both orientations): efficiency 0.2 at 4 rows, 0.4 at 8; fp32 peak
+  // 25 TFLOP/s. Passes of 4 rows; a remainder of 1, 2, 3 rows costs 0.001, 0.002, 0.003 ns per element
+  // of B (B^T: ten times that).
+  auto d = round_device();
+  for (const bool transposed : {false, true})
+    for (const auto& [m, e] : {std::pair<std::int64_t, double>{4, 0.2}, {8, 0.4}})
+      d.gemm_efficiency_table.push_back({m, 64, 64, e, std::nullopt, transposed});
+  d.gemm_grid = config::GemmGrid{{4, 8}, {64}, {64}};
+  d.gemm_row_tail = config::GemmRowTail{4, {0.001, 0.002, 0.003}, {0.01, 0.02, 0.03}};
+  const compute::KernelModel model(d);
+  // 6 rows = one pass of 4 (2*4*64*64 FLOP at 0.2 * 25e12: 6.5536 ns) + 2 rows (64*64*0.002 ns =
+  // 8.192 ns): 2*6*64*64 FLOP in 14.7456 ns at 25e12 FLOP/s = 2/15 of peak.
+  CHECK(model.gemm_efficiency({6, 64, 64, 1, DType::fp32}) == Approx(2.0 / 15));
+  CHECK(model.gemm_efficiency({6, 64, 64, 3, DType::fp32}) == Approx(2.0 / 15));  // a batch: each GEMM alike
+  // 7 rows: 6.5536 + 12.288 ns -> 2*7*4096 / (25e12 * 18.8416e-9) = 14/115.
+  CHECK(model.gemm_efficiency({7, 64, 64, 1, DType::fp32}) == Approx(14.0 / 115));
+  // 9 rows: two passes (2*8*4096 FLOP at 0.4: 6.5536 ns) + 1 row (4.096 ns) -> 18/65.
+  CHECK(model.gemm_efficiency({9, 64, 64, 1, DType::fp32}) == Approx(18.0 / 65));
+  // B^T: 6.5536 + 81.92 ns -> 1/45.
+  CHECK(model.gemm_efficiency({6, 64, 64, 1, DType::fp32, true}) == Approx(1.0 / 45));
+  // Whole passes and rows below one pass keep the grid's value (8: a point; 12: beyond, the edge;
+  // 3: below, the edge).
+  CHECK(model.gemm_efficiency({8, 64, 64, 1, DType::fp32}) == Approx(0.4));
+  CHECK(model.gemm_efficiency({12, 64, 64, 1, DType::fp32}) == Approx(0.4));
+  CHECK(model.gemm_efficiency({3, 64, 64, 1, DType::fp32}) == Approx(0.2));
+  // A measured point of the very shape wins (validate --oracle).
+  d.gemm_efficiency_table.push_back({7, 64, 64, 0.5, std::nullopt});
+  CHECK(compute::KernelModel(d).gemm_efficiency({7, 64, 64, 1, DType::fp32}) == Approx(0.5));
+  // Without transposed costs B^T pays B's.
+  d.gemm_row_tail->ns_per_b_element_transposed_b.clear();
+  CHECK(compute::KernelModel(d).gemm_efficiency({6, 64, 64, 1, DType::fp32, true}) == Approx(2.0 / 15));
+}
+
 TEST_CASE("a weight's trip beyond the cache costs the measured ns per byte, interpolated in log working set") {
   config::DeviceConfig d = round_device();
   const compute::KernelModel plain(d);

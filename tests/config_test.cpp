@@ -246,6 +246,32 @@ TEST_CASE("a measured router cost round-trips; its points ascend by top-k then e
              Catch::Contains("/router_ns_per_logit/0"));
 }
 
+TEST_CASE("a measured row tail round-trips; it holds one cost per remainder below its panel, none negative") {
+  const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
+    "memory_GiB":16,"memory_bandwidth_GBps":10,)";
+  auto parse = [&](const std::string& tail) {
+    return parse_device(nlohmann::json::parse("{" + base + R"("gemm_row_tail":)" + tail + "}"), "c.json");
+  };
+  const auto d = parse(R"({"panel_rows":4,"ns_per_b_element":[0.11,0.12,0.23],"ns_per_b_element_transposed_b":[0.14,0.13,0]})");
+  REQUIRE(d.gemm_row_tail.has_value());
+  CHECK(d.gemm_row_tail->panel_rows == 4);
+  CHECK(d.gemm_row_tail->ns_per_b_element == std::vector<double>{0.11, 0.12, 0.23});
+  CHECK(d.gemm_row_tail->ns_per_b_element_transposed_b == std::vector<double>{0.14, 0.13, 0.0});
+  CHECK(to_json(parse_device(to_json(d), "again")) == to_json(d));
+  CHECK(parse(R"({"panel_rows":2,"ns_per_b_element":[0.1]})").gemm_row_tail->ns_per_b_element_transposed_b.empty());
+  CHECK(error_of([&] { parse(R"({"panel_rows":4,"ns_per_b_element":[0.1,0.2]})"); }) ==
+        "c.json: /gemm_row_tail/ns_per_b_element: must hold panel_rows - 1 = 3 costs (remainders of 1 .. panel_rows - 1 "
+        "rows), got 2");
+  CHECK(error_of([&] { parse(R"({"panel_rows":2,"ns_per_b_element":[-0.1]})"); }) ==
+        "c.json: /gemm_row_tail/ns_per_b_element/0: must be a number >= 0, got -0.1");
+  CHECK_THAT(error_of([&] { parse(R"({"panel_rows":1,"ns_per_b_element":[0.1]})"); }),
+             Catch::Contains("/gemm_row_tail/panel_rows"));
+  CHECK_THAT(error_of([&] { parse(R"({"panel_rows":2,"ns_per_b_element":[2000]})"); }),
+             Catch::Contains("/gemm_row_tail/ns_per_b_element"));
+  CHECK_THAT(error_of([&] { parse(R"({"panel_rows":2,"ns_per_b_element":[0.1],"rows":2})"); }),
+             Catch::Contains("/gemm_row_tail/rows: unknown field"));
+}
+
 TEST_CASE("a measured operand-streaming curve round-trips; its working sets ascend and each point states its cost") {
   const std::string base = R"("name":"c","kind":"cpu","compute_units":2,"peak_tflops":{"bf16":0.1,"fp32":0.1},
     "memory_GiB":16,"memory_bandwidth_GBps":10,)";

@@ -119,10 +119,11 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
   const auto d = catalog.device(device.string());
   CHECK(d.kind == "cpu");
   CHECK(d.name == "quick-cpu");
-  // The quick fixed grid m in {16, 128} x n, k in {4, 64}, with B as stored and transposed.
-  REQUIRE(d.gemm_efficiency_table.size() == 16);
+  // The quick fixed grid m in {16, 128} x n, k in {4, 64}, and the row-tail probe's 4..7 rows x 64
+  // x 64, each with B as stored and transposed.
+  REQUIRE(d.gemm_efficiency_table.size() == 24);
   CHECK(std::count_if(d.gemm_efficiency_table.begin(), d.gemm_efficiency_table.end(),
-                      [](const auto& p) { return p.transposed_b; }) == 8);
+                      [](const auto& p) { return p.transposed_b; }) == 12);
   REQUIRE(d.gemm_grid.has_value());
   CHECK(d.gemm_grid->k == std::vector<std::int64_t>{4, 64});
   double best = 0;
@@ -151,6 +152,12 @@ TEST_CASE("calibrate --quick writes a device and a cluster file that parse back"
     CHECK(p.ns_per_logit > 0);
     CHECK(p.backward_ns_per_logit > 0);
   }
+  // The quick plan's row-tail probe: passes of 4 rows, a cost for 1, 2 and 3 more in each orientation.
+  REQUIRE(d.gemm_row_tail.has_value());
+  CHECK(d.gemm_row_tail->panel_rows == 4);
+  CHECK(d.gemm_row_tail->ns_per_b_element.size() == 3);
+  CHECK(d.gemm_row_tail->ns_per_b_element_transposed_b.size() == 3);
+  CHECK(d.sources.contains("gemm_row_tail"));
   const auto c = catalog.cluster((dir / "quick-cpu-cluster-2.json").string());
   CHECK(c.devices == 2);
   CHECK(c.device.name == "quick-cpu");

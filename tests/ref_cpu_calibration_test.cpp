@@ -117,6 +117,29 @@ TEST_CASE("a calibration with operand-streaming samples writes the curve from it
   CHECK(device.gemm_operand_streaming[2].extra_ns_per_byte == 0.0);           // a negative median is noise
 }
 
+TEST_CASE("a row-tail probe's remainders cost their time over the whole passes' per element of B; the file holds medians") {
+  // 4 rows in 10 us, 5 in 12, 6 in 13, 7 in 18, B of 1000 elements: (12 - 10) us / 1000 = 2 ns, 3 ns, 8 ns.
+  const auto ns = remainder_ns_per_b_element({10e-6, 12e-6, 13e-6, 18e-6}, 1000);
+  REQUIRE(ns.size() == 3);
+  CHECK(ns[0] == Approx(2.0));
+  CHECK(ns[1] == Approx(3.0));
+  CHECK(ns[2] == Approx(8.0));
+  CHECK(remainder_ns_per_b_element({10e-6, 9e-6}, 1000)[0] == Approx(-1.0));  // noise stays visible here
+  CHECK_THROWS_AS(remainder_ns_per_b_element({10e-6}, 1000), std::invalid_argument);
+  auto r = synthetic_result();
+  CHECK_FALSE(device_json(r, "testhost").contains("gemm_row_tail"));
+  r.row_tail = RowTailSample{4, 256, 256, {{0.11, 0.1, 0.12, 0.11}, {0.12, 0.1, 0.13, 0.12}, {-0.01, -0.02, 0.2, 0.05}},
+                             {{0.14, 0.1, 0.2, 0.14}, {0.13, 0.1, 0.2, 0.13}, {0.27, 0.2, 0.3, 0.27}}};
+  auto file = device_json(r, "testhost");
+  CHECK_THAT(file["sources"]["gemm_row_tail"].get<std::string>(), Catch::Contains("4 + r rows x 256 x 256"));
+  file.erase("type");
+  const auto device = config::parse_device(file, "testhost.json");
+  REQUIRE(device.gemm_row_tail.has_value());
+  CHECK(device.gemm_row_tail->panel_rows == 4);
+  CHECK(device.gemm_row_tail->ns_per_b_element == std::vector<double>{0.11, 0.12, 0.0});  // a negative median is noise
+  CHECK(device.gemm_row_tail->ns_per_b_element_transposed_b == std::vector<double>{0.14, 0.13, 0.27});
+}
+
 TEST_CASE("a calibration with routing samples writes their medians as router_ns_per_logit, which the model reads") {
   auto r = synthetic_result();
   CHECK_FALSE(device_json(r, "testhost").contains("router_ns_per_logit"));
@@ -161,7 +184,11 @@ TEST_CASE("the GEMM samples' pools hold the largest shape's copies, however many
 TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, keeping its order") {
   auto plan = default_plan(/*quick=*/true);
   const auto base = plan.gemm.size();
-  CHECK(base == 16);  // m in {16, 128} x n, k in {4, 64}, B as stored and transposed
+  // m in {16, 128} x n, k in {4, 64}, B as stored and transposed, then the row-tail probe: 4..7 rows
+  // x 64 x 64, both orientations.
+  CHECK(base == 24);
+  CHECK(plan.gemm[16] == GemmDims{4, 64, 64});
+  CHECK(plan.gemm[23] == GemmDims{7, 64, 64, true});
   const auto where = add_gemm_shapes(plan, {{16, 4, 4}, {7, 5, 3}, {7, 5, 3}});
   CHECK(where == std::vector<std::size_t>{0, base, base});  // the base's own first shape, then the new one twice
   REQUIRE(plan.gemm.size() == base + 1);
@@ -170,19 +197,23 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   CHECK(plan.alltoall_bytes == std::vector<std::int64_t>{100, 300, 16 << 10, 256 << 10});
   CHECK_THROWS_AS(add_gemm_shapes(plan, {{0, 1, 1}}), std::invalid_argument);
   CHECK_THROWS_AS(add_alltoall_sizes(plan, {0}), std::invalid_argument);
-  CHECK_FALSE(plan.gemm[base / 2] == plan.gemm[0]);  // the transposed half starts with the same (m, n, k)
-  CHECK(plan.gemm[base / 2] == GemmDims{16, 4, 4, true});
-  // The fixed grid: m in {1, 3, 8, 64, 512, 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32,
-  // 256, 2048}, whatever is predicted later: 6 x 4 x 5 = 120 shapes, from one row to 4096, then
-  // the same 120 with B transposed.
+  CHECK_FALSE(plan.gemm[8] == plan.gemm[0]);  // the transposed half starts with the same (m, n, k)
+  CHECK(plan.gemm[8] == GemmDims{16, 4, 4, true});
+  // The fixed grid: m in {1, 2, 3, 4, 8, 64, 512, 4096} x n in {4, 32, 256, 2048} x k in {1, 4,
+  // 32, 256, 2048}, whatever is predicted later: 8 x 4 x 5 = 160 shapes, from one row to 4096,
+  // then the same 160 with B transposed; then the row-tail probe's 5, 6 and 7 rows x 256 x 256
+  // (its 4 rows are a grid point), B as stored, then transposed.
   const auto full = default_plan(false);
-  CHECK(full.gemm.size() == 240);
+  CHECK(full.gemm.size() == 326);
   CHECK(full.gemm.front() == GemmDims{1, 4, 1});
-  CHECK(full.gemm[20] == GemmDims{3, 4, 1});
-  CHECK(full.gemm[119] == GemmDims{4096, 2048, 2048});
-  CHECK(full.gemm[120] == GemmDims{1, 4, 1, true});
-  CHECK(full.grid_m == std::vector<std::int64_t>{1, 3, 8, 64, 512, 4096});
-  CHECK(full.gemm.back() == GemmDims{4096, 2048, 2048, true});
+  CHECK(full.gemm[20] == GemmDims{2, 4, 1});
+  CHECK(full.gemm[159] == GemmDims{4096, 2048, 2048});
+  CHECK(full.gemm[160] == GemmDims{1, 4, 1, true});
+  CHECK(full.grid_m == std::vector<std::int64_t>{1, 2, 3, 4, 8, 64, 512, 4096});
+  CHECK(full.gemm[319] == GemmDims{4096, 2048, 2048, true});
+  CHECK(full.gemm[320] == GemmDims{5, 256, 256});
+  CHECK(full.gemm.back() == GemmDims{7, 256, 256, true});
+  CHECK(full.row_tail_panel == 4);
   CHECK(full.grid_n == std::vector<std::int64_t>{4, 32, 256, 2048});
   CHECK(full.grid_k == std::vector<std::int64_t>{1, 4, 32, 256, 2048});
   CHECK(full.alltoall_bytes.size() >= 5);

@@ -62,7 +62,8 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
     return false;
   };
   const auto device = nlohmann::json::parse(std::ifstream(profile));
-  CHECK(device["gemm_efficiency_table"].size() == 16);  // the quick grid's 8 shapes, B as stored and transposed
+  // The quick grid's 8 shapes and the row-tail probe's 4, B as stored and transposed.
+  CHECK(device["gemm_efficiency_table"].size() == 24);
   CHECK(device["gemm_grid"]["m"] == nlohmann::json{16, 128});
   CHECK_FALSE(has_shape(profile, 64, 2, 16));
   CHECK(j["context"].contains("load_average_1_5_15min"));

@@ -104,6 +104,25 @@ double KernelModel::interpolated_efficiency(const GemmShape& g, const std::vecto
   return interpolate_on_log_axis(grid.m, along_n, g.m);
 }
 
+double KernelModel::grid_efficiency(const GemmShape& g) const {
+  const auto& values =
+      g.transposed_b && !grid_efficiency_transposed_.empty() ? grid_efficiency_transposed_ : grid_efficiency_;
+  const auto& tail = device_.gemm_row_tail;
+  const std::int64_t panel = tail ? tail->panel_rows : 0;
+  if (!tail || g.m <= panel || g.m % panel == 0) return interpolated_efficiency(g, values);
+  const std::int64_t remainder = g.m % panel;
+  GemmShape whole = g;
+  whole.m = g.m - remainder;
+  const auto& costs = g.transposed_b && !tail->ns_per_b_element_transposed_b.empty()
+                          ? tail->ns_per_b_element_transposed_b
+                          : tail->ns_per_b_element;
+  const double peak = device_.peak(g.dtype).value();  // FLOP/s
+  const double whole_s = gemm_flops(whole).value() / (peak * interpolated_efficiency(whole, values));
+  const double remainder_s = static_cast<double>(g.n) * static_cast<double>(g.k) * static_cast<double>(g.batch) *
+                             costs[static_cast<std::size_t>(remainder - 1)] * 1e-9;
+  return gemm_flops(g).value() / (peak * (whole_s + remainder_s));
+}
+
 const config::GemmEfficiencyPoint* KernelModel::nearest_calibrated(const GemmShape& g) const {
   const config::GemmEfficiencyPoint* best = nullptr;
   double best_distance = 0;
@@ -132,9 +151,7 @@ double KernelModel::gemm_efficiency(const GemmShape& g) const {
     return gemm_efficiency(plain);
   }
   if (const auto* p = exact_calibrated(g)) return p->efficiency;
-  if (device_.gemm_grid)
-    return interpolated_efficiency(g, g.transposed_b && !grid_efficiency_transposed_.empty() ? grid_efficiency_transposed_
-                                                                                              : grid_efficiency_);
+  if (device_.gemm_grid) return grid_efficiency(g);
   if (const auto* p = nearest_calibrated(g)) return p->efficiency;
   const std::int64_t tile = device_.gemm_tile;
   const std::int64_t tiles_m = ceil_div(g.m, tile);

@@ -30,6 +30,15 @@
 //      stored): linear interpolation gave 0.936-0.963 of each shape's measured efficiency at the
 //      median, PCHIP 0.957-0.989, and the median |ln ratio| fell from 4.7-7.5% to 2.7-5.2%
 //      (traces/measured/README.md).
+//      Rows past whole kernel passes (devices with "gemm_row_tail", i.e. calibrated CPUs):
+//      OpenBLAS's sgemm computes a row-major C[m, n] in passes of P = 4 rows, and a remainder
+//      of r = m mod P rows through narrower code that takes a fixed time per element of B,
+//      whatever the rows before it (measured here at 256 x 256: 1, 2, 3 more rows +7.4, +8.1,
+//      +15.5 us after 4, 8, 16, 32, 48 or 60 rows alike; 9 rows take 1.4x the time of 8). The
+//      efficiency rises smoothly only along whole passes, so for m > P with r > 0:
+//        time(m) = time of the m - r rows (rule 2 at m - r) + n * k * ns_per_b_element[r - 1],
+//      and the efficiency is the FLOPs over that. Below one pass (m < P) and at whole passes
+//      rule 2 alone (the calibration grid holds m = 1, 2, 3, 4 and whole passes above).
 //   3. else (a table without a grid): the NEAREST point in log space, minimizing
 //      (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point on ties).
 // B transposed (GemmShape::transposed_b: a backward dX GEMM dY W^T reads its weight as B^T):
@@ -115,6 +124,7 @@ class KernelModel {
 
  private:
   double interpolated_efficiency(const GemmShape& g, const std::vector<double>& grid_efficiency) const;
+  double grid_efficiency(const GemmShape& g) const;  // rule 2, with the row tail where the device has one
   Picoseconds routing_cost(std::int64_t tokens, std::int64_t experts, std::int64_t top_k,
                            double config::RoutingCostPoint::*ns_per_logit) const;
 

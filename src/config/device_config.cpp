@@ -92,6 +92,28 @@ std::optional<GemmGrid> read_gemm_grid(ObjectReader& r, const std::vector<GemmEf
   return grid;
 }
 
+// "gemm_row_tail": a panel of 2..64 rows and one cost per remainder of 1 .. panel_rows - 1 rows.
+std::optional<GemmRowTail> read_gemm_row_tail(ObjectReader& r) {
+  auto o = r.optional_object("gemm_row_tail");
+  if (!o) return std::nullopt;
+  GemmRowTail tail;
+  tail.panel_rows = o->at_most("panel_rows", o->positive_int("panel_rows"), 64);
+  if (tail.panel_rows < 2) o->fail("panel_rows", "must be at least 2 (rows a GEMM kernel computes at once)");
+  auto costs = [&](std::string_view key) {
+    auto c = o->non_negative_number_array(key);
+    if (static_cast<std::int64_t>(c.size()) != tail.panel_rows - 1)
+      o->fail(key, "must hold panel_rows - 1 = " + std::to_string(tail.panel_rows - 1) +
+                       " costs (remainders of 1 .. panel_rows - 1 rows), got " + std::to_string(c.size()));
+    for (const double v : c)
+      if (v > 1e3) o->fail(key, "costs must be at most 1e3 ns per element of B (switchsim's limits)");
+    return c;
+  };
+  tail.ns_per_b_element = costs("ns_per_b_element");
+  if (o->has("ns_per_b_element_transposed_b")) tail.ns_per_b_element_transposed_b = costs("ns_per_b_element_transposed_b");
+  o->finish();
+  return tail;
+}
+
 std::vector<OperandStreamingPoint> read_operand_streaming(ObjectReader& r) {
   std::vector<OperandStreamingPoint> curve;
   read_object_array(r, "gemm_operand_streaming", "{working_set_bytes, extra_ns_per_byte}", [&](ObjectReader& e) {
@@ -171,6 +193,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   d.cores_per_chip = r.at_most("cores_per_chip", r.positive_int_or("cores_per_chip", d.cores_per_chip), 1 << 10);
   d.gemm_efficiency_table = read_gemm_table(r);
   d.gemm_grid = read_gemm_grid(r, d.gemm_efficiency_table);
+  d.gemm_row_tail = read_gemm_row_tail(r);
   d.gemm_operand_streaming = read_operand_streaming(r);
   d.router_ns_per_logit = read_routing_cost(r);
   d.gemm_efficiency_band = read_band(r, "gemm_efficiency", d.gemm_efficiency);
@@ -182,7 +205,7 @@ DeviceConfig parse_device(const nlohmann::json& object, const std::string& file,
   d.sources = read_sources(r, {"name", "kind", "compute_units", "peak_tflops", "memory_GiB", "memory_bandwidth_GBps",
                                "gemm_efficiency", "memory_efficiency", "gemm_tile", "kernel_overhead_us",
                                "cores_per_chip", "gemm_efficiency_table", "fp32_matmul_passes", "dispatch", "gemm_grid",
-                               "gemm_operand_streaming", "router_ns_per_logit"});
+                               "gemm_operand_streaming", "router_ns_per_logit", "gemm_row_tail"});
   r.finish();
   return d;
 }
@@ -246,6 +269,12 @@ nlohmann::json to_json(const DeviceConfig& d) {
                        {"ns_per_logit", p.ns_per_logit},
                        {"backward_ns_per_logit", p.backward_ns_per_logit}});
     j["router_ns_per_logit"] = curve;
+  }
+  if (d.gemm_row_tail) {
+    j["gemm_row_tail"] = {{"panel_rows", d.gemm_row_tail->panel_rows},
+                          {"ns_per_b_element", d.gemm_row_tail->ns_per_b_element}};
+    if (!d.gemm_row_tail->ns_per_b_element_transposed_b.empty())
+      j["gemm_row_tail"]["ns_per_b_element_transposed_b"] = d.gemm_row_tail->ns_per_b_element_transposed_b;
   }
   return j;
 }

@@ -44,6 +44,17 @@ struct GemmGrid {
   std::vector<std::int64_t> m, n, k;
 };
 
+// What a CPU BLAS's GEMM pays for rows beyond a whole number of its kernel's panels (file field
+// "gemm_row_tail": {"panel_rows": P, "ns_per_b_element": [t_1, ..., t_{P-1}], optional
+// "ns_per_b_element_transposed_b": [...]}; written by `switchsim calibrate --target cpu`, measured
+// on probe GEMMs of P + r rows; compute/kernel_model.hpp): a remainder of r rows adds t_r
+// nanoseconds per element of B (n k), to the time of the whole panels before it.
+struct GemmRowTail {
+  std::int64_t panel_rows = 0;
+  std::vector<double> ns_per_b_element;               // [r - 1] for r = 1 .. panel_rows - 1
+  std::vector<double> ns_per_b_element_transposed_b;  // the same for B^T; empty: as ns_per_b_element
+};
+
 // Extra time per byte of its weight operand a GEMM pays when the program around it cycles
 // through `working_set` bytes between two uses of the same data, beyond what the calibrated GEMM
 // rates already include (file field "gemm_operand_streaming": [{"working_set_bytes", "extra_ns_per_byte"}],
@@ -96,6 +107,7 @@ struct DeviceConfig {
   std::vector<GemmEfficiencyPoint> gemm_efficiency_table;
   std::optional<GemmGrid> gemm_grid;  // the table's points that form a full grid, if any
   std::vector<OperandStreamingPoint> gemm_operand_streaming;  // empty: no working-set effect
+  std::optional<GemmRowTail> gemm_row_tail;  // absent: rows priced by the grid's smooth curve alone
   std::vector<RoutingCostPoint> router_ns_per_logit;  // empty: routing priced by its memory traffic
   std::optional<Band<double>> gemm_efficiency_band;
   std::optional<Band<double>> memory_efficiency_band;

@@ -221,6 +221,19 @@ std::vector<std::int64_t> ObjectReader::positive_int_array(std::string_view key)
   return out;
 }
 
+std::vector<double> ObjectReader::non_negative_number_array(std::string_view key) {
+  const auto& values = array(key);
+  if (values.empty()) fail(key, "must not be empty");
+  std::vector<double> out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string element = pointer_to(key) + "/" + std::to_string(i);
+    const double v = as_number(element, values[i]);
+    if (!(v >= 0.0)) throw ConfigError(file_, element, "must be a number >= 0, got " + describe_value(values[i]));
+    out.push_back(v);
+  }
+  return out;
+}
+
 void ObjectReader::finish() const {
   for (const auto& [key, value] : object_.items()) {
     if (!read_.contains(key)) fail(key, "unknown field");

@@ -54,6 +54,7 @@ class ObjectReader {
   std::optional<ObjectReader> optional_object(std::string_view key);
   const nlohmann::json& array(std::string_view key);
   std::vector<std::int64_t> positive_int_array(std::string_view key);
+  std::vector<double> non_negative_number_array(std::string_view key);
 
   bool has(std::string_view key) const { return object_.contains(key); }
   const nlohmann::json& raw_object() const { return object_; }

@@ -66,6 +66,15 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
     out += fmt::format("  GEMM operands cycling {:>4} MiB instead of {:.1f} MiB: {:+.4f} ns per weight byte (p10 {:+.4f}, p90 {:+.4f})\n",
                        o.working_set_bytes >> 20, static_cast<double>(r.gemm_working_set_bytes) / (1 << 20),
                        o.extra_ns_per_byte.median, o.extra_ns_per_byte.lo, o.extra_ns_per_byte.hi);
+  if (r.row_tail) {
+    const auto& t = *r.row_tail;
+    for (const bool transposed_b : {false, true}) {
+      const auto& costs = transposed_b ? t.ns_per_b_element_transposed_b : t.ns_per_b_element;
+      for (std::size_t i = 0; i < costs.size(); ++i)
+        out += fmt::format("  {} rows past whole passes of {} (B {}): +{:.4f} ns per element of B (p10 {:.4f}, p90 {:.4f})\n",
+                           i + 1, t.panel_rows, transposed_b ? "T" : "N", costs[i].median, costs[i].lo, costs[i].hi);
+    }
+  }
   for (const auto& g : r.routing)
     out += fmt::format("  router softmax + top-{} over {} experts: {:.3f} ns per logit (p10 {:.3f}, p90 {:.3f}), "
                        "backward {:.3f}\n",

@@ -61,6 +61,14 @@ AlltoallFit fit_alltoall(const std::vector<AlltoallSample>& samples, std::int64_
   return f;
 }
 
+std::vector<double> remainder_ns_per_b_element(const std::vector<double>& seconds, double b_elements) {
+  if (seconds.size() < 2 || !(b_elements > 0))
+    throw std::invalid_argument("remainder_ns_per_b_element: needs a panel of 2 rows or more and a non-empty B");
+  std::vector<double> ns;
+  for (std::size_t r = 1; r < seconds.size(); ++r) ns.push_back((seconds[r] - seconds[0]) * 1e9 / b_elements);
+  return ns;
+}
+
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name) {
   if (r.gemm.empty()) throw std::invalid_argument("device_json: no GEMM samples");
   double peak = 0;
@@ -163,8 +171,28 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
     device["gemm_grid"] = {{"m", r.grid_m}, {"n", r.grid_n}, {"k", r.grid_k}};
     device["sources"]["gemm_grid"] = fmt::format(
         "{}: the fixed calibration grid (independent of any layer); every point is in gemm_efficiency_table, and "
-        "shapes between points get the efficiency interpolated linearly in (ln m, ln n, ln k)",
+        "shapes between points get the efficiency interpolated in (ln m, ln n, ln k), PCHIP on axes of four or "
+        "more points (compute/kernel_model.hpp)",
         where);
+  }
+  if (r.row_tail) {
+    auto medians = [](const std::vector<Spread>& s) {
+      std::vector<double> out;
+      for (const auto& v : s) out.push_back(round_to(std::max(0.0, v.median), 6));
+      return out;
+    };
+    const auto& t = *r.row_tail;
+    device["gemm_row_tail"] = {{"panel_rows", t.panel_rows}, {"ns_per_b_element", medians(t.ns_per_b_element)}};
+    if (!t.ns_per_b_element_transposed_b.empty())
+      device["gemm_row_tail"]["ns_per_b_element_transposed_b"] = medians(t.ns_per_b_element_transposed_b);
+    device["sources"]["gemm_row_tail"] = fmt::format(
+        "{}: probe sgemms of {} + r rows x {} x {} (B as stored and transposed), per round the time over that of "
+        "{} rows, per element of B, median over rounds (negative: noise, read as 0); panel_rows: the rows one pass "
+        "of the BLAS kernel computes (OpenBLAS's Haswell sgemm kernel, sgemm_kernel_16x4_haswell.S in "
+        "kernel/x86_64/KERNEL.HASWELL, computes 16 x 4 of its column-major C a pass; our row-major C[m, n] is C^T "
+        "there, so m runs in passes of 4, and a remainder of 1-3 rows through narrower code, each such pass adding "
+        "about a fixed time per element of B whatever the rows before it)",
+        where, t.panel_rows, t.probe_n, t.probe_k, t.panel_rows);
   }
   return device;
 }

@@ -3,6 +3,7 @@
 // the samples) and the device/cluster files (hardware/*.json schema) built from it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,20 @@ struct RoutingSample {
   Spread backward_ns_per_logit;  // backward, the same way
 };
 
+// What rows beyond whole panels of the BLAS kernel cost (compute/kernel_model.hpp), from probe
+// GEMMs of panel_rows + r rows against a probe_n x probe_k B: per round, (t(panel_rows + r) -
+// t(panel_rows)) / (probe_n probe_k), in ns; [r - 1] for r = 1 .. panel_rows - 1.
+struct RowTailSample {
+  std::int64_t panel_rows = 0;
+  std::int64_t probe_n = 0, probe_k = 0;
+  std::vector<Spread> ns_per_b_element;
+  std::vector<Spread> ns_per_b_element_transposed_b;
+};
+// One round's remainder costs from the times (s) of the probe GEMMs of panel_rows + r rows, r = 0
+// .. panel_rows - 1 (so seconds.size() is the panel's rows): (seconds[r] - seconds[0]) * 1e9 /
+// b_elements. A negative difference (noise) stays negative here; the device file reads it as 0.
+std::vector<double> remainder_ns_per_b_element(const std::vector<double>& seconds, double b_elements);
+
 struct AlltoallSample {
   std::int64_t bytes_per_peer = 0;
   Spread us;  // MPI_Alltoall right after a compute burst, the slowest rank's time
@@ -78,6 +93,7 @@ struct CalibrationResult {
   std::int64_t gemm_working_set_bytes = 0;
   std::vector<OperandStreamingSample> operand_streaming;
   std::vector<RoutingSample> routing;  // ascending by (top_k, experts)
+  std::optional<RowTailSample> row_tail;
   std::int64_t routing_tokens = 0;     // tokens of each routing probe
   std::int64_t ranks = 0;
   Spread mpi_latency_us;        // one-way, from a pingpong of 8-byte messages, ranks 0 <-> 1
@@ -106,7 +122,8 @@ AlltoallFit fit_alltoall(const std::vector<AlltoallSample>& samples, std::int64_
 // *_lo / *_hi; "gemm_grid" when the result has grid axes; "gemm_operand_streaming" (the
 // calibration's own working set at 0 ns/byte, then each measured one's median, negative noise
 // read as 0) when the result has operand-streaming samples; "router_ns_per_logit" (medians) when
-// it has routing samples.
+// it has routing samples; "gemm_row_tail" (medians, negative noise read as 0) when it has a
+// row-tail probe.
 nlohmann::json device_json(const CalibrationResult& r, const std::string& name);
 // The cluster file: `ranks` host-cpu ranks on one crossbar (nvswitch kind), the device inline;
 // link latency = half the fitted fixed cost (a message crosses two links), link bandwidth = 1 /

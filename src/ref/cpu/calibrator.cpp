@@ -78,7 +78,7 @@ CalibrationPlan default_plan(bool quick) {
   // row, so m and k start at 1 (below the grid the kernel model holds the edge value, and a 1-row
   // expert would take the 8-row efficiency). n is a width (d_model, d_ff, the router's experts)
   // and starts at 4.
-  p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 3, 8, 64, 512, 4096};
+  p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 2, 3, 4, 8, 64, 512, 4096};
   p.grid_n = quick ? std::vector<std::int64_t>{4, 64} : std::vector<std::int64_t>{4, 32, 256, 2048};
   p.grid_k = quick ? p.grid_n : std::vector<std::int64_t>{1, 4, 32, 256, 2048};
   // The grid twice: with B as stored and with B transposed (the layer's dX GEMMs), each
@@ -87,6 +87,11 @@ CalibrationPlan default_plan(bool quick) {
     for (auto m : p.grid_m)
       for (auto n : p.grid_n)
         for (auto k : p.grid_k) p.gemm.push_back({m, n, k, transposed_b});
+  p.row_tail_panel = 4;
+  p.row_tail_n = p.row_tail_k = quick ? 64 : 256;
+  for (const bool transposed_b : {false, true})
+    for (std::int64_t r = 0; r < p.row_tail_panel; ++r)
+      add_gemm_shapes(p, {{p.row_tail_panel + r, p.row_tail_n, p.row_tail_k, transposed_b}});
   p.alltoall_bytes = quick ? std::vector<std::int64_t>{16 << 10, 256 << 10}
                            : std::vector<std::int64_t>{16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20};
   p.stream_bytes = quick ? (1 << 20) : (4 << 20);
@@ -361,6 +366,35 @@ void Calibrator::run_routing(bool record) {
   }
 }
 
+RowTailSample Calibrator::row_tail() const {
+  const auto& p = plan_;
+  RowTailSample tail{p.row_tail_panel, p.row_tail_n, p.row_tail_k, {}, {}};
+  const double b_elements = static_cast<double>(p.row_tail_n) * static_cast<double>(p.row_tail_k);
+  for (const bool transposed_b : {false, true}) {
+    std::vector<std::size_t> shape;  // of panel + r rows, r = 0 .. panel - 1
+    for (std::int64_t r = 0; r < p.row_tail_panel; ++r) {
+      const GemmDims g{p.row_tail_panel + r, p.row_tail_n, p.row_tail_k, transposed_b};
+      shape.push_back(static_cast<std::size_t>(std::find(p.gemm.begin(), p.gemm.end(), g) - p.gemm.begin()));
+      if (shape.back() == p.gemm.size()) throw std::logic_error("Calibrator: a row-tail probe shape is not in the plan");
+    }
+    // Per round: the probes of one round ran minutes apart from other rounds' but seconds apart
+    // from each other, so the machine's drift cancels in their differences.
+    std::vector<std::vector<double>> ns(shape.size() - 1);
+    for (std::size_t round = 0; round < gemm_gflops_[shape[0]].size(); ++round) {
+      std::vector<double> seconds;
+      for (std::size_t i = 0; i < shape.size(); ++i) {
+        const auto& g = p.gemm[shape[i]];
+        seconds.push_back(2.0 * static_cast<double>(g.m * g.n * g.k) / (gemm_gflops_[shape[i]][round] * 1e9));
+      }
+      const auto round_ns = remainder_ns_per_b_element(seconds, b_elements);
+      for (std::size_t r = 0; r < round_ns.size(); ++r) ns[r].push_back(round_ns[r]);
+    }
+    auto& out = transposed_b ? tail.ns_per_b_element_transposed_b : tail.ns_per_b_element;
+    for (const auto& samples : ns) out.push_back(spread_of(samples));
+  }
+  return tail;
+}
+
 CalibrationResult Calibrator::result() const {
   if (rounds_ == 0) throw std::logic_error("Calibrator::result before any round");
   for (const auto& samples : gemm_gflops_)
@@ -382,6 +416,7 @@ CalibrationResult Calibrator::result() const {
       r.operand_streaming.push_back({plan_.streaming_working_sets[w], spread_of(streaming_ns_per_byte_[w])});
   for (std::size_t i = 0; i < plan_.alltoall_bytes.size(); ++i)
     r.alltoall.push_back({plan_.alltoall_bytes[i], spread_of(alltoall_us_[i])});
+  if (plan_.row_tail_panel > 0) r.row_tail = row_tail();
   r.routing_tokens = plan_.routing_tokens;
   for (std::size_t k = 0; k < plan_.routing_top_k.size(); ++k)  // ascending by (top_k, experts)
     for (std::size_t e = 0; e < plan_.routing_experts.size(); ++e) {

@@ -33,23 +33,31 @@ struct CalibrationPlan {
   std::vector<std::int64_t> routing_experts;
   std::vector<std::int64_t> routing_top_k;
   std::int64_t routing_tokens = 1024;
+  // Rows beyond whole panels of the BLAS kernel (RowTailSample): probe GEMMs of row_tail_panel + r
+  // rows, r = 0 .. row_tail_panel - 1, against a row_tail_n x row_tail_k B, both orientations;
+  // 0: no probe.
+  std::int64_t row_tail_panel = 0;
+  std::int64_t row_tail_n = 0, row_tail_k = 0;
   std::int64_t rounds = 12;
 };
 
-// A FIXED grid, the same whatever layers are predicted later: GEMM m in {1, 3, 8, 64, 512, 4096} x
-// n in {4, 32, 256, 2048} x k in {1, 4, 32, 256, 2048} (log-spaced by 8 over the shapes a layer
-// meets: a dropless expert's single row, the router's few experts, the experts' rows per
-// capacity, widths of 256..2048; m = 3 as well, because between 1 and 8 rows the efficiency
-// rises almost in proportion to the rows and interpolation in ln m over-rated off-grid shapes
-// there 1.16-1.44x; 120 shapes, each with B as stored and with B transposed: 240),
-// all-to-all of 16
+// A FIXED grid, the same whatever layers are predicted later: GEMM m in {1, 2, 3, 4, 8, 64, 512,
+// 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32, 256, 2048} (log-spaced by 8 over the shapes a
+// layer meets: a dropless expert's single row, the router's few experts, the experts' rows per
+// capacity, widths of 256..2048; 160 shapes, each with B as stored and with B transposed: 320).
+// Why m = 1, 2, 3, 4: OpenBLAS's sgemm runs m in passes of 4 rows, and a remainder of 1-3 rows
+// through narrower code at a fixed time per element of B (calibration.hpp RowTailSample): the
+// grid's m are whole passes (4, 8, 64, ...) and every count below one pass, and the row-tail
+// probe (4 + r rows x 256 x 256, r = 0..3) prices the remainders above them. Interpolating in
+// ln m over points that mix whole and ragged passes mispriced ragged shapes by up to 1.4x
+// (traces/measured/README.md). All-to-all of 16
 // KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
 // activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
 // (`calibrate` took 35 s on a quiet 2-core host); probe GEMMs (8 and 64 rows x 256 x 256: an
 // expert's few rows against its weights) cycled through 16, 64 and 256 MiB, beyond any cache
 // share a core of this class gets; the router's softmax + top-k over 1024 tokens of 2, 8, 32
-// and 128 experts, top-1 and top-2 (the held-out layers' 2..64 experts inside). Quick: m in {16, 128} x n, k in {4, 64} (8 shapes, 16), 16
-// KiB and 256 KiB, 1 MiB arrays, 2 ms windows, 3 rounds (seconds; for tests).
+// and 128 experts, top-1 and top-2 (the held-out layers' 2..64 experts inside). Quick: m in
+// {16, 128} x n, k in {4, 64} (8 shapes, 16), the row-tail probe at 64 x 64, 16
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
 // add_gemm_shapes returns where each of `shapes` stands in plan.gemm.
@@ -90,6 +98,8 @@ class Calibrator {
   // Spreads over the rounds run so far (every rank gets the same). host and threads_per_rank
   // are left for the caller to fill.
   CalibrationResult result() const;
+  // The row-tail probe's remainder costs over the rounds run so far (plan().row_tail_panel > 0).
+  RowTailSample row_tail() const;
 
  private:
   // One call of plan().gemm[shape] on its operand copy `copy`.
