@@ -200,8 +200,8 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   CHECK_FALSE(plan.gemm[8] == plan.gemm[0]);  // the transposed half starts with the same (m, n, k)
   CHECK(plan.gemm[8] == GemmDims{16, 4, 4, true});
   // The fixed grid: m in {1, 2, 3, 4, 8, 64, 512, 4096} x n in {4, 32, 256, 2048} x k in {1, 4,
-  // 32, 256, 2048}, whatever is predicted later: 8 x 4 x 5 = 160 shapes, from one row to 4096,
-  // then the same 160 with B transposed; then the row-tail probe's 5, 6 and 7 rows x 256 x 256
+  // 32, 288, 2048}, whatever is predicted later: 8 x 4 x 5 = 160 shapes, from one row to 4096,
+  // then the same 160 with B transposed; then the row-tail probe's 5, 6 and 7 rows x 256 x 288
   // (its 4 rows are a grid point), B as stored, then transposed.
   const auto full = default_plan(false);
   CHECK(full.gemm.size() == 326);
@@ -211,11 +211,11 @@ TEST_CASE("a calibration plan takes a prediction's shapes and sizes once each, k
   CHECK(full.gemm[160] == GemmDims{1, 4, 1, true});
   CHECK(full.grid_m == std::vector<std::int64_t>{1, 2, 3, 4, 8, 64, 512, 4096});
   CHECK(full.gemm[319] == GemmDims{4096, 2048, 2048, true});
-  CHECK(full.gemm[320] == GemmDims{5, 256, 256});
-  CHECK(full.gemm.back() == GemmDims{7, 256, 256, true});
+  CHECK(full.gemm[320] == GemmDims{5, 256, 288});
+  CHECK(full.gemm.back() == GemmDims{7, 256, 288, true});
   CHECK(full.row_tail_panel == 4);
   CHECK(full.grid_n == std::vector<std::int64_t>{4, 32, 256, 2048});
-  CHECK(full.grid_k == std::vector<std::int64_t>{1, 4, 32, 256, 2048});
+  CHECK(full.grid_k == std::vector<std::int64_t>{1, 4, 32, 288, 2048});
   CHECK(full.alltoall_bytes.size() >= 5);
 }
 

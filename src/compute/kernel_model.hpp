@@ -39,6 +39,9 @@
 //        time(m) = time of the m - r rows (rule 2 at m - r) + n * k * ns_per_b_element[r - 1],
 //      and the efficiency is the FLOPs over that. Below one pass (m < P) and at whole passes
 //      rule 2 alone (the calibration grid holds m = 1, 2, 3, 4 and whole passes above).
+//      Not modelled: with B as stored and under 64 rows, OpenBLAS ran k = 128, 256 and 512
+//      about 20% slower than the k around them (a dip at single sizes; the calibration grid
+//      steps around it at k = 288), so such shapes are predicted up to 20% fast here.
 //   3. else (a table without a grid): the NEAREST point in log space, minimizing
 //      (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point on ties).
 // B transposed (GemmShape::transposed_b: a backward dX GEMM dY W^T reads its weight as B^T):

@@ -80,7 +80,7 @@ CalibrationPlan default_plan(bool quick) {
   // and starts at 4.
   p.grid_m = quick ? std::vector<std::int64_t>{16, 128} : std::vector<std::int64_t>{1, 2, 3, 4, 8, 64, 512, 4096};
   p.grid_n = quick ? std::vector<std::int64_t>{4, 64} : std::vector<std::int64_t>{4, 32, 256, 2048};
-  p.grid_k = quick ? p.grid_n : std::vector<std::int64_t>{1, 4, 32, 256, 2048};
+  p.grid_k = quick ? p.grid_n : std::vector<std::int64_t>{1, 4, 32, 288, 2048};
   // The grid twice: with B as stored and with B transposed (the layer's dX GEMMs), each
   // orientation a point of its own in the device file's table.
   for (const bool transposed_b : {false, true})
@@ -88,7 +88,8 @@ CalibrationPlan default_plan(bool quick) {
       for (auto n : p.grid_n)
         for (auto k : p.grid_k) p.gemm.push_back({m, n, k, transposed_b});
   p.row_tail_panel = 4;
-  p.row_tail_n = p.row_tail_k = quick ? 64 : 256;
+  p.row_tail_n = quick ? 64 : 256;
+  p.row_tail_k = quick ? 64 : 288;
   for (const bool transposed_b : {false, true})
     for (std::int64_t r = 0; r < p.row_tail_panel; ++r)
       add_gemm_shapes(p, {{p.row_tail_panel + r, p.row_tail_n, p.row_tail_k, transposed_b}});

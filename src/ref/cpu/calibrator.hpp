@@ -42,13 +42,20 @@ struct CalibrationPlan {
 };
 
 // A FIXED grid, the same whatever layers are predicted later: GEMM m in {1, 2, 3, 4, 8, 64, 512,
-// 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32, 256, 2048} (log-spaced by 8 over the shapes a
-// layer meets: a dropless expert's single row, the router's few experts, the experts' rows per
-// capacity, widths of 256..2048; 160 shapes, each with B as stored and with B transposed: 320).
+// 4096} x n in {4, 32, 256, 2048} x k in {1, 4, 32, 288, 2048} (log-spaced by about 8 over the
+// shapes a layer meets: a dropless expert's single row, the router's few experts, the experts'
+// rows per capacity, widths of 256..2048; 160 shapes, each with B as stored and with B
+// transposed: 320).
+// Why k = 288, not 256: with B as stored and few rows, OpenBLAS ran k = 128, 256 and 512 about
+// 20% slower than the k around them (8 x 384 x k: 56 GFLOP/s at k = 256 and 512, 68 at 192,
+// 224, 288, 320, 384, 448; 4% at 64 rows, none at 512), a dip at single sizes that no smooth
+// curve through it describes; a grid point on it under-rated every off-grid k near it (0.75-0.90
+// of the measured efficiency below 64 rows in the 22:27 oracle profile). 288 is where the curve
+// is smooth (and no held-out width).
 // Why m = 1, 2, 3, 4: OpenBLAS's sgemm runs m in passes of 4 rows, and a remainder of 1-3 rows
 // through narrower code at a fixed time per element of B (calibration.hpp RowTailSample): the
 // grid's m are whole passes (4, 8, 64, ...) and every count below one pass, and the row-tail
-// probe (4 + r rows x 256 x 256, r = 0..3) prices the remainders above them. Interpolating in
+// probe (4 + r rows x 256 x 288, r = 0..3) prices the remainders above them. Interpolating in
 // ln m over points that mix whole and ragged passes mispriced ragged shapes by up to 1.4x
 // (traces/measured/README.md). All-to-all of 16
 // KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
