@@ -71,8 +71,9 @@ std::string calibration_summary(const ref::cpu::CalibrationResult& r, const CpuC
     for (const bool transposed_b : {false, true}) {
       const auto& costs = transposed_b ? t.ns_per_b_element_transposed_b : t.ns_per_b_element;
       for (std::size_t i = 0; i < costs.size(); ++i)
-        out += fmt::format("  {} rows past whole passes of {} (B {}): +{:.4f} ns per element of B (p10 {:.4f}, p90 {:.4f})\n",
-                           i + 1, t.panel_rows, transposed_b ? "T" : "N", costs[i].median, costs[i].lo, costs[i].hi);
+        out += fmt::format("  {} row{} past whole passes of {} (B {}): +{:.4f} ns per element of B (p10 {:.4f}, p90 {:.4f})\n",
+                           i + 1, i == 0 ? "" : "s", t.panel_rows, transposed_b ? "T" : "N", costs[i].median,
+                           costs[i].lo, costs[i].hi);
     }
   }
   for (const auto& g : r.routing)
