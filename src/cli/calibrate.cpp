@@ -65,11 +65,12 @@ void setup_calibrate(CLI::App& app, Action& action) {
   auto o = std::make_shared<CalibrateOptions>();
   auto* cmd = app.add_subcommand(
       "calibrate",
-      "Measure this host and write a device file (sgemm rate over a FIXED grid, m in {1,3,8,64,512,4096} x\n"
-      "n in {4,32,256,2048} x k in {1,4,32,256,2048}, the same whatever is predicted later: peak = best measured\n"
+      "Measure this host and write a device file (sgemm rate over a FIXED grid, m in {1,2,3,4,8,64,512,4096} x\n"
+      "n in {4,32,256,2048} x k in {1,4,32,288,2048}, the same whatever is predicted later: peak = best measured\n"
       "rate, per-shape efficiency table and its gemm_grid, between whose points predictions interpolate in\n"
       "log m, log n, log k (monotone cubic PCHIP); the grid again with B transposed (\"transposed_b\" points: the backward dX GEMMs\n"
-      "read their weight so); streaming bandwidth; gemm_operand_streaming: the extra ns per weight byte when a\n"
+      "read their weight so); gemm_row_tail: what 1-3 rows past whole passes of 4 cost per element of B\n"
+      "(OpenBLAS runs m in passes of 4 rows; probe of 4+r x 256 x 288); streaming bandwidth; gemm_operand_streaming: the extra ns per weight byte when a\n"
       "GEMM's operands cycle through 16, 64, 256 MiB instead of a cache-sized set (layers whose experts'\n"
       "weights outgrow the cache); router_ns_per_logit: the reference's router softmax + top-1/top-2\n"
       "selection per token and expert over 2, 8, 32, 128 experts (scalar exp and compares, which cost more\n"
