@@ -378,8 +378,9 @@ RowTailSample Calibrator::row_tail() const {
       shape.push_back(static_cast<std::size_t>(std::find(p.gemm.begin(), p.gemm.end(), g) - p.gemm.begin()));
       if (shape.back() == p.gemm.size()) throw std::logic_error("Calibrator: a row-tail probe shape is not in the plan");
     }
-    // Per round: the probes of one round ran minutes apart from other rounds' but seconds apart
-    // from each other, so the machine's drift cancels in their differences.
+    // Per round: one round's probes ran within seconds of each other (the base, a grid point,
+    // about 250 shapes before the others), other rounds' ten seconds or more away, so most of
+    // the machine's drift cancels in the differences.
     std::vector<std::vector<double>> ns(shape.size() - 1);
     for (std::size_t round = 0; round < gemm_gflops_[shape[0]].size(); ++round) {
       std::vector<double> seconds;
