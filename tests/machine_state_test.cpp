@@ -32,6 +32,35 @@ TEST_CASE("a machine whose other work exceeds half its cores is busy, and the li
   CHECK_THAT(machine_warnings(s).at(0), Catch::StartsWith("machine busy: load 3.5 on 2 cores"));
 }
 
+TEST_CASE("other work's share of the CPU time is the machine's busy time less the ranks' own, over the elapsed time") {
+  // 100 ticks/s: the machine was busy 300 ticks = 3 s of the 1000 ticks = 10 s its CPUs ran; the
+  // ranks used 2.5 s of it, others 0.5 s: 5% of the CPU time.
+  CHECK(others_cpu_share(300, 1000, 2.5, 100).value() == Approx(0.05));
+  // Own time read a moment after /proc/stat may exceed its busy time: nobody else, not -1%.
+  CHECK(others_cpu_share(300, 1000, 3.1, 100).value() == 0.0);
+  CHECK_FALSE(others_cpu_share(0, 0, 0, 100).has_value());
+}
+
+TEST_CASE("counted CPU time decides busy over the load average, which still shows the previous run's load") {
+  MachineState s;
+  s.cores = 2;
+  s.own_threads = 2;
+  s.load_before = 1.9;  // a run that ended a minute ago: the load average says busy (1.9 > 1)
+  s.load_after = 2.1;
+  CHECK(to_json(s)["busy"] == true);
+  s.others_cpu_share = 0.01;  // but others used 1% of the CPUs during this run
+  CHECK(machine_warnings(s).empty());
+  CHECK(to_json(s)["busy"] == false);
+  CHECK(to_json(s)["others_cpu_share"] == 0.01);
+  s.load_before = 0.0;
+  s.others_cpu_share = 0.23;  // a quiet start, then other work took 23%: busy whatever the load says
+  const auto w = machine_warnings(s);
+  REQUIRE(w.size() == 1);
+  CHECK_THAT(w[0], Catch::StartsWith("machine busy: other work used 23% of the CPU time during the run"));
+  s.others_cpu_share = kBusyOthersCpuShare;  // at the limit: not over it
+  CHECK(machine_warnings(s).empty());
+}
+
 TEST_CASE("round speed indices are geometric means of each shape's rate over its median; drift is their range over the median") {
   // Two shapes, three rounds. Shape A: 10, 20, 10 (median 10) -> ratios 1, 2, 1.
   // Shape B: 4, 4, 2 (median 4) -> 1, 1, 0.5. Indices sqrt(1*1), sqrt(2*1), sqrt(1*0.5).

@@ -10,6 +10,7 @@
 #include "model/layer_prediction.hpp"
 #include "mpi/session.hpp"
 #include "ref/cpu/calibrator.hpp"
+#include "ref/cpu/cpu_time.hpp"
 #include "ref/cpu/host_info.hpp"
 #include "ref/cpu/layer_runner.hpp"
 #include "validate/cpu_calibration.hpp"
@@ -54,10 +55,38 @@ ref::cpu::CalibrationPlan calibration_for(const std::vector<ref::LayerSpec>& spe
   return plan;
 }
 
-// Load before (the context's) and after the run, and the drift of the calibration's rounds.
+// CPU time from construction to others_share(): the machine's (/proc/stat) and each rank's own.
+class CpuCount {
+ public:
+  CpuCount() : machine_(ref::cpu::read_proc_stat()), own_s_(ref::cpu::own_cpu_seconds()) {}
+
+  // Collective over the world. On rank 0: the share of its host's CPU time that processes other
+  // than the ranks on that host used since construction (the ranks elsewhere run on CPUs its
+  // /proc/stat does not count); nullopt elsewhere or where /proc/stat can't be read.
+  std::optional<double> others_share() const {
+    const double own = ref::cpu::own_cpu_seconds() - own_s_;
+    const auto machine_now = ref::cpu::read_proc_stat();
+    MPI_Comm host = MPI_COMM_NULL;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, mpi::world_rank(), MPI_INFO_NULL, &host);
+    double host_own = 0;
+    MPI_Reduce(&own, &host_own, 1, MPI_DOUBLE, MPI_SUM, 0, host);
+    MPI_Comm_free(&host);
+    if (mpi::world_rank() != 0 || !machine_ || !machine_now) return std::nullopt;
+    return validate::others_cpu_share(machine_now->busy - machine_->busy, machine_now->elapsed - machine_->elapsed,
+                                      host_own, ref::cpu::clock_ticks_per_second());
+  }
+
+ private:
+  std::optional<ref::cpu::CpuTicks> machine_;
+  double own_s_;
+};
+
+// Load before (the context's) and after the run, other work's share of the CPUs during it, and
+// the drift of the calibration's rounds.
 validate::MachineState machine_state(const nlohmann::json& context, const ref::cpu::Calibrator* calibrator,
-                                     std::int64_t ranks) {
+                                     std::int64_t ranks, std::optional<double> others_cpu_share) {
   validate::MachineState m;
+  m.others_cpu_share = others_cpu_share;
   m.load_before = validate::one_minute_load(context.value("load_average_1_5_15min", std::string()));
   m.load_after = validate::one_minute_load(context.value("load_average_after", std::string()));
   m.cores = static_cast<std::int64_t>(std::max(1U, std::thread::hardware_concurrency()));
@@ -108,6 +137,7 @@ ReferenceRun CpuReference::run(const Experiment& e) {
 
   set_rank_blas_threads(ranks);
   auto context = measure_context(ranks, tool_);  // before the runs: "load" says how busy it was
+  const CpuCount cpu_count;
   // The calibration alternates with the measurement: a round samples every shape once, then
   // times every config once. On a machine whose speed drifts over seconds, a calibration taken
   // before the measurement describes another machine. The oracle keeps this schedule, its plan
@@ -133,6 +163,7 @@ ReferenceRun CpuReference::run(const Experiment& e) {
     }
     bench.run_round(true);
   }
+  const auto others_cpu_share = cpu_count.others_share();  // the measuring time only, not the writing
   ReferenceRun run;
   run.root = root;
   if (calibrator) {
@@ -161,7 +192,7 @@ ReferenceRun CpuReference::run(const Experiment& e) {
   context["load_average_after"] = after.load_average;
   context["date_utc_after"] = after.date_utc;
   context["profile_file"] = files.device.string();  // read back by the offline held-out test
-  context["machine"] = validate::to_json(machine_state(context, calibrator ? &*calibrator : nullptr, ranks));
+  context["machine"] = validate::to_json(machine_state(context, calibrator ? &*calibrator : nullptr, ranks, others_cpu_share));
   run.context = std::move(context);
   run.cluster = load_profile(files.device, files.cluster);
   if (o_.oracle) {

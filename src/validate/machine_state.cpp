@@ -26,6 +26,7 @@ std::optional<double> others_load(const MachineState& s) {
 }
 
 bool busy(const MachineState& s) {
+  if (s.others_cpu_share) return *s.others_cpu_share > kBusyOthersCpuShare;
   const auto others = others_load(s);
   return others && *others > kBusyShareOfCores * static_cast<double>(s.cores);
 }
@@ -53,6 +54,13 @@ std::vector<double> round_speed_index(const std::vector<std::vector<double>>& sa
   return index;
 }
 
+std::optional<double> others_cpu_share(std::int64_t busy_ticks, std::int64_t elapsed_ticks, double own_cpu_s,
+                                       double ticks_per_s) {
+  if (elapsed_ticks <= 0 || !(ticks_per_s > 0)) return std::nullopt;
+  const double others_s = static_cast<double>(busy_ticks) / ticks_per_s - own_cpu_s;
+  return std::max(0.0, others_s) / (static_cast<double>(elapsed_ticks) / ticks_per_s);
+}
+
 double round_drift(const std::vector<double>& index) {
   if (index.size() < 2) return 0;
   const auto [lo, hi] = std::minmax_element(index.begin(), index.end());
@@ -61,7 +69,11 @@ double round_drift(const std::vector<double>& index) {
 
 std::vector<std::string> machine_warnings(const MachineState& s) {
   std::vector<std::string> out;
-  if (busy(s)) {
+  if (busy(s) && s.others_cpu_share) {
+    out.push_back(fmt::format("machine busy: other work used {:.0f}% of the CPU time during the run (errors are not "
+                              "the model's alone)",
+                              *s.others_cpu_share * 100));
+  } else if (busy(s)) {
     const double shown = std::max(s.load_before.value_or(0), s.load_after.value_or(0));
     out.push_back(fmt::format("machine busy: load {:.1f} on {} cores (other work shares the CPUs: errors are not the "
                               "model's alone)",
@@ -78,6 +90,7 @@ nlohmann::json to_json(const MachineState& s) {
   auto optional = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   return {{"load_1min_before", optional(s.load_before)},
           {"load_1min_after", optional(s.load_after)},
+          {"others_cpu_share", optional(s.others_cpu_share)},
           {"cores", s.cores},
           {"own_threads", s.own_threads},
           {"busy", busy(s)},
