@@ -42,6 +42,13 @@
 //      Not modelled: with B as stored and under 64 rows, OpenBLAS ran k = 128, 256 and 512
 //      about 20% slower than the k around them (a dip at single sizes; the calibration grid
 //      steps around it at k = 288), so such shapes are predicted up to 20% fast here.
+//      Nor the columns' passes: OpenBLAS's Haswell kernel runs our n (its M) in blocks of 16
+//      and tails of 8, 4, 2 and 1, each pass re-reading A, so below 16 columns the time goes
+//      with the passes, not with n (3072 x n x 192: n = 4 and 8 150 us, n = 2 123 us, n = 3
+//      and 5 177 and 204 us, n = 7 266 us). Only the router has so few columns (n = experts);
+//      at 2 experts, below the grid's n = 4, it is priced at n = 4's efficiency, 1.6 times
+//      n = 2's measured rate (the held-out 2-expert routers are predicted about 45% fast, about
+//      1% of their step).
 //   3. else (a table without a grid): the NEAREST point in log space, minimizing
 //      (ln m/m_i)^2 + (ln n/n_i)^2 + (ln k/k_i)^2 (the first such point on ties).
 // B transposed (GemmShape::transposed_b: a backward dX GEMM dY W^T reads its weight as B^T):
