@@ -10,7 +10,6 @@
 // simulating), points/s and both ratios to the goal.
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <memory>
 
@@ -23,18 +22,6 @@
 #include "model/comm_model.hpp"
 
 namespace switchsim::bench {
-namespace {
-
-// CPU seconds of this process so far, every thread, user + system.
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-}  // namespace
-
 Benchmark advise_benchmark() {
   return Benchmark{
       "advise",

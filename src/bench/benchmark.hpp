@@ -20,6 +20,9 @@ std::vector<Benchmark> all_benchmarks();
 double time_seconds(const std::function<void()>& fn);
 // This process's peak resident memory so far, in bytes.
 double peak_rss_bytes();
+// CPU seconds this process has used so far, every thread, user + system: on a shared machine
+// the wall time includes waiting for a core, the CPU time does not.
+double process_cpu_seconds();
 
 // Individual benchmarks (one file each).
 Benchmark engine_benchmark();

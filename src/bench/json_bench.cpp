@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
 #include <fstream>
 #include <string>
 
@@ -21,18 +20,13 @@ namespace {
 
 constexpr double kJsonGoalSeconds = 5.0;
 
-double json_cpu_seconds() {
-  timespec t{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 
 // Writes `text` to a private file and reads it back as a command would; prints one row.
 void time_json_case(const std::string& name, const std::string& text, const fuzz::ScratchDir& dir) {
   const auto path = dir.path() / "input.json";
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
   std::string outcome = "accepted";
-  const double cpu_start = json_cpu_seconds();
+  const double cpu_start = process_cpu_seconds();
   const double wall = time_seconds([&] {
     try {
       const auto json = config::load_json_file(path);  // built and freed, as `describe` does
@@ -40,7 +34,7 @@ void time_json_case(const std::string& name, const std::string& text, const fuzz
       outcome = "refused at " + e.location() + ": " + e.message();
     }
   });
-  const double cpu = json_cpu_seconds() - cpu_start;
+  const double cpu = process_cpu_seconds() - cpu_start;
   fmt::print("json/{:<50} bytes={:<9} cpu_s={:.2f} wall_s={:.2f} goal_s={:.0f} ratio_to_goal={:.2f}  {}\n", name,
              text.size(), cpu, wall, kJsonGoalSeconds, cpu / kJsonGoalSeconds, outcome);
 }

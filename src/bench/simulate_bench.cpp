@@ -13,8 +13,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <sys/resource.h>
-
 #include <optional>
 
 #include "bench/benchmark.hpp"
@@ -25,15 +23,6 @@
 
 namespace switchsim::bench {
 namespace {
-
-// User + system CPU seconds of this process so far: the wall time on a shared machine
-// includes waiting for a core, the CPU time does not.
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
-  return s(usage.ru_utime) + s(usage.ru_stime);
-}
 
 struct Case {
   std::string model;
@@ -47,7 +36,7 @@ Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> re
   std::uint64_t solves = 0, sealed = 0, opened = 0, as_classes = 0, refined = 0;
   bool co_simulated = false;
   std::int64_t devices = 0;
-  const double cpu_before = cpu_seconds();
+  const double cpu_before = process_cpu_seconds();
   const double seconds = time_seconds([&] {
     model::Scenario s;
     s.model = c.model;
@@ -64,7 +53,7 @@ Picoseconds run_case(const Case& c, bool collapse, std::optional<Picoseconds> re
     refined = flow.refinements();
     co_simulated = flow.co_simulated_steps() > 0;
   });
-  const double cpu = cpu_seconds() - cpu_before;
+  const double cpu = process_cpu_seconds() - cpu_before;
   std::string check;
   if (reference) {
     // Symmetry reduction (net/symmetry.hpp) may end a round a picosecond apart from per-flow.
