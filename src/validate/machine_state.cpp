@@ -69,15 +69,17 @@ double round_drift(const std::vector<double>& index) {
 
 std::vector<std::string> machine_warnings(const MachineState& s) {
   std::vector<std::string> out;
-  if (busy(s) && s.others_cpu_share) {
-    out.push_back(fmt::format("machine busy: other work used {:.0f}% of the CPU time during the run (errors are not "
-                              "the model's alone)",
-                              *s.others_cpu_share * 100));
-  } else if (busy(s)) {
-    const double shown = std::max(s.load_before.value_or(0), s.load_after.value_or(0));
-    out.push_back(fmt::format("machine busy: load {:.1f} on {} cores (other work shares the CPUs: errors are not the "
-                              "model's alone)",
-                              shown, s.cores));
+  if (busy(s)) {
+    if (s.others_cpu_share) {
+      out.push_back(fmt::format("machine busy: other work used {:.0f}% of the CPU time during the run (errors are "
+                                "not the model's alone)",
+                                *s.others_cpu_share * 100));
+    } else {
+      const double shown = std::max(s.load_before.value_or(0), s.load_after.value_or(0));
+      out.push_back(fmt::format("machine busy: load {:.1f} on {} cores (other work shares the CPUs: errors are not "
+                                "the model's alone)",
+                                shown, s.cores));
+    }
   }
   if (s.drift && *s.drift > kDriftLimit)
     out.push_back(fmt::format("machine drifting: the calibration's speed varied {:.0f}% between its rounds (more than "
