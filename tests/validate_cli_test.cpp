@@ -111,6 +111,10 @@ TEST_CASE("validate calibrates a missing profile, measures, predicts and gives a
   CHECK_FALSE(has_shape(profile, 64, 2, 16));
   const auto oj = nlohmann::json::parse(std::ifstream(oracle_out));
   CHECK_THAT(oj["context"]["profile"].get<std::string>(), Catch::Contains("ORACLE"));
+  // Paired: each config's shapes sampled right before it (validate/paired_schedule.hpp), and still
+  // one sample of every shape a round (the drift check reads them so): 2 rounds, 2 samples.
+  CHECK_THAT(oj["context"]["schedule"].get<std::string>(), Catch::Contains("own calibration shapes sampled right before it"));
+  REQUIRE(oj["context"]["machine"]["calibration_round_drift"].is_number());
   for (const auto& row : oj["results"])
     CHECK(row["profile_err_step_time"].get<double>() ==
           Approx(row["profile_step_time_s"].get<double>() / row["measured_step_time_s"].get<double>() - 1));

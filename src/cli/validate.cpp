@@ -207,7 +207,8 @@ void setup_validate(CLI::App& app, Action& action) {
   cmd->add_option("--max-profile-age-h", o->max_age_h, "Recalibrate a profile older than this, hours (default 24)");
   cmd->add_flag("--recalibrate", o->recalibrate, "Calibrate first even when the profile is recent");
   cmd->add_flag("--oracle", o->oracle,
-                "cpu diagnostic: calibrate every config's own GEMM shapes and message sizes too, in the same rounds, into\n"
+                "cpu diagnostic: calibrate every config's own GEMM shapes and message sizes too, in the same rounds, each\n"
+                "config's shapes sampled right before its layer runs (both see the machine at the same speed), into\n"
                 "NAME-oracle.json beside the profile, and predict from that (composition error alone); rows also get\n"
                 "profile_step_time_s / profile_err_step_time from the same calibration's fixed grid alone");
   cmd->add_option("--comm", o->comm, "All-to-all model: closed-form or flow (default closed-form)");

@@ -18,6 +18,7 @@
 #include "validate/cpu_runtime.hpp"
 #include "validate/errors.hpp"
 #include "validate/machine_state.hpp"
+#include "validate/paired_schedule.hpp"
 #include "validate/prediction.hpp"
 #include "validate/profile.hpp"
 
@@ -28,10 +29,12 @@ namespace {
 // every GEMM shape the layer model asks about, every all-to-all message size, and streaming
 // arrays the size of a typical [tokens, d_model] activation. Without `oracle` nothing depends on
 // the configs: predictions interpolate between the grid's points.
+// `uses` gets, per config, where its shapes stand in the plan's (empty without `oracle`).
 ref::cpu::CalibrationPlan calibration_for(const std::vector<ref::LayerSpec>& specs, bool quick, std::int64_t rounds,
-                                          bool oracle) {
+                                          bool oracle, std::vector<std::vector<std::size_t>>& uses) {
   auto plan = ref::cpu::default_plan(quick);
   plan.rounds = rounds;
+  uses.clear();
   if (!oracle) return plan;
   std::vector<std::int64_t> sizes, activations;
   for (const auto& s : specs) {
@@ -39,7 +42,7 @@ ref::cpu::CalibrationPlan calibration_for(const std::vector<ref::LayerSpec>& spe
     std::vector<ref::cpu::GemmDims> shapes;
     for (const auto& g : model::layer_gemm_shapes(scenario, ref::cpu::kCpuGemmTile))
       shapes.push_back({g.m, g.n, g.k, g.transposed_b});
-    ref::cpu::add_gemm_shapes(plan, shapes);
+    uses.push_back(ref::cpu::add_gemm_shapes(plan, shapes));
     const auto work = model::plan_layer(scenario);
     const std::int64_t peer_bytes =
         work.alltoall.op == model::CommOp::alltoall
@@ -138,27 +141,45 @@ ReferenceRun CpuReference::run(const Experiment& e) {
   set_rank_blas_threads(ranks);
   auto context = measure_context(ranks, tool_);  // before the runs: "load" says how busy it was
   const CpuCount cpu_count;
-  // The calibration alternates with the measurement: a round samples every shape once, then
-  // times every config once. On a machine whose speed drifts over seconds, a calibration taken
-  // before the measurement describes another machine. The oracle keeps this schedule, its plan
-  // only larger, so that both modes measure the layers the same way: sampling a config's own
-  // shapes right before each of its iterations (the oracle until 2026-12-03) swept the caches
-  // the layer would have left, and measured the layers 5-15% slower than the fixed-grid mode
-  // measured the same layers (traces/measured/README.md).
+  // The calibration alternates with the measurement: on a machine whose speed drifts over
+  // seconds, a calibration taken before the measurement describes another machine. With the
+  // fixed grid a round samples every shape once, then times every config once. The oracle pairs
+  // (validate/paired_schedule.hpp): a round samples config c's own shapes, runs c
+  // (and the previous config) untimed, then c timed, then the next config, and the shapes no
+  // config uses last. Either way a timed iteration follows untimed ones: the shapes' samples sweep
+  // the caches and pages the layer uses (a sweep of a config's own shapes right before its timed
+  // iteration, the oracle until 2026-12-03, measured the layers 5-15% slower), and a layer in
+  // training runs after its previous iteration, not after a sweep.
   std::optional<ref::cpu::Calibrator> calibrator;
+  std::optional<PairedShapes> paired;
   if (calibrate) {
-    calibrator.emplace(calibration_for(specs, o_.quick_calibration, e.repeats, o_.oracle), MPI_COMM_WORLD);
+    std::vector<std::vector<std::size_t>> uses;
+    calibrator.emplace(calibration_for(specs, o_.quick_calibration, e.repeats, o_.oracle, uses), MPI_COMM_WORLD);
+    if (o_.oracle) paired = pair_shapes_with_configs(uses, calibrator->plan().gemm.size());
     calibrator->run_point_to_point();
     calibrator->run_round(/*record=*/false);
   }
   ref::cpu::LayerBench bench(specs, MPI_COMM_WORLD);
   for (std::int64_t i = 0; i < e.warmup; ++i) bench.run_round(false);
   for (std::int64_t r = 0; r < e.repeats; ++r) {
+    if (paired) {
+      const std::size_t n = bench.size();
+      for (std::size_t c = 0; c < n; ++c) {
+        calibrator->run_gemm_shapes(paired->per_config[c], /*record=*/true);
+        bench.run_one(c, false);
+        // Another layer's iteration between c's two, as in the fixed grid's rounds (c after c - 1)
+        // and in a model, where other layers run between two iterations of one: right after its
+        // own untimed iteration a small layer's data is still in the caches, and the small
+        // configs ran 5-9% faster than the calibration's out-of-cache rates price them.
+        if (n > 1) bench.run_one((c + n - 1) % n, false);
+        bench.run_one(c, true);
+      }
+      calibrator->run_gemm_shapes(paired->rest, /*record=*/true);
+      calibrator->run_memory_and_network(/*record=*/true);
+      continue;
+    }
     if (calibrator) {
       calibrator->run_round();
-      // An untimed layer round first: a calibration round sweeps the caches and pages the layers
-      // use (the oracle's, 1,800 shapes, for half a minute), and a layer in training runs right
-      // after its previous iteration, as `measure` times it, not after a sweep.
       bench.run_round(false);
     }
     bench.run_round(true);
@@ -184,10 +205,12 @@ ReferenceRun CpuReference::run(const Experiment& e) {
   for (const auto& r : bench.results()) run.rows.push_back(cpu_row(r, e.warmup));
   if (!root) return run;
   run.specs = specs;
-  context["schedule"] = fmt::format("{} configs in interleaved rounds{}", specs.size(),
-                                    calibrator ? ", alternating with the calibration's, each timed layer round "
-                                                 "after an untimed one"
-                                               : "");
+  context["schedule"] = fmt::format(
+      "{} configs in interleaved rounds{}", specs.size(),
+      paired ? ", each config's own calibration shapes sampled right before it, each timed iteration after an "
+               "untimed one of the same config and one of the config before it"
+      : calibrator ? ", alternating with the calibration's, each timed layer round after an untimed one"
+                   : "");
   const auto after = ref::cpu::host_info();
   context["load_average_after"] = after.load_average;
   context["date_utc_after"] = after.date_utc;

@@ -98,6 +98,12 @@ class Calibrator {
   // One sample of every GEMM shape, of streaming and of every all-to-all size. Collective.
   // `record` false: a warm-up round (first calls of each size pay page faults and start-up).
   void run_round(bool record = true);
+  // run_round in parts, for a caller that interleaves finer than rounds (validate --oracle pairs
+  // each config's shapes with its layer): one sample of the GEMM shapes at these indices of
+  // plan().gemm, and one of streaming, routing and every all-to-all size (which completes a
+  // round: call it once a round, after every shape has had its sample). Collective.
+  void run_gemm_shapes(const std::vector<std::size_t>& indices, bool record);
+  void run_memory_and_network(bool record);
   const CalibrationPlan& plan() const { return plan_; }
   // Every GEMM sample so far, [shape][round] (the slowest rank's GFLOP/s): one a round, so
   // round-to-round drift can be read from them.
@@ -111,10 +117,6 @@ class Calibrator {
  private:
   // One call of plan().gemm[shape] on its operand copy `copy`.
   void call_gemm(std::size_t shape, std::size_t copy);
-  // run_round in parts: one sample of the GEMM shapes at these indices of plan().gemm, and one
-  // of streaming and of every all-to-all size.
-  void run_gemm_shapes(const std::vector<std::size_t>& indices, bool record);
-  void run_memory_and_network(bool record);
   // One sample per probe GEMM and working set (part of run_memory_and_network).
   void run_operand_streaming(bool record);
   // One sample per routing probe (part of run_memory_and_network).
