@@ -20,7 +20,6 @@ namespace {
 
 constexpr double kJsonGoalSeconds = 5.0;
 
-
 // Writes `text` to a private file and reads it back as a command would; prints one row.
 void time_json_case(const std::string& name, const std::string& text, const fuzz::ScratchDir& dir) {
   const auto path = dir.path() / "input.json";

@@ -9,7 +9,10 @@
 // phases of that wander, and the median over 8 rounds kept 3-4% of it per config (the spread of
 // ln(predicted / measured) over ten runs of the same 48 configs; the medians of |err| over those
 // runs went from 1.5% to 6.9%). Sampling a config's own shapes right before its layer runs puts
-// both within about a second of each other, so the speed both see is the same.
+// both within about a second of each other. Measured (traces/measured/README.md, session 16):
+// oracle medians of 1.7-3.3% in seven of eight runs, but one layer's scatter after each run's
+// offset fell only from 2.8% to 2.5%, and the run-level offset (the host slowing the
+// calibration about twice as much as the layers) is untouched.
 //
 // Every shape is sampled exactly once a round (the drift check reads one sample per shape per
 // round): a shape several configs use goes with the first of them, and the shapes no config
