@@ -18,7 +18,10 @@
 #
 # Options (run): --out DIR (default $OUT, else runs/gpu-validate-<UTC stamp>), --tokens N (tokens per
 # rank, default 8192), --repeats N (default 20), --jobs N (default nproc), --budget-s S (wall-time
-# budget for the whole run, default 450; steps that would not fit are skipped and say so).
+# budget for the whole run, default 450; steps that would not fit are skipped and say so),
+# --prebuilt DIR (switchsim and switchsim-cuda built here for sm_90, e.g. copied from a build with
+# -DCMAKE_CUDA_ARCHITECTURES=90 into .gpu-prebuilt/ and carried: saves the device build's minutes
+# of a short lease; used only if its helper answers `context` there, else the run builds).
 #
 # Output (flat, at most 8 files, names of letters, digits, '.', '_' and '-': what a device runner
 # returns from $OUT):
@@ -52,6 +55,7 @@ repeats=20
 jobs="$(nproc)"
 budget_s=450
 compile=0
+prebuilt=""
 while [ $# -gt 0 ]; do
   case "$1" in
     pack|run) [ -z "$mode" ] || die "one mode only (got $mode and $1)"; mode="$1" ;;
@@ -62,6 +66,7 @@ while [ $# -gt 0 ]; do
     --jobs) [ $# -ge 2 ] || die "--jobs needs a number"; jobs="$2"; shift ;;
     --budget-s) [ $# -ge 2 ] || die "--budget-s needs a number"; budget_s="$2"; shift ;;
     --compile) compile=1 ;;
+    --prebuilt) [ $# -ge 2 ] || die "--prebuilt needs a directory"; prebuilt="$2"; shift ;;
     -h|--help) usage ;;
     *) die "unknown argument '$1' (pack, run or --dry-run; see --help)" ;;
   esac
@@ -152,8 +157,9 @@ nccl_cmake_args() {
     inc=/usr/local/cuda/include
     libfile="$(ls /usr/local/cuda/lib64/libnccl.so* | head -1)"
   else
+    # nvidia.nccl is a namespace package (no __file__): take its first __path__ entry.
     local base
-    base="$(python3 -c 'import nvidia.nccl, os; print(os.path.dirname(nvidia.nccl.__file__))' 2>/dev/null || true)"
+    base="$(python3 -c 'import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])' 2>/dev/null || true)"
     if [ -n "$base" ] && [ -f "$base/include/nccl.h" ]; then
       inc="$base/include"
       libfile="$(ls "$base"/lib/libnccl.so* | head -1)"
@@ -161,6 +167,21 @@ nccl_cmake_args() {
   fi
   [ -n "$inc" ] || { echo "gpu-validate: no NCCL found (CUDA toolkit or nvidia-nccl wheel)" >&2; return 1; }
   printf '%s\n' "-DNCCL_INCLUDE_DIR=$inc" "-DNCCL_LIBRARY=$libfile"
+}
+
+# Folders holding the CUDA runtime, cuBLAS and NCCL libraries: the toolkit's, then those of the NVIDIA
+# Python wheels (a PyTorch image may carry them there only), for a helper built elsewhere.
+cuda_library_dirs() {
+  local d
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/lib; do [ -d "$d" ] && echo "$d"; done
+  python3 - <<'PY' 2>/dev/null || true
+import glob, os, site
+roots = site.getsitepackages() + [site.getusersitepackages()]
+for root in roots:
+    for d in sorted(glob.glob(os.path.join(root, "nvidia", "*", "lib")) + glob.glob(os.path.join(root, "nvidia", "cu*", "lib"))):
+        if glob.glob(os.path.join(d, "lib*.so*")):
+            print(d)
+PY
 }
 
 pack() {
@@ -278,21 +299,42 @@ run() {
   log "gpu-validate run: $gpu ($tag), $(nproc) cores, git $sha, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   nvidia-smi >>"$summary" 2>&1 || true
 
-  # Build: the CLI and its CUDA helper only.
-  local args=() nccl=()
-  mapfile -t args < <(bundle_cmake_args "$deps")
-  mapfile -t nccl < <(nccl_cmake_args) || true
-  local generator=()
-  command -v ninja >/dev/null && generator=(-G Ninja)
-  step configure 120 cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90 "${args[@]}" "${nccl[@]}"
-  step build 300 cmake --build build-gpu -j "$jobs" --target switchsim switchsim-cuda
-  sed -n '/^== configure/,/^== build:/p' "$summary" >"$dest/build.log"
-  local sw="$root/build-gpu/src/cli/switchsim"
+  # A helper built elsewhere finds the CUDA libraries here (after the bundle's, before the system's).
+  local cuda_dirs
+  cuda_dirs="$(cuda_library_dirs | paste -sd: -)"
+  [ -z "$cuda_dirs" ] || export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$cuda_dirs"
+  local bindir="$root/build-gpu/src/cli"
+  if [ -n "$prebuilt" ]; then
+    local pre
+    pre="$(cd "$prebuilt" 2>/dev/null && pwd || true)"
+    if [ -n "$pre" ] && [ -x "$pre/switchsim" ] && [ -x "$pre/switchsim-cuda" ] &&
+       echo '{}' | "$pre/switchsim-cuda" context >>"$summary" 2>&1; then
+      bindir="$pre"
+      log "== build: prebuilt binaries from $prebuilt (their helper answers here)"
+      { echo "prebuilt: $pre"; cat "$pre/BUILD_INFO" 2>/dev/null || true; echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+        ldd "$pre/switchsim" "$pre/switchsim-cuda" 2>&1 || true; } >"$dest/build.log"
+      step_s[build]=prebuilt
+    else
+      log "== prebuilt binaries in '$prebuilt' missing or their helper fails here: building"
+    fi
+  fi
+  if [ "$bindir" = "$root/build-gpu/src/cli" ]; then
+    # Build: the CLI and its CUDA helper only.
+    local args=() nccl=()
+    mapfile -t args < <(bundle_cmake_args "$deps")
+    mapfile -t nccl < <(nccl_cmake_args) || true
+    local generator=()
+    command -v ninja >/dev/null && generator=(-G Ninja)
+    step configure 120 cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90 "${args[@]}" "${nccl[@]}"
+    step build 300 cmake --build build-gpu -j "$jobs" --target switchsim switchsim-cuda
+    sed -n '/^== configure/,/^== build:/p' "$summary" >"$dest/build.log"
+  fi
+  local sw="$bindir/switchsim"
   export SWITCHSIM_DATA_DIR="$root"
   local grid=(--ranks 1 --experts "$experts" --capacity-factor "$capacity_factors" --tokens "$tokens"
               --d-model 768 --d-ff 2048 --ffn geglu)
-  if [ -x "$sw" ] && [ -x "$root/build-gpu/src/cli/switchsim-cuda" ]; then
+  if [ -x "$sw" ] && [ -x "$bindir/switchsim-cuda" ]; then
     # Correctness first: the kernel checks and our kernels against the one-hot einsum path.
     step checks 60 "$sw" measure --target cuda --check --ranks 1 --experts 8,128 --capacity-factor 1.0,2.0 \
       --tokens 4096 --d-model 768 --d-ff 2048 --ffn geglu --warmup 1 --repeats 3 --json --out "$dest/checks.json"
@@ -310,7 +352,7 @@ run() {
   local steps_json="{" k
   for k in "${!step_s[@]}"; do steps_json+="\"$k\": \"${step_s[$k]}\", "; done
   steps_json="${steps_json%, }}"
-  GPU="$gpu" SHA="$sha" STEPS="$steps_json" TOTAL="$((SECONDS - start))" python3 - "$dest/context.json" "$root/build-gpu/src/cli/switchsim-cuda" <<'PY' || true
+  GPU="$gpu" SHA="$sha" STEPS="$steps_json" TOTAL="$((SECONDS - start))" python3 - "$dest/context.json" "$bindir/switchsim-cuda" <<'PY' || true
 import json, os, subprocess, sys, datetime
 def sh(cmd):
     try:
