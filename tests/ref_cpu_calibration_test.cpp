@@ -157,6 +157,16 @@ TEST_CASE("a calibration with routing samples writes their medians as router_ns_
   CHECK(static_cast<double>(kernels.routing_backward_time(100, 8, 1).count()) == Approx(1600e3));
 }
 
+TEST_CASE("an operand-streaming probe's extra is per byte of all three operands, not of the weight alone") {
+  // 8 x 256 x 256: A 2,048 + B 65,536 + C 2,048 floats = 278,528 bytes; 1 us extra -> 1000/278528 ns.
+  CHECK(streaming_ns_per_operand_byte({8, 256, 256}, 1e-6) == Approx(1000.0 / 278528.0));
+  // 64 x 256 x 256: A and C add half of B again (98,304 floats): the same extra per call reads
+  // 2/3 of what per byte of B gave (the 64-row probe's 1.5x over-reading before 2026-12-04).
+  CHECK(streaming_ns_per_operand_byte({64, 256, 256}, 1e-6) == Approx(1000.0 / (98304.0 * 4)));
+  CHECK(streaming_ns_per_operand_byte({64, 256, 256}, 1e-6) == Approx(2.0 / 3.0 * 1000.0 / (65536.0 * 4)));
+  CHECK(streaming_ns_per_operand_byte({64, 256, 256}, 0.0) == 0.0);
+}
+
 TEST_CASE("the GEMM samples' pools hold the largest shape's copies, however many shapes a plan has") {
   const auto grid = default_plan(false);
   const auto pool = gemm_pool_floats(grid.gemm);

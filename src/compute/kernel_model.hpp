@@ -62,8 +62,14 @@
 // calibrator), as a small layer's data lives; a layer whose weights, gradients and activations
 // outgrow the cache reads each weight matrix from DRAM on every use, and a skinny GEMM then runs
 // up to 1.5x slower. Measured here (OpenBLAS sgemm, n = 384, k = 320): 42 -> 62 us at m = 5 and
-// 185 -> 205 us at m = 64 when the operands cycled 64 MB instead of 4 MB: the same extra per
-// byte of the weight matrix, additive, not hidden behind compute. So:
+// 185 -> 205 us at m = 64 when the operands cycled 64 MB instead of 4 MB: an extra that is
+// additive, not hidden behind compute. Per byte of what? On 256 x 256 probes at m = 8, 64, 256 and
+// 1,024 the extra grew 2.8 -> 11 -> 26 -> 85 us: 0.010-0.044 ns per byte of all three operands
+// (A, B and C cycled alike), 0.011-0.40 per byte of B. So `calibrate` divides the probe's extra by
+// all its operand bytes (it used to divide by B's, which read the 64-row probe 1.5x high: the
+// held-out oracle then over-predicted the expert FFN by 0.3 x this term, in 6 of 7 runs), and a
+// layer's GEMM pays it on its weight matrix, the operand that cycles through the experts' working
+// set between uses (its rows' activations are written and read within the expert's chain):
 //   extra time = weight matrix bytes * extra_ns_per_byte(working set),
 // extra_ns_per_byte interpolated linearly in ln(working set) between the measured points; the
 // edge values hold outside them (the first point is the calibration's own set, 0 ns/byte).

@@ -59,7 +59,8 @@ struct GemmRowTail {
 // through `working_set` bytes between two uses of the same data, beyond what the calibrated GEMM
 // rates already include (file field "gemm_operand_streaming": [{"working_set_bytes", "extra_ns_per_byte"}],
 // working sets strictly ascending; written by `switchsim calibrate --target cpu`, measured on probe
-// GEMMs whose operands were cycled through that many bytes; compute/kernel_model.hpp).
+// GEMMs whose operands were cycled through that many bytes, per byte of all their operands;
+// compute/kernel_model.hpp).
 struct OperandStreamingPoint {
   Bytes working_set;
   double extra_ns_per_byte = 0;

@@ -40,6 +40,10 @@ std::size_t gemm_operand_copies(const GemmDims& g) {
   return static_cast<std::size_t>(std::clamp(std::ceil(static_cast<double>(gemm_working_set_bytes()) / set), 1.0, 32.0));
 }
 
+double streaming_ns_per_operand_byte(const GemmDims& probe, double extra_seconds_per_call) {
+  return extra_seconds_per_call * 1e9 / (static_cast<double>(operand_floats(probe)) * sizeof(float));
+}
+
 GemmPoolFloats gemm_pool_floats(const std::vector<GemmDims>& shapes) {
   GemmPoolFloats pool;
   for (const auto& g : shapes) {
@@ -326,7 +330,7 @@ void Calibrator::run_operand_streaming(bool record) {
       const auto copies = static_cast<std::size_t>(plan_.streaming_working_sets[w]) / (set * sizeof(float));
       if (copies <= cached) continue;
       const double t = per_call(copies, 2);
-      if (record) streaming_ns_per_byte_[w].push_back((t - base) * 1e9 / (static_cast<double>(g.k * g.n) * sizeof(float)));
+      if (record) streaming_ns_per_byte_[w].push_back(streaming_ns_per_operand_byte(g, t - base));
     }
   }
 }

@@ -84,6 +84,11 @@ struct GemmPoolFloats {
   std::size_t outputs = 0;   // max over shapes of copies * m n
 };
 GemmPoolFloats gemm_pool_floats(const std::vector<GemmDims>& shapes);
+// An operand-streaming probe's extra seconds per call (operands cycled through a working set
+// beyond the cache, over the same shape cycling the GEMM table's set), in ns per byte of all
+// three of its operands, A[m,k], B[k,n] and C[m,n]: they cycle alike, and the extra grows with
+// all three (compute/kernel_model.hpp), so per byte of B alone would grow with the probe's rows.
+double streaming_ns_per_operand_byte(const GemmDims& probe, double extra_seconds_per_call);
 
 class Calibrator {
  public:
