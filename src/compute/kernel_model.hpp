@@ -69,7 +69,9 @@
 // all its operand bytes (it used to divide by B's, which read the 64-row probe 1.5x high: the
 // held-out oracle then over-predicted the expert FFN by 0.3 x this term, in 6 of 7 runs), and a
 // layer's GEMM pays it on its weight matrix, the operand that cycles through the experts' working
-// set between uses (its rows' activations are written and read within the expert's chain):
+// set between uses. Its rows' activations pay nothing extra: charging them too would raise the
+// predictions the runs found high, and with the weights alone the expert-phase error no longer
+// grows with the working set (traces/measured/README.md, session 17):
 //   extra time = weight matrix bytes * extra_ns_per_byte(working set),
 // extra_ns_per_byte interpolated linearly in ln(working set) between the measured points; the
 // edge values hold outside them (the first point is the calibration's own set, 0 ns/byte).
