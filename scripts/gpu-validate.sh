@@ -178,7 +178,7 @@ cuda_library_dirs() {
 import glob, os, site
 roots = site.getsitepackages() + [site.getusersitepackages()]
 for root in roots:
-    for d in sorted(glob.glob(os.path.join(root, "nvidia", "*", "lib")) + glob.glob(os.path.join(root, "nvidia", "cu*", "lib"))):
+    for d in sorted(glob.glob(os.path.join(root, "nvidia", "*", "lib"))):  # nccl/lib, cu13/lib, ...
         if glob.glob(os.path.join(d, "lib*.so*")):
             print(d)
 PY
