@@ -497,6 +497,22 @@ TEST_CASE("predicted vs measured sets oracle and profile-alone errors side by si
   CHECK(side_by_side.rows[0][3] == "20.0%");
   CHECK(side_by_side.rows[1][2] == "12.5%");
   CHECK(side_by_side.rows[1][3] == "20.0%");
+  // Shared and own: oracle errors -20%, +10% -> median -5%, |err + 5%| = 15, 15 -> 15%;
+  // profile +20%, +5% -> median +12.5%, deviations 7.5, 7.5 -> 7.5%.
+  CHECK(side_by_side.rows[0][4] == "-5.0%");
+  CHECK(side_by_side.rows[0][5] == "15.0%");
+  CHECK(side_by_side.rows[1][4] == "+12.5%");
+  CHECK(side_by_side.rows[1][5] == "7.5%");
+  // The per-file step table: the file's own step errors (the oracle column), -20% and +10%.
+  const auto split = std::find_if(planned.section.tables.begin(), planned.section.tables.end(),
+                                  [](const auto& t) { return !t.header.empty() && t.header[0] == "file"; });
+  REQUIRE(split != planned.section.tables.end());
+  REQUIRE(split->rows.size() == 1);
+  CHECK(split->rows[0][0] == "oracle.json");
+  CHECK(split->rows[0][2] == "15.0%");
+  CHECK(split->rows[0][3] == "-5.0%");
+  CHECK(split->rows[0][4] == "15.0%");
+  CHECK(split->rows[0][5] == "20.0%");
   // Rows without the profile column keep the plain table.
   for (auto& r : f.results) r.profile_step_time_s.reset();
   CHECK(rp::plan_measured({f}).section.tables.front().header.size() == 5);

@@ -115,6 +115,9 @@ TEST_CASE("the summary's measured spread is the median over configs of (p90 - p1
     rows.push_back(r);
   }
   const auto summary = validate::summarize(rows);
+  // Step errors 0, 0.01, 0.02: shared median 0.01, own |err - 0.01| = 0.01 0 0.01 -> 0.01.
+  CHECK(summary["median_err_step_time"].get<double>() == Approx(0.01));
+  CHECK(summary["median_abs_deviation_err_step_time"].get<double>() == Approx(0.01));
   CHECK(summary["measured_spread_step"].get<double>() == Approx(0.2));
   CHECK(summary["measured_spread_phase"]["expert_ffn"].get<double>() == Approx(0.2));
   CHECK_FALSE(summary["measured_spread_phase"].contains("router"));  // no p10/p90 given
@@ -143,4 +146,29 @@ TEST_CASE("an oracle profile cut to its fixed grid keeps the grid's points both 
   // Without a grid nothing can be told apart: the profile comes back whole.
   d.gemm_grid.reset();
   CHECK(validate::fixed_grid_only(profile).device.gemm_efficiency_table.size() == 5);
+}
+
+TEST_CASE("the text report says how much of the step error every config shares and how much is each one's own") {
+  auto rows_with = [](const std::vector<double>& errs) {
+    std::vector<nlohmann::json> rows;
+    for (const double e : errs)
+      rows.push_back({{"experts", 4}, {"capacity_factor", 1.0}, {"tokens_per_rank", 64}, {"d_model", 32}, {"d_ff", 64},
+                      {"ffn", "relu"}, {"ranks", 2}, {"capacity", 16}, {"err_step_time", e}});
+    return rows;
+  };
+  // +0.03 +0.04 +0.05: shared +0.04, own |err - 0.04| = 0.01 0 0.01 -> 0.01; the shared part dominates.
+  validate::ValidationResult shared;
+  shared.rows = rows_with({0.03, 0.04, 0.05});
+  shared.summary = validate::summarize(shared.rows);
+  const auto text = validate::to_text(shared);
+  CHECK_THAT(text, Catch::Contains("shared by every config: median err +0.040 (predicted slow); each config's own: "
+                                   "median |err - median err| 0.010"));
+  CHECK_THAT(text, Catch::Contains("most of the error is shared"));
+  // -0.1 0 +0.1: nothing shared (median 0), own 0.1: no such line.
+  validate::ValidationResult centred;
+  centred.rows = rows_with({-0.1, 0.0, 0.1});
+  centred.summary = validate::summarize(centred.rows);
+  const auto plain = validate::to_text(centred);
+  CHECK_THAT(plain, Catch::Contains("median |err - median err| 0.100"));
+  CHECK_THAT(plain, !Catch::Contains("most of the error is shared"));
 }

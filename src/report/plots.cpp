@@ -560,14 +560,37 @@ PlannedSection plan_measured(const std::vector<MeasuredFile>& measured) {
   out.section.tables.push_back(std::move(t));
   if (!oracle_errors.empty()) {
     Table ot;
-    ot.header = {"prediction", "points", "median |err step|", "max |err step|"};
+    ot.header = {"prediction", "points", "median |err step|", "max |err step|", "median err step (shared)",
+                 "median |err − median| (own)"};
     const auto row = [&](const std::string& name, const std::vector<double>& errs) {
       const auto s = summarize_errors(errs);
-      ot.rows.push_back({name, std::to_string(s.count), percent_text(s.median_abs), percent_text(s.max_abs)});
+      ot.rows.push_back({name, std::to_string(s.count), percent_text(s.median_abs), percent_text(s.max_abs),
+                         fmt::format("{:+.1f}%", s.median * 100), percent_text(s.median_abs_deviation)});
     };
     row("oracle (own shapes calibrated: composition error)", oracle_errors);
     row("fixed grid alone (interpolation + composition)", profile_errors);
     out.section.tables.push_back(std::move(ot));
+  }
+  {
+    // Per file: the step error split into what its configurations share and what each has of its
+    // own (validation_errors.hpp), so that a run whose every point is off alike reads as such.
+    Table st;
+    st.header = {"file", "points", "median |err step|", "median err step (shared)", "median |err − median| (own)",
+                 "max |err step|"};
+    for (const auto& f : measured) {
+      std::vector<double> errs;
+      for (const auto& r : f.results) errs.push_back(r.error());
+      if (errs.empty()) continue;
+      const auto s = summarize_errors(errs);
+      st.rows.push_back({f.name, std::to_string(s.count), percent_text(s.median_abs), fmt::format("{:+.1f}%", s.median * 100),
+                         percent_text(s.median_abs_deviation), percent_text(s.max_abs)});
+    }
+    out.section.paragraphs.push_back(
+        "The step table splits each file's error in two: the median of the signed errors is what every "
+        "configuration shares (a calibration that met the machine at another speed than the measurement, or a "
+        "cost every layer pays), the median |err − median| is each configuration's own (the model's description of "
+        "that layer).");
+    out.section.tables.push_back(std::move(st));
   }
   if (!phase_errors.empty()) {
     Table pt;

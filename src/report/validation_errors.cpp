@@ -6,6 +6,17 @@
 
 namespace switchsim::report {
 
+namespace {
+
+// Median of an even count = mean of the two middle values.
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
 std::optional<double> relative_error(double predicted_s, double measured_s) {
   if (!(measured_s > 0) || !std::isfinite(predicted_s) || !std::isfinite(measured_s)) return std::nullopt;
   return predicted_s / measured_s - 1.0;
@@ -24,9 +35,11 @@ ErrorSummary summarize_errors(const std::vector<double>& errors) {
       s.max_index = i;
     }
   }
-  std::sort(abs.begin(), abs.end());
-  const std::size_t n = abs.size();
-  s.median_abs = n % 2 == 1 ? abs[n / 2] : 0.5 * (abs[n / 2 - 1] + abs[n / 2]);
+  s.median_abs = median_of(abs);
+  s.median = median_of(errors);
+  std::vector<double> deviation;
+  for (const double e : errors) deviation.push_back(std::fabs(e - s.median));
+  s.median_abs_deviation = median_of(deviation);
   return s;
 }
 

@@ -81,6 +81,16 @@ std::string text_report(const std::vector<nlohmann::json>& rows, const nlohmann:
   out += fmt::format("step time over {} configs: median |err| {:.3f}, max |err| {:.3f} ({})\n",
                      summary["configs"].get<std::size_t>(), summary["median_abs_err_step_time"].get<double>(),
                      summary["max_abs_err_step_time"].get<double>(), summary["max_abs_err_config"].get<std::string>());
+  if (summary.contains("median_err_step_time")) {
+    const double shared = summary["median_err_step_time"].get<double>();
+    const double own = summary["median_abs_deviation_err_step_time"].get<double>();
+    out += fmt::format("  shared by every config: median err {:+.3f} (predicted {}); each config's own: median |err - "
+                       "median err| {:.3f}\n",
+                       shared, shared >= 0 ? "slow" : "fast", own);
+    if (std::fabs(shared) > own)
+      out += "  most of the error is shared: something common to every config (a machine speed the calibration and "
+             "the measurement met differently, or a cost every layer pays), not the configs' own shapes\n";
+  }
   if (summary.contains("measured_within_band"))
     out += fmt::format("measured step time inside the predicted band (calibrated p10..p90 rates): {} of {}\n",
                        summary["measured_within_band"].get<std::size_t>(), summary["configs"].get<std::size_t>());
@@ -112,6 +122,8 @@ nlohmann::json summarize(const std::vector<nlohmann::json>& rows) {
   const auto& worst = rows[s.max_index];
   nlohmann::json j{{"configs", s.count},
                    {"median_abs_err_step_time", s.median_abs},
+                   {"median_err_step_time", s.median},
+                   {"median_abs_deviation_err_step_time", s.median_abs_deviation},
                    {"max_abs_err_step_time", s.max_abs},
                    {"max_abs_err_config", fmt::format("experts {} cf {} tokens/rank {}", worst["experts"].get<std::int64_t>(),
                                                       worst["capacity_factor"].get<double>(),
