@@ -7,8 +7,8 @@
 // common to them all, such as a calibration that met the machine at another speed than the
 // measurement did or a term every layer pays. What is left (the median absolute deviation
 // from that median) is each configuration's own error: the model's description of that layer.
-// On a shared 2-core VM the shared part moved between -1.4% and +6.9% over 17 runs of one code
-// while the per-configuration part was 1.5-2.6% in 14 of them and at most 4.4%
+// On a shared 2-core VM the shared part moved between -2.0% and +6.9% over 17 runs of one code
+// while the per-configuration part was 1.4-2.4% in 13 of them and at most 4.2%
 // (traces/measured/README.md, session 18).
 
 #include <cstddef>
