@@ -28,7 +28,7 @@ TEST_CASE("the median and max of |err| are taken over absolute values") {
 }
 
 TEST_CASE("the step error splits into the median every point shares and each point's deviation from it") {
-  // Five runs of a layer each predicted about 4% slow, one of them 10% slow:
+  // Five configs of one run, four predicted 3-5% slow and one 10% slow:
   // errors +0.03 +0.04 +0.05 +0.04 +0.10 -> sorted 0.03 0.04 0.04 0.05 0.10, median +0.04;
   // |err - 0.04| = 0.01 0 0.01 0 0.06 -> sorted 0 0 0.01 0.01 0.06, median 0.01.
   const auto s = report::summarize_errors({0.03, 0.04, 0.05, 0.04, 0.10});

@@ -2,10 +2,11 @@
 // What a validation produced and how it reads: the context block, the rows (measured columns
 // plus the prediction's), and the summary over the grid (median and max |err step|, the
 // config with the largest, the step error split into what every config shares (median err) and
-// each config's own (median |err - median err|; report/validation_errors.hpp), median |err| per phase, the measured spread per phase
-// ((p90 - p10) / median of the repeats, median over the configs: what the measurement itself
-// cannot resolve), the fixed grid's columns beside an oracle's (per config in the text), how
-// many measured steps fell in the predicted band, the machine's warnings).
+// each config's own (median |err - median err|; report/validation_errors.hpp), median |err|
+// per phase, the measured spread per phase ((p90 - p10) / median of the repeats, median over
+// the configs: what the measurement itself cannot resolve), the fixed grid's columns beside an
+// oracle's (per config in the text), how many measured steps fell in the predicted band, the
+// machine's warnings).
 
 #include <string>
 #include <vector>
