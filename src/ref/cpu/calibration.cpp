@@ -127,8 +127,10 @@ nlohmann::json device_json(const CalibrationResult& r, const std::string& name) 
         {"memory_bandwidth_GBps",
          fmt::format("{}: p90 of memcpy and scale kernels on two arrays of {} bytes each (bytes read + written; "
                      "one thread per rank, every rank at once; arrays the size of a layer's activations, so "
-                     "cache-resident as theirs are, not DRAM streaming)",
-                     where, r.stream_bytes)},
+                     "cache-resident as theirs are, not DRAM streaming; each sample back-to-back passes for {} "
+                     "ms, since a single pass of about 120 us was either clean or carried a stall several times "
+                     "its length, and the median of single passes moved 2.6x between runs)",
+                     where, r.stream_bytes, round_to(r.stream_window_s * 1e3, 3))},
         {"gemm_efficiency", fmt::format("{}: median sgemm rate of the largest grid shape / peak; table per shape, "
                                         "_lo/_hi from p10/p90 of repeats",
                                         where)},

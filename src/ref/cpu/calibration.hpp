@@ -88,6 +88,7 @@ struct CalibrationResult {
   Spread tiny_gemm_us;          // a 1x1x1 sgemm call: per-kernel overhead
   Spread stream_GBps;           // copy and scale kernels, bytes read + written per second
   std::int64_t stream_bytes = 0;  // per array
+  double stream_window_s = 0;     // one sample: back-to-back passes for this long
   // The bytes each GEMM sample's operand copies add up to (4x the L2 cache; calibrator.cpp) and
   // what larger working sets cost on top (ascending).
   std::int64_t gemm_working_set_bytes = 0;

@@ -40,6 +40,18 @@ std::size_t gemm_operand_copies(const GemmDims& g) {
   return static_cast<std::size_t>(std::clamp(std::ceil(static_cast<double>(gemm_working_set_bytes()) / set), 1.0, 32.0));
 }
 
+double windowed_GBps(const std::function<double()>& timed_pass, double pass_bytes, double window_s) {
+  double seconds = 0;
+  std::int64_t passes = 0;
+  // (A pass that the clock cannot see would never fill the window: give up after 2^24 of them.)
+  while (passes == 0 || (seconds < window_s && passes < (std::int64_t{1} << 24))) {
+    seconds += timed_pass();
+    ++passes;
+  }
+  if (!(seconds > 0)) throw std::invalid_argument("windowed_GBps: the passes took no measurable time");
+  return pass_bytes * static_cast<double>(passes) / seconds / 1e9;
+}
+
 double streaming_ns_per_operand_byte(const GemmDims& probe, double extra_seconds_per_call) {
   return extra_seconds_per_call * 1e9 / (static_cast<double>(operand_floats(probe)) * sizeof(float));
 }
@@ -107,6 +119,7 @@ CalibrationPlan default_plan(bool quick) {
   p.routing_top_k = {1, 2};
   p.routing_tokens = quick ? 256 : 1024;
   p.gemm_window_s = quick ? 0.002 : 0.015;
+  p.stream_window_s = quick ? 0.001 : 0.005;
   p.burst_s = quick ? 0.001 : 0.005;
   p.rounds = quick ? 3 : 12;
   return p;
@@ -257,19 +270,32 @@ void Calibrator::run_gemm_shapes(const std::vector<std::size_t>& indices, bool r
 
 void Calibrator::run_memory_and_network(bool record) {
   MPI_Barrier(comm_);
-  // Streaming: memcpy and a scale loop, bytes read + written.
+  // Streaming: memcpy and a scale loop, bytes read + written, each sample back-to-back passes for
+  // plan_.stream_window_s, as a GEMM sample is. One pass of a layer-sized array takes about
+  // 120 us, and on the shared VM a single pass was either clean or carried a stall several times
+  // its length: the median of single passes followed whichever kind was the more common in a run
+  // (16.7-43.0 GB/s over one day's 17 runs, their p90s 51-72), and that median priced every
+  // memory term of every layer alike (the expert FFN's activation passes most): the runs whose
+  // median was lowest were predicted the slowest. A layer's memory work runs in stretches of
+  // milliseconds, in which a stall weighs by its share of the time, as it does in a window.
   {
     auto& a = buffers_->stream_a;
     auto& b = buffers_->stream_b;
-    const double bytes = 2.0 * static_cast<double>(a.size() * sizeof(float));
-    double s = seconds_of([&] { std::memcpy(b.data(), a.data(), a.size() * sizeof(float)); });
-    if (record) stream_GBps_.push_back(bytes / s / 1e9);
-    s = seconds_of([&] {
-      const float* src = b.data();
-      float* dst = a.data();
-      for (std::size_t j = 0; j < a.size(); ++j) dst[j] = 1.0001F * src[j];
-    });
-    if (record) stream_GBps_.push_back(bytes / s / 1e9);
+    const double pass_bytes = 2.0 * static_cast<double>(a.size() * sizeof(float));
+    const double copy = windowed_GBps(
+        [&] { return seconds_of([&] { std::memcpy(b.data(), a.data(), a.size() * sizeof(float)); }); }, pass_bytes,
+        plan_.stream_window_s);
+    if (record) stream_GBps_.push_back(copy);
+    const double scale = windowed_GBps(
+        [&] {
+          return seconds_of([&] {
+            const float* src = b.data();
+            float* dst = a.data();
+            for (std::size_t j = 0; j < a.size(); ++j) dst[j] = 1.0001F * src[j];
+          });
+        },
+        pass_bytes, plan_.stream_window_s);
+    if (record) stream_GBps_.push_back(scale);
   }
   run_operand_streaming(record);
   run_routing(record);
@@ -416,6 +442,7 @@ CalibrationResult Calibrator::result() const {
   r.grid_k = plan_.grid_k;
   r.stream_GBps = spread_of(stream_GBps_);
   r.stream_bytes = plan_.stream_bytes;
+  r.stream_window_s = plan_.stream_window_s;
   r.gemm_working_set_bytes = gemm_working_set_bytes();
   for (std::size_t w = 0; w < plan_.streaming_working_sets.size(); ++w)
     if (!streaming_ns_per_byte_[w].empty())

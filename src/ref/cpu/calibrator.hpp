@@ -10,6 +10,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct CalibrationPlan {
   std::vector<std::int64_t> grid_m, grid_n, grid_k;  // the fixed grid's axes (its shapes come first in gemm)
   double gemm_window_s = 0.025;              // one sample = back-to-back calls for this long
   std::int64_t stream_bytes = 4 << 20;       // per array of the copy/scale kernels
+  // One streaming sample = back-to-back passes of a kernel for this long (a pass of 4 MiB arrays
+  // takes about 120 us; calibrator.cpp says why one pass is not a sample).
+  double stream_window_s = 0.005;
   // Probe GEMMs timed with their operands cycled through each working set (ascending, bytes).
   std::vector<GemmDims> streaming_probes;
   std::vector<std::int64_t> streaming_working_sets;
@@ -89,6 +93,12 @@ GemmPoolFloats gemm_pool_floats(const std::vector<GemmDims>& shapes);
 // three of its operands, A[m,k], B[k,n] and C[m,n]: they cycle alike, and the extra grows with
 // all three (compute/kernel_model.hpp), so per byte of B alone would grow with the probe's rows.
 double streaming_ns_per_operand_byte(const GemmDims& probe, double extra_seconds_per_call);
+
+// One windowed sample of a streaming kernel: `timed_pass` runs one pass and returns its seconds;
+// passes run back to back until they add up to `window_s` (at least one), and the sample is
+// their bytes over their time, in GB/s. A stall then weighs by its share of the window's time
+// rather than making or breaking a sample of one pass.
+double windowed_GBps(const std::function<double()>& timed_pass, double pass_bytes, double window_s);
 
 class Calibrator {
  public:
