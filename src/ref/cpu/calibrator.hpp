@@ -63,12 +63,15 @@ struct CalibrationPlan {
 // ln m over points that mix whole and ragged passes mispriced ragged shapes by up to 1.4x
 // (traces/measured/README.md). All-to-all of 16
 // KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB per peer; 4 MiB streaming arrays (a layer's
-// activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per sample, 12 rounds
+// activations: cache-resident, as in the layer, not DRAM-sized); 15 ms per GEMM sample and
+// 5 ms of passes per streaming sample, 12 rounds
 // (`calibrate` took 35 s on a quiet 2-core host); probe GEMMs (8 and 64 rows x 256 x 256: an
 // expert's few rows against its weights) cycled through 16, 64 and 256 MiB, beyond any cache
 // share a core of this class gets; the router's softmax + top-k over 1024 tokens of 2, 8, 32
 // and 128 experts, top-1 and top-2 (the held-out layers' 2..64 experts inside). Quick: m in
-// {16, 128} x n, k in {4, 64} (8 shapes, 16), the row-tail probe at 64 x 64, 16
+// {16, 128} x n, k in {4, 64} (8 shapes, 16), the row-tail probe at 64 x 64, 16 KiB and
+// 256 KiB all-to-alls, 1 MiB arrays, 2 ms GEMM and 1 ms streaming windows, 3 rounds (seconds;
+// for tests).
 CalibrationPlan default_plan(bool quick);
 // Adds what the plan lacks, keeping its order (a prediction's own shapes and message sizes).
 // add_gemm_shapes returns where each of `shapes` stands in plan.gemm.
