@@ -27,6 +27,13 @@ TEST_CASE("the median and max of |err| are taken over absolute values") {
   CHECK_THROWS_AS(report::summarize_errors({}), std::invalid_argument);
 }
 
+TEST_CASE("every median of validate and the report is the middle value, or the mean of the two middle ones") {
+  CHECK(report::median({3.0, 1.0, 2.0}) == 2.0);
+  CHECK(report::median({4.0, 1.0, 3.0, 2.0}) == 2.5);  // (2 + 3) / 2
+  CHECK(report::median({-1.0}) == -1.0);
+  CHECK_THROWS_AS(report::median({}), std::invalid_argument);
+}
+
 TEST_CASE("the step error splits into the median every point shares and each point's deviation from it") {
   // Five configs of one run, four predicted 3-5% slow and one 10% slow:
   // errors +0.03 +0.04 +0.05 +0.04 +0.10 -> sorted 0.03 0.04 0.04 0.05 0.10, median +0.04;

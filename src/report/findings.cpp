@@ -7,6 +7,7 @@
 #include <map>
 
 #include "report/number_text.hpp"
+#include "report/validation_errors.hpp"
 
 namespace switchsim::report {
 namespace {
@@ -43,11 +44,9 @@ std::vector<AlltoallOnset> alltoall_onsets(const std::vector<ResultRow>& rows) {
 std::optional<double> median_abs_error(const std::vector<MeasuredFile>& measured) {
   std::vector<double> errs;
   for (const auto& f : measured)
-    for (const auto& r : f.results) errs.push_back(std::fabs(r.error()));
+    for (const auto& r : f.results) errs.push_back(r.error());
   if (errs.empty()) return std::nullopt;
-  std::sort(errs.begin(), errs.end());
-  const std::size_t n = errs.size();
-  return n % 2 ? errs[n / 2] : (errs[n / 2 - 1] + errs[n / 2]) / 2;
+  return summarize_errors(errs).median_abs;
 }
 
 std::vector<std::string> summarize(const std::vector<ResultRow>& rows, const std::vector<MeasuredFile>& measured,

@@ -6,16 +6,12 @@
 
 namespace switchsim::report {
 
-namespace {
-
-// Median of an even count = mean of the two middle values.
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+double median(std::vector<double> values) {
+  if (values.empty()) throw std::invalid_argument("median: no values");
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
-
-}  // namespace
 
 std::optional<double> relative_error(double predicted_s, double measured_s) {
   if (!(measured_s > 0) || !std::isfinite(predicted_s) || !std::isfinite(measured_s)) return std::nullopt;
@@ -35,11 +31,11 @@ ErrorSummary summarize_errors(const std::vector<double>& errors) {
       s.max_index = i;
     }
   }
-  s.median_abs = median_of(abs);
-  s.median = median_of(errors);
+  s.median_abs = median(abs);
+  s.median = median(errors);
   std::vector<double> deviation;
   for (const double e : errors) deviation.push_back(std::fabs(e - s.median));
-  s.median_abs_deviation = median_of(deviation);
+  s.median_abs_deviation = median(deviation);
   return s;
 }
 

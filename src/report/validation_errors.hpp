@@ -17,6 +17,10 @@
 
 namespace switchsim::report {
 
+// The median of `values` (of an even count, the mean of the two middle values): the one rule every
+// median of validate and the report uses. Throws std::invalid_argument for none.
+double median(std::vector<double> values);
+
 // predicted / measured - 1; nullopt when measured is not positive (no finite error).
 std::optional<double> relative_error(double predicted_s, double measured_s);
 

@@ -8,17 +8,12 @@
 
 #include "config/catalog.hpp"
 #include "ref/cuda/api.hpp"
+#include "report/validation_errors.hpp"
 #include "validate/cuda_rows.hpp"
 #include "validate/errors.hpp"
 
 namespace switchsim::validate {
 namespace {
-
-double median_of_fractions(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // All-to-all bus bandwidth of the reference layer's NCCL exchange over `gpus` GPUs:
 // bytes per rank E*C*d*2 (bf16), of which (n-1)/n leave the GPU, each exchange once in the
@@ -71,7 +66,7 @@ std::string calibrate_cuda(const CudaCalibrationOptions& o, const ToolInfo& tool
     if (r.name.rfind("expert_gemm", 0) == 0 && r.reference > 0) expert_fraction.push_back(r.rate / r.reference);
   // The peak is the large square GEMM itself, so its efficiency is 1 by definition; the expert
   // GEMMs (Switch shapes) say how much of it a layer's GEMMs reach.
-  if (!expert_fraction.empty()) device.gemm_efficiency = std::clamp(median_of_fractions(expert_fraction), 0.01, 1.0);
+  if (!expert_fraction.empty()) device.gemm_efficiency = std::clamp(report::median(expert_fraction), 0.01, 1.0);
   device.gemm_efficiency_band.reset();
   device.memory_efficiency_band.reset();
   device.memory_bandwidth_band.reset();

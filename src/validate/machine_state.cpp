@@ -7,13 +7,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "report/validation_errors.hpp"
+
 namespace switchsim::validate {
 namespace {
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using report::median;
 
 std::optional<double> others_load(const MachineState& s) {
   std::optional<double> others;
@@ -45,9 +43,9 @@ std::vector<double> round_speed_index(const std::vector<std::vector<double>>& sa
   std::vector<double> log_sum(rounds, 0.0);
   for (const auto& shape : samples) {
     if (shape.size() != rounds) throw std::invalid_argument("round_speed_index: shapes with different round counts");
-    const double median = median_of(shape);
-    if (!(median > 0)) throw std::invalid_argument("round_speed_index: a rate that is not positive");
-    for (std::size_t r = 0; r < rounds; ++r) log_sum[r] += std::log(shape[r] / median);
+    const double middle = median(shape);
+    if (!(middle > 0)) throw std::invalid_argument("round_speed_index: a rate that is not positive");
+    for (std::size_t r = 0; r < rounds; ++r) log_sum[r] += std::log(shape[r] / middle);
   }
   std::vector<double> index;
   for (double s : log_sum) index.push_back(std::exp(s / static_cast<double>(samples.size())));
@@ -64,7 +62,7 @@ std::optional<double> others_cpu_share(std::int64_t busy_ticks, std::int64_t ela
 double round_drift(const std::vector<double>& index) {
   if (index.size() < 2) return 0;
   const auto [lo, hi] = std::minmax_element(index.begin(), index.end());
-  return (*hi - *lo) / median_of(index);
+  return (*hi - *lo) / median(index);
 }
 
 std::vector<std::string> machine_warnings(const MachineState& s) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <utility>
 
 #include "ref/measurement.hpp"
 #include "report/validation_errors.hpp"
@@ -28,9 +29,7 @@ double measured_spread(const nlohmann::json& row, const std::string& name) {
 std::optional<double> finite_median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
   if (v.empty()) return std::nullopt;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  return report::median(std::move(v));
 }
 
 std::string config_name(const nlohmann::json& r) {
