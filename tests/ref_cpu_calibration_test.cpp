@@ -176,19 +176,19 @@ TEST_CASE("a streaming sample runs passes until they fill its window, so a stall
     ++calls;
     return 100e-6;
   };
-  CHECK(windowed_GBps(steady, 1e6, 1e-3) == Approx(10.0));
+  CHECK(windowed_giga_rate(steady, 1e6, 1e-3) == Approx(10.0));
   CHECK(calls == 10);
   // The same passes with one stalled pass of 500 us among them: 100 + 500 + 4 x 100 = 1 ms after
   // 6 passes -> 6 MB / 1 ms = 6 GB/s. A sample of the stalled pass alone would read 2 GB/s and
   // one of any other pass 10 GB/s: the median of single passes jumps between the two.
   int pass = 0;
   auto one_stall = [&] { return ++pass == 2 ? 500e-6 : 100e-6; };
-  CHECK(windowed_GBps(one_stall, 1e6, 1e-3) == Approx(6.0));
+  CHECK(windowed_giga_rate(one_stall, 1e6, 1e-3) == Approx(6.0));
   CHECK(pass == 6);
   // A pass longer than the window is a sample of its own: 1 MB in 2 ms -> 0.5 GB/s.
-  CHECK(windowed_GBps([] { return 2e-3; }, 1e6, 1e-3) == Approx(0.5));
+  CHECK(windowed_giga_rate([] { return 2e-3; }, 1e6, 1e-3) == Approx(0.5));
   // Passes the clock cannot see: refused instead of looping for ever.
-  CHECK_THROWS_AS(windowed_GBps([] { return 0.0; }, 1e6, 1e-3), std::invalid_argument);
+  CHECK_THROWS_AS(windowed_giga_rate([] { return 0.0; }, 1e6, 1e-3), std::invalid_argument);
 }
 
 TEST_CASE("the GEMM samples' pools hold the largest shape's copies, however many shapes a plan has") {

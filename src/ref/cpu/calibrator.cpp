@@ -40,7 +40,7 @@ std::size_t gemm_operand_copies(const GemmDims& g) {
   return static_cast<std::size_t>(std::clamp(std::ceil(static_cast<double>(gemm_working_set_bytes()) / set), 1.0, 32.0));
 }
 
-double windowed_GBps(const std::function<double()>& timed_pass, double pass_bytes, double window_s) {
+double windowed_giga_rate(const std::function<double()>& timed_pass, double work_per_pass, double window_s) {
   double seconds = 0;
   std::int64_t passes = 0;
   // (A pass that the clock cannot see would never fill the window: give up after 2^24 of them.)
@@ -48,8 +48,8 @@ double windowed_GBps(const std::function<double()>& timed_pass, double pass_byte
     seconds += timed_pass();
     ++passes;
   }
-  if (!(seconds > 0)) throw std::invalid_argument("windowed_GBps: the passes took no measurable time");
-  return pass_bytes * static_cast<double>(passes) / seconds / 1e9;
+  if (!(seconds > 0)) throw std::invalid_argument("windowed_giga_rate: the passes took no measurable time");
+  return work_per_pass * static_cast<double>(passes) / seconds / 1e9;
 }
 
 double streaming_ns_per_operand_byte(const GemmDims& probe, double extra_seconds_per_call) {
@@ -255,13 +255,9 @@ void Calibrator::run_gemm_shapes(const std::vector<std::size_t>& indices, bool r
   for (const std::size_t i : indices) {
     const auto& g = plan_.gemm.at(i);
     const std::size_t copies = gemm_operand_copies(g);
-    std::int64_t calls = 0;
-    double s = 0;
-    while (s < plan_.gemm_window_s) {
-      s += seconds_of([&] { call_gemm(i, static_cast<std::size_t>(calls) % copies); });
-      ++calls;
-    }
-    double rate = 2.0 * double(g.m) * double(g.n) * double(g.k) * double(calls) / s / 1e9;
+    std::size_t call = 0;  // cycles the operand copies
+    double rate = windowed_giga_rate([&] { return seconds_of([&] { call_gemm(i, call++ % copies); }); },
+                                     2.0 * double(g.m) * double(g.n) * double(g.k), plan_.gemm_window_s);
     double slowest = rate;
     MPI_Allreduce(&rate, &slowest, 1, MPI_DOUBLE, MPI_MIN, comm_);
     if (record) gemm_gflops_[i].push_back(slowest);
@@ -282,11 +278,11 @@ void Calibrator::run_memory_and_network(bool record) {
     auto& a = buffers_->stream_a;
     auto& b = buffers_->stream_b;
     const double pass_bytes = 2.0 * static_cast<double>(a.size() * sizeof(float));
-    const double copy = windowed_GBps(
+    const double copy = windowed_giga_rate(
         [&] { return seconds_of([&] { std::memcpy(b.data(), a.data(), a.size() * sizeof(float)); }); }, pass_bytes,
         plan_.stream_window_s);
     if (record) stream_GBps_.push_back(copy);
-    const double scale = windowed_GBps(
+    const double scale = windowed_giga_rate(
         [&] {
           return seconds_of([&] {
             const float* src = b.data();

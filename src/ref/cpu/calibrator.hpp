@@ -97,11 +97,12 @@ GemmPoolFloats gemm_pool_floats(const std::vector<GemmDims>& shapes);
 // all three (compute/kernel_model.hpp), so per byte of B alone would grow with the probe's rows.
 double streaming_ns_per_operand_byte(const GemmDims& probe, double extra_seconds_per_call);
 
-// One windowed sample of a streaming kernel: `timed_pass` runs one pass and returns its seconds;
-// passes run back to back until they add up to `window_s` (at least one), and the sample is
-// their bytes over their time, in GB/s. A stall then weighs by its share of the window's time
-// rather than making or breaking a sample of one pass.
-double windowed_GBps(const std::function<double()>& timed_pass, double pass_bytes, double window_s);
+// One windowed sample, as every GEMM and streaming sample is taken: `timed_pass` runs one pass (a
+// GEMM call, a kernel's pass over its arrays) and returns its seconds; passes run back to back
+// until they add up to `window_s` (at least one), and the sample is their work over their time,
+// in giga-units of `work_per_pass` per second (FLOP or bytes: GFLOP/s, GB/s). A stall then weighs
+// by its share of the window's time rather than making or breaking a sample of one pass.
+double windowed_giga_rate(const std::function<double()>& timed_pass, double work_per_pass, double window_s);
 
 class Calibrator {
  public:
